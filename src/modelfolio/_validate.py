@@ -1,0 +1,111 @@
+"""Small validators shared by the frozen data classes.
+
+Each check raises the error class it is given, with a message that names the field
+and shows the rejected value with ``repr``, so ``Price(input_per_mtok=-1, ...)``
+fails with ``input_per_mtok must be ... got -1``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from modelfolio._errors import ValidationError
+
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+
+
+def fail(error: type[ValidationError], field: str, value: object, need: str) -> ValidationError:
+    """Build the error for ``field`` holding ``value`` that is not ``need``."""
+    return error(f"{field} must be {need}, got {value!r}")
+
+
+def number(
+    value: object, field: str, error: type[ValidationError] = ValidationError
+) -> float:
+    """A finite, non-negative real number (bools rejected), returned as float."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise fail(error, field, value, "a finite number >= 0")
+    result = float(value)
+    if not math.isfinite(result) or result < 0:
+        raise fail(error, field, value, "a finite number >= 0")
+    return result
+
+
+def optional_number(
+    value: object, field: str, error: type[ValidationError] = ValidationError
+) -> float | None:
+    """Like :func:`number`, but ``None`` passes through."""
+    return None if value is None else number(value, field, error)
+
+
+def count(value: object, field: str, error: type[ValidationError] = ValidationError) -> int:
+    """A non-negative integer (bools rejected)."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise fail(error, field, value, "an integer >= 0")
+    return value
+
+
+def positive_count(
+    value: object, field: str, error: type[ValidationError] = ValidationError
+) -> int:
+    """A positive integer (bools rejected)."""
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise fail(error, field, value, "an integer > 0")
+    return value
+
+
+def optional_positive_count(
+    value: object, field: str, error: type[ValidationError] = ValidationError
+) -> int | None:
+    """Like :func:`positive_count`, but ``None`` passes through."""
+    return None if value is None else positive_count(value, field, error)
+
+
+def text(value: object, field: str, error: type[ValidationError] = ValidationError) -> str:
+    """A non-empty string without surrounding white space."""
+    if not isinstance(value, str) or not value or value != value.strip():
+        raise fail(error, field, value, "a non-empty string without surrounding spaces")
+    return value
+
+
+def slug(value: object, field: str, error: type[ValidationError] = ValidationError) -> str:
+    """A lowercase identifier such as ``openai`` or ``vertex_ai``."""
+    if not isinstance(value, str) or not _SLUG.match(value):
+        raise fail(error, field, value, "a lowercase slug like 'openai' or 'vertex_ai'")
+    return value
+
+
+def texts(
+    value: object, field: str, error: type[ValidationError] = ValidationError
+) -> frozenset[str]:
+    """A set of non-empty strings; a lone string is rejected rather than split."""
+    if isinstance(value, str) or not isinstance(value, Iterable):
+        raise fail(error, field, value, "a collection of strings")
+    items: list[Any] = list(value)
+    for item in items:
+        text(item, field, error)
+    return frozenset(items)
+
+
+def check(
+    rule: Any, error: type[ValidationError] = ValidationError
+) -> Any:
+    """Turn one of the rules above into an attrs validator that names its field.
+
+    >>> import attrs
+    >>> @attrs.frozen
+    ... class Box:
+    ...     size: float = attrs.field(validator=check(number))
+    >>> Box(size=-2)
+    Traceback (most recent call last):
+    ...
+    modelfolio._errors.ValidationError: size must be a finite number >= 0, got -2
+    """
+
+    def validator(instance: object, attribute: Any, value: object) -> None:
+        rule(value, attribute.name, error)
+
+    return validator
