@@ -142,7 +142,9 @@ class Limits:
 
 
 # Shapes of real secrets: a deployment may *name* a credential, never hold one.
-_SECRET = re.compile(r"^(sk-|sk_|sk-ant-|xai-|gsk_|AKIA|ASIA|AIza|hf_|ghp_|Bearer\s)|^[A-Za-z0-9+/_=-]{40,}$")
+_SECRET = re.compile(
+    r"^(sk-|sk_|sk-ant-|xai-|gsk_|AKIA|ASIA|AIza|hf_|ghp_|Bearer\s)|^[A-Za-z0-9+/_=-]{40,}$"
+)
 
 
 def _credential(instance: object, attribute: object, value: Any) -> None:
@@ -241,7 +243,9 @@ def _deployment_tuple(value: Iterable[Deployment]) -> tuple[Deployment, ...]:
 
 
 def _as_of(value: datetime.date | str | None) -> datetime.date | None:
-    if value is None or (isinstance(value, datetime.date) and not isinstance(value, datetime.datetime)):
+    if value is None or (
+        isinstance(value, datetime.date) and not isinstance(value, datetime.datetime)
+    ):
         return value
     if isinstance(value, str):
         try:
@@ -276,16 +280,16 @@ class Catalog:
     _by_id: Mapping[str, Deployment] = field(init=False, repr=False, eq=False)
     _by_vendor: Mapping[str, tuple[Deployment, ...]] = field(init=False, repr=False, eq=False)
     _by_model: Mapping[str, tuple[Deployment, ...]] = field(init=False, repr=False, eq=False)
-    _by_provider: Mapping[str, tuple[Deployment, ...]] = field(
-        init=False, repr=False, eq=False
-    )
+    _by_provider: Mapping[str, tuple[Deployment, ...]] = field(init=False, repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
         by_id: dict[str, Deployment] = {}
         makers: dict[str, Deployment] = {}
         for deployment in self.deployments:
             if deployment.id in by_id:
-                raise CatalogError(f"deployments must have distinct ids, got {deployment.id!r} twice")
+                raise CatalogError(
+                    f"deployments must have distinct ids, got {deployment.id!r} twice"
+                )
             by_id[deployment.id] = deployment
             # Hosts may cap a model's window or drop a capability, but a model has
             # one maker and its weights are either published or not.
@@ -328,7 +332,9 @@ class Catalog:
         try:
             return self._by_id[deployment_id]
         except KeyError:
-            raise UnknownIdError(f"no deployment with id {deployment_id!r} in the catalog") from None
+            raise UnknownIdError(
+                f"no deployment with id {deployment_id!r} in the catalog"
+            ) from None
 
     @property
     def models(self) -> tuple[Model, ...]:

@@ -32,7 +32,6 @@ from attrs import evolve, field, frozen
 from modelfolio._catalog import Capability, Catalog, Deployment, Limits, Model
 from modelfolio._cost import Price, PriceTier
 from modelfolio._errors import CatalogError, ModelfolioError
-from modelfolio._table import html_table
 
 __all__ = ["VENDOR_RULES", "PriceMapImport", "VendorRule", "from_litellm"]
 
@@ -60,7 +59,9 @@ class VendorRule:
         try:
             compiled = re.compile(self.pattern, re.IGNORECASE)
         except re.error as error:
-            raise CatalogError(f"pattern must be a regular expression, got {self.pattern!r}: {error}") from None
+            raise CatalogError(
+                f"pattern must be a regular expression, got {self.pattern!r}: {error}"
+            ) from None
         object.__setattr__(self, "_compiled", compiled)
 
     def matches(self, name: str) -> bool:
@@ -83,15 +84,25 @@ VENDOR_RULES: tuple[VendorRule, ...] = (
     _rule(r"claude|anthropic", "anthropic"),
     _rule(rf"{_B}(gpt|chatgpt|o1|o3|o4|davinci|babbage|codex|openai|ft:gpt)", "openai"),
     _rule(r"gemma", "google", open_weights=True),
-    _rule(rf"gemini|learnlm|{_B}(palm|palm2|chat-bison|text-bison|codechat-bison|google){_E}", "google"),
+    _rule(
+        rf"gemini|learnlm|{_B}(palm|palm2|chat-bison|text-bison|codechat-bison|google){_E}",
+        "google",
+    ),
     _rule(r"grok|" + rf"{_B}xai{_E}", "xai"),
     _rule(r"wizardlm", "microsoft", open_weights=True),
     _rule(rf"{_B}phi-?\d", "microsoft", open_weights=True),
     _rule(rf"{_B}mai-|microsoft", "microsoft"),
     _rule(r"llama|meta-llama|" + rf"{_B}meta{_E}", "meta", open_weights=True),
-    _rule(r"mixtral|mistral-7b|open-mistral|open-mixtral|mistral-nemo|devstral|pixtral-12b", "mistral", open_weights=True),
+    _rule(
+        r"mixtral|mistral-7b|open-mistral|open-mixtral|mistral-nemo|devstral|pixtral-12b",
+        "mistral",
+        open_weights=True,
+    ),
     _rule(r"mistral|codestral|ministral|pixtral|magistral|voxtral", "mistral"),
-    _rule(r"qwen\d*(\.\d+)?-(max|plus|turbo|flash)|qwen-(long|vl-max|vl-plus)|qwen\d*(\.\d+)?-coder-(plus|flash)", "alibaba"),
+    _rule(
+        r"qwen\d*(\.\d+)?-(max|plus|turbo|flash)|qwen-(long|vl-max|vl-plus)|qwen\d*(\.\d+)?-coder-(plus|flash)",
+        "alibaba",
+    ),
     _rule(r"qwen|qwq", "alibaba", open_weights=True),
     _rule(r"command|cohere|" + rf"{_B}aya", "cohere"),
     _rule(rf"{_B}(nova|titan|amazon){_E}|amazon", "amazon"),
@@ -150,13 +161,17 @@ _CAPABILITY_FLAGS = {
 }
 
 
+def _read_only(value: Mapping[str, str]) -> Mapping[str, str]:
+    return MappingProxyType(dict(value))
+
+
 @frozen(kw_only=True)
 class PriceMapImport:
     """What :func:`from_litellm` made of a price map."""
 
     catalog: Catalog
     """The deployments that could be imported."""
-    skipped: Mapping[str, str] = field(converter=lambda value: MappingProxyType(dict(value)))
+    skipped: Mapping[str, str] = field(converter=_read_only)
     """Every entry left out, by its key, with the reason."""
 
     def __repr__(self) -> str:
@@ -222,7 +237,9 @@ def _threshold_tiers(entry: Mapping[str, Any]) -> list[PriceTier]:
                 output_per_mtok=per_mtok(entry["output_cost_per_token"], "output_cost_per_token")
                 if output is None
                 else output,
-                cached_input_per_mtok=_optional_rate(entry, f"cache_read_input_token_cost_{suffix}"),
+                cached_input_per_mtok=_optional_rate(
+                    entry, f"cache_read_input_token_cost_{suffix}"
+                ),
                 cache_write_per_mtok=_optional_rate(
                     entry, f"cache_creation_input_token_cost_{suffix}"
                 ),
@@ -427,7 +444,9 @@ def from_litellm(
     {'text-embedding-3-small': "mode is 'embedding', not 'chat'"}
     """
     if not isinstance(mapping, Mapping):
-        raise CatalogError(f"mapping must be the parsed price map (a mapping), got {type(mapping).__name__}")
+        raise CatalogError(
+            f"mapping must be the parsed price map (a mapping), got {type(mapping).__name__}"
+        )
     rules = tuple(vendor_rules)
     aliases = dict(model_aliases or {})
     skipped: dict[str, str] = {}
@@ -461,5 +480,3 @@ def from_litellm(
         except _Skip as reason:
             skipped[key] = str(reason)
     return PriceMapImport(catalog=Catalog(deployments=deployments), skipped=skipped)
-
-

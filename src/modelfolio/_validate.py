@@ -22,9 +22,7 @@ def fail(error: type[ValidationError], field: str, value: object, need: str) -> 
     return error(f"{field} must be {need}, got {value!r}")
 
 
-def number(
-    value: object, field: str, error: type[ValidationError] = ValidationError
-) -> float:
+def number(value: object, field: str, error: type[ValidationError] = ValidationError) -> float:
     """A finite, non-negative real number (bools rejected), returned as float."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise fail(error, field, value, "a finite number >= 0")
@@ -90,9 +88,7 @@ def texts(
     return frozenset(items)
 
 
-def check(
-    rule: Any, error: type[ValidationError] = ValidationError
-) -> Any:
+def check(rule: Any, error: type[ValidationError] = ValidationError) -> Any:
     """Turn one of the rules above into an attrs validator that names its field.
 
     >>> import attrs

@@ -1,0 +1,67 @@
+"""The public surface is exactly what we intend, documented and stable."""
+
+from __future__ import annotations
+
+import inspect
+
+import modelfolio
+
+EXPECTED = {
+    "VENDOR_RULES",
+    "Capability",
+    "Catalog",
+    "CatalogError",
+    "Deployment",
+    "Limits",
+    "Location",
+    "Model",
+    "ModelfolioError",
+    "Price",
+    "PriceMapImport",
+    "PriceTier",
+    "Rates",
+    "UnknownIdError",
+    "Usage",
+    "ValidationError",
+    "VendorRule",
+    "cost",
+    "from_litellm",
+    "reference_catalog",
+}
+
+
+def test_all_is_exactly_the_intended_names() -> None:
+    assert EXPECTED == set(modelfolio.__all__)
+
+
+def test_all_is_sorted_and_free_of_duplicates() -> None:
+    assert sorted(modelfolio.__all__) == list(modelfolio.__all__)
+    assert len(set(modelfolio.__all__)) == len(modelfolio.__all__)
+
+
+def test_dir_returns_the_public_names() -> None:
+    assert sorted(modelfolio.__all__) == sorted(dir(modelfolio))
+
+
+def test_every_public_name_resolves_and_has_a_docstring() -> None:
+    for name in modelfolio.__all__:
+        value = getattr(modelfolio, name)
+        if inspect.isclass(value) or inspect.isfunction(value):
+            assert inspect.getdoc(value), f"{name} has no docstring"
+
+
+def test_every_public_function_and_class_shows_an_example() -> None:
+    exempt = {"ModelfolioError", "ValidationError", "CatalogError", "UnknownIdError", "Rates",
+              "PriceMapImport", "Limits", "Capability", "Location"}
+    for name in modelfolio.__all__:
+        value = getattr(modelfolio, name)
+        if name in exempt or not (inspect.isclass(value) or inspect.isfunction(value)):
+            continue
+        assert ">>>" in (inspect.getdoc(value) or ""), f"{name} has no example in its docstring"
+
+
+def test_errors_subclass_the_builtins_they_resemble() -> None:
+    assert issubclass(modelfolio.CatalogError, modelfolio.ModelfolioError)
+    assert issubclass(modelfolio.CatalogError, ValueError)
+    assert issubclass(modelfolio.ValidationError, ValueError)
+    assert issubclass(modelfolio.UnknownIdError, LookupError)

@@ -1,0 +1,51 @@
+"""Print the rows of ``src/modelfolio/_reference.py`` from LiteLLM's price map.
+
+    python tools/make_reference_catalog.py ../shared/data/pricing/litellm_1.109.1_model_prices_and_context_window_backup.json
+
+Each selected deployment takes its prices, window and capabilities from one map entry
+(its ``source``); ids, model names, regions and compliance tags are ours.
+"""
+
+from __future__ import annotations
+
+import json
+import pathlib
+import sys
+
+from modelfolio import from_litellm
+from modelfolio._reference import SOURCES
+
+
+def main(path: str) -> None:
+    imported = from_litellm(json.loads(pathlib.Path(path).read_text()))
+    for deployment_id, source in SOURCES.items():
+        d = imported.catalog.deployment(source)
+        price = {
+            name: value
+            for name in (
+                "input_per_mtok",
+                "output_per_mtok",
+                "cached_input_per_mtok",
+                "cache_write_per_mtok",
+                "reasoning_per_mtok",
+            )
+            if (value := getattr(d.price, name)) is not None
+        }
+        tiers = [
+            (
+                t.above_input_tokens,
+                t.input_per_mtok,
+                t.output_per_mtok,
+                t.cached_input_per_mtok,
+                t.cache_write_per_mtok,
+            )
+            for t in d.price.tiers
+        ]
+        caps = " ".join(sorted(c.value for c in d.model.capabilities))
+        print(
+            f"    {deployment_id!r}: ({caps!r}, {d.model.context_window}, {d.model.max_output_tokens}, {price!r}, {tuple(tiers)!r}),"
+        )
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
