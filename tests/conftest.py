@@ -7,7 +7,9 @@ from typing import Any
 import pytest
 
 SHARED_DATA = pathlib.Path(__file__).resolve().parents[2] / "shared" / "data"
-LITELLM_MAP = SHARED_DATA / "pricing" / "litellm_1.109.1_model_prices_and_context_window_backup.json"
+LITELLM_MAP = (
+    SHARED_DATA / "pricing" / "litellm_1.109.1_model_prices_and_context_window_backup.json"
+)
 
 
 def shared(relative: str) -> pathlib.Path:
@@ -21,4 +23,6 @@ def shared(relative: str) -> pathlib.Path:
 @pytest.fixture(scope="session")
 def litellm_map() -> dict[str, Any]:
     """LiteLLM 1.109.1's price map, parsed (skips when the shared data is absent)."""
-    return json.loads(shared("pricing/litellm_1.109.1_model_prices_and_context_window_backup.json").read_text())
+    return json.loads(
+        shared("pricing/litellm_1.109.1_model_prices_and_context_window_backup.json").read_text()
+    )

@@ -69,10 +69,17 @@ class TestValidation:
             model(capabilities={"telepathy"})
 
     def test_capabilities_accept_plain_strings(self) -> None:
-        assert frozenset({Capability.CHAT, Capability.TOOLS}) == model(capabilities=["chat", "tools"]).capabilities
+        assert (
+            frozenset({Capability.CHAT, Capability.TOOLS})
+            == model(capabilities=["chat", "tools"]).capabilities
+        )
 
     def test_location_accepts_the_plain_strings(self) -> None:
-        for text, expected in [("cloud", Location.CLOUD), ("on_premises", Location.ON_PREMISES), ("on_device", Location.ON_DEVICE)]:
+        for text, expected in [
+            ("cloud", Location.CLOUD),
+            ("on_premises", Location.ON_PREMISES),
+            ("on_device", Location.ON_DEVICE),
+        ]:
             assert expected == deployment("d", location=text).location
 
     def test_bad_location_lists_the_choices(self) -> None:
@@ -142,7 +149,9 @@ class TestCatalog:
         )
         assert ("anthropic", "openai") == catalog.vendors
         assert ("anthropic", "azure", "bedrock", "openai") == catalog.providers
-        assert ("anthropic/claude", "bedrock/claude") == tuple(d.id for d in catalog.by_vendor("anthropic"))
+        assert ("anthropic/claude", "bedrock/claude") == tuple(
+            d.id for d in catalog.by_vendor("anthropic")
+        )
         assert ("azure/m", "openai/m") == tuple(d.id for d in catalog.serving("m"))
         assert () == catalog.serving("nothing")
         assert () == catalog.by_vendor("nobody")
@@ -163,7 +172,9 @@ class TestCatalog:
             Catalog(deployments=[deployment("a"), deployment("b", model=model(vendor="meta"))])
 
     def test_hosts_may_cap_a_models_window(self) -> None:
-        catalog = Catalog(deployments=[deployment("a"), deployment("b", model=model(context_window=500))])
+        catalog = Catalog(
+            deployments=[deployment("a"), deployment("b", model=model(context_window=500))]
+        )
         assert (1000, 500) == tuple(m.context_window for m in catalog.models)
 
     def test_non_deployments_are_rejected(self) -> None:

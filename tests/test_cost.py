@@ -24,7 +24,9 @@ def prices(draw: st.DrawFn) -> Price:
         floor_in = draw(st.floats(min_value=floor_in, max_value=floor_in * 2 + 1))
         floor_out = draw(st.floats(min_value=floor_out, max_value=floor_out * 2 + 1))
         tiers.append(
-            PriceTier(above_input_tokens=threshold, input_per_mtok=floor_in, output_per_mtok=floor_out)
+            PriceTier(
+                above_input_tokens=threshold, input_per_mtok=floor_in, output_per_mtok=floor_out
+            )
         )
     return Price(
         input_per_mtok=base_in,
@@ -78,7 +80,9 @@ KINDS = ["plain_input", "cached_input", "cache_write", "plain_output", "reasonin
 class TestExamples:
     def test_plain_call(self) -> None:
         price = Price(input_per_mtok=2.5, output_per_mtok=10)
-        assert 0.0075 == pytest.approx(cost(Usage(input_tokens=1000, output_tokens=500), price), rel=1e-15)
+        assert 0.0075 == pytest.approx(
+            cost(Usage(input_tokens=1000, output_tokens=500), price), rel=1e-15
+        )
 
     def test_cached_and_cache_write_and_reasoning_rates(self) -> None:
         price = Price(
@@ -101,7 +105,11 @@ class TestExamples:
     def test_unpriced_cache_and_reasoning_fall_back(self) -> None:
         price = Price(input_per_mtok=1, output_per_mtok=4)
         usage = Usage(
-            input_tokens=100, output_tokens=10, cached_input_tokens=50, cache_write_tokens=25, reasoning_tokens=5
+            input_tokens=100,
+            output_tokens=10,
+            cached_input_tokens=50,
+            cache_write_tokens=25,
+            reasoning_tokens=5,
         )
         assert cost(Usage(input_tokens=100, output_tokens=10), price) == cost(usage, price)
 
@@ -123,7 +131,12 @@ class TestExamples:
             output_per_mtok=2,
             cached_input_per_mtok=0.1,
             tiers=[
-                PriceTier(above_input_tokens=100, input_per_mtok=3, output_per_mtok=4, cached_input_per_mtok=0.2),
+                PriceTier(
+                    above_input_tokens=100,
+                    input_per_mtok=3,
+                    output_per_mtok=4,
+                    cached_input_per_mtok=0.2,
+                ),
                 PriceTier(above_input_tokens=1_000, input_per_mtok=5, output_per_mtok=6),
             ],
         )
@@ -143,7 +156,10 @@ class TestExamples:
     def test_tiers_given_out_of_order_are_sorted(self) -> None:
         high = PriceTier(above_input_tokens=1_000, input_per_mtok=5, output_per_mtok=6)
         low = PriceTier(above_input_tokens=100, input_per_mtok=3, output_per_mtok=4)
-        assert (100, 1_000) == tuple(t.above_input_tokens for t in Price(input_per_mtok=1, output_per_mtok=1, tiers=[high, low]).tiers)
+        assert (100, 1_000) == tuple(
+            t.above_input_tokens
+            for t in Price(input_per_mtok=1, output_per_mtok=1, tiers=[high, low]).tiers
+        )
 
 
 class TestUsageValidation:
@@ -152,9 +168,23 @@ class TestUsageValidation:
         [
             ({"input_tokens": -1, "output_tokens": 0}, r"input_tokens.*-1"),
             ({"input_tokens": 1, "output_tokens": 1.5}, r"output_tokens.*1\.5"),
-            ({"input_tokens": 10, "output_tokens": 0, "cached_input_tokens": 11}, r"cached_input_tokens.*11 \+ 0 > 10"),
-            ({"input_tokens": 10, "output_tokens": 0, "cached_input_tokens": 6, "cache_write_tokens": 5}, r"6 \+ 5 > 10"),
-            ({"input_tokens": 10, "output_tokens": 3, "reasoning_tokens": 4}, r"reasoning_tokens.*4 > 3"),
+            (
+                {"input_tokens": 10, "output_tokens": 0, "cached_input_tokens": 11},
+                r"cached_input_tokens.*11 \+ 0 > 10",
+            ),
+            (
+                {
+                    "input_tokens": 10,
+                    "output_tokens": 0,
+                    "cached_input_tokens": 6,
+                    "cache_write_tokens": 5,
+                },
+                r"6 \+ 5 > 10",
+            ),
+            (
+                {"input_tokens": 10, "output_tokens": 3, "reasoning_tokens": 4},
+                r"reasoning_tokens.*4 > 3",
+            ),
         ],
     )
     def test_bad_usage_names_the_problem(self, fields: dict[str, object], message: str) -> None:
@@ -176,7 +206,9 @@ class TestProperties:
         assert math.isfinite(value)
 
     @given(usages(), prices(), st.sampled_from(KINDS), st.integers(1, 300_000))
-    def test_monotone_in_every_token_count(self, usage: Usage, price: Price, kind: str, tokens: int) -> None:
+    def test_monotone_in_every_token_count(
+        self, usage: Usage, price: Price, kind: str, tokens: int
+    ) -> None:
         assert cost(add(usage, kind, tokens), price) >= cost(usage, price) * (1 - 1e-12)
 
     @given(usages(max_tokens=100_000), usages(max_tokens=100_000), prices())
@@ -190,7 +222,9 @@ class TestProperties:
         )
         band = {price.rates(u.input_tokens) for u in (first, second, combined)}
         assume(len(band) == 1)
-        assert cost(first, price) + cost(second, price) == pytest.approx(cost(combined, price), rel=1e-12, abs=1e-15)
+        assert cost(first, price) + cost(second, price) == pytest.approx(
+            cost(combined, price), rel=1e-12, abs=1e-15
+        )
 
     @given(usages(), prices(), st.integers(2, 5))
     def test_scaling_within_a_tier(self, usage: Usage, price: Price, factor: int) -> None:
@@ -202,4 +236,6 @@ class TestProperties:
             reasoning_tokens=usage.reasoning_tokens * factor,
         )
         assume(price.rates(usage.input_tokens) is price.rates(scaled.input_tokens))
-        assert factor * cost(usage, price) == pytest.approx(cost(scaled, price), rel=1e-12, abs=1e-15)
+        assert factor * cost(usage, price) == pytest.approx(
+            cost(scaled, price), rel=1e-12, abs=1e-15
+        )

@@ -29,18 +29,60 @@ class TestVendorAndProvider:
         [
             ("azure/gpt-4o", "azure", "openai", "azure", "gpt-4o"),
             ("gpt-4o", "openai", "openai", "openai", "gpt-4o"),
-            ("bedrock/anthropic.claude-3-5-sonnet-20241022-v2:0", "bedrock", "anthropic", "bedrock", "anthropic.claude-3-5-sonnet-20241022-v2:0"),
-            ("vertex_ai/claude-3-5-sonnet", "vertex_ai-anthropic_models", "anthropic", "vertex_ai", "claude-3-5-sonnet"),
+            (
+                "bedrock/anthropic.claude-3-5-sonnet-20241022-v2:0",
+                "bedrock",
+                "anthropic",
+                "bedrock",
+                "anthropic.claude-3-5-sonnet-20241022-v2:0",
+            ),
+            (
+                "vertex_ai/claude-3-5-sonnet",
+                "vertex_ai-anthropic_models",
+                "anthropic",
+                "vertex_ai",
+                "claude-3-5-sonnet",
+            ),
             ("groq/llama3-70b-8192", "groq", "meta", "groq", "llama3-70b-8192"),
-            ("bedrock/us-east-1/meta.llama3-70b-instruct-v1:0", "bedrock", "meta", "bedrock", "meta.llama3-70b-instruct-v1:0"),
-            ("us.anthropic.claude-3-5-haiku-20241022-v1:0", "bedrock_converse", "anthropic", "bedrock", "anthropic.claude-3-5-haiku-20241022-v1:0"),
+            (
+                "bedrock/us-east-1/meta.llama3-70b-instruct-v1:0",
+                "bedrock",
+                "meta",
+                "bedrock",
+                "meta.llama3-70b-instruct-v1:0",
+            ),
+            (
+                "us.anthropic.claude-3-5-haiku-20241022-v1:0",
+                "bedrock_converse",
+                "anthropic",
+                "bedrock",
+                "anthropic.claude-3-5-haiku-20241022-v1:0",
+            ),
             ("gemini/gemini-2.5-pro", "gemini", "google", "gemini", "gemini-2.5-pro"),
-            ("mistral/mistral-large-latest", "mistral", "mistral", "mistral", "mistral-large-latest"),
-            ("together_ai/deepseek-ai/DeepSeek-R1-Distill-Llama-70B", "together_ai", "deepseek", "together_ai", "deepseek-ai/DeepSeek-R1-Distill-Llama-70B"),
+            (
+                "mistral/mistral-large-latest",
+                "mistral",
+                "mistral",
+                "mistral",
+                "mistral-large-latest",
+            ),
+            (
+                "together_ai/deepseek-ai/DeepSeek-R1-Distill-Llama-70B",
+                "together_ai",
+                "deepseek",
+                "together_ai",
+                "deepseek-ai/DeepSeek-R1-Distill-Llama-70B",
+            ),
             ("ollama/mistral", "ollama", "mistral", "ollama", "mistral"),
             ("xai/grok-4", "xai", "xai", "xai", "grok-4"),
             ("azure_ai/Phi-4", "azure_ai", "microsoft", "azure_ai", "Phi-4"),
-            ("fireworks_ai/accounts/fireworks/models/gpt-oss-120b", "fireworks_ai", "openai", "fireworks_ai", "accounts/fireworks/models/gpt-oss-120b"),
+            (
+                "fireworks_ai/accounts/fireworks/models/gpt-oss-120b",
+                "fireworks_ai",
+                "openai",
+                "fireworks_ai",
+                "accounts/fireworks/models/gpt-oss-120b",
+            ),
         ],
     )
     def test_vendor_is_separated_from_provider(
@@ -48,11 +90,18 @@ class TestVendorAndProvider:
     ) -> None:
         catalog = from_litellm({key: entry(litellm_provider=provider)}).catalog
         deployment = catalog.deployment(key)
-        assert (vendor, expected_provider, model_id) == (deployment.vendor, deployment.provider, deployment.model.id)
+        assert (vendor, expected_provider, model_id) == (
+            deployment.vendor,
+            deployment.provider,
+            deployment.model.id,
+        )
 
     def test_open_weights_come_from_the_rule(self) -> None:
         catalog = from_litellm(
-            {"groq/llama3-70b-8192": entry(litellm_provider="groq"), "gpt-4o": entry(litellm_provider="openai")}
+            {
+                "groq/llama3-70b-8192": entry(litellm_provider="groq"),
+                "gpt-4o": entry(litellm_provider="openai"),
+            }
         ).catalog
         assert catalog.deployment("groq/llama3-70b-8192").model.open_weights
         assert not catalog.deployment("gpt-4o").model.open_weights
@@ -68,14 +117,24 @@ class TestVendorAndProvider:
         assert "unknown" == catalog.deployment("groq/house-special-2").vendor
 
     def test_callers_can_extend_and_override_rules(self) -> None:
-        mapping = {"groq/acme-7b": entry(litellm_provider="groq"), "groq/llama3-8b": entry(litellm_provider="groq")}
-        rules = (VendorRule(pattern=r"^acme-", vendor="acme", open_weights=True), VendorRule(pattern="llama", vendor="not-meta"), *VENDOR_RULES)
+        mapping = {
+            "groq/acme-7b": entry(litellm_provider="groq"),
+            "groq/llama3-8b": entry(litellm_provider="groq"),
+        }
+        rules = (
+            VendorRule(pattern=r"^acme-", vendor="acme", open_weights=True),
+            VendorRule(pattern="llama", vendor="not-meta"),
+            *VENDOR_RULES,
+        )
         catalog = from_litellm(mapping, vendor_rules=rules).catalog
         assert "acme" == catalog.deployment("groq/acme-7b").vendor
         assert "not-meta" == catalog.deployment("groq/llama3-8b").vendor
 
     def test_one_model_id_gets_one_vendor_across_providers(self) -> None:
-        mapping = {"chat-latest": entry(litellm_provider="openai"), "azure/chat-latest": entry(litellm_provider="azure")}
+        mapping = {
+            "chat-latest": entry(litellm_provider="openai"),
+            "azure/chat-latest": entry(litellm_provider="azure"),
+        }
         catalog = from_litellm(mapping).catalog
         assert {"openai"} == {d.vendor for d in catalog.serving("chat-latest")}
 
@@ -85,9 +144,12 @@ class TestVendorAndProvider:
             "anthropic.claude-sonnet-4-5-20250929-v1:0": entry(litellm_provider="bedrock_converse"),
         }
         catalog = from_litellm(
-            mapping, model_aliases={"anthropic.claude-sonnet-4-5-20250929-v1:0": "claude-sonnet-4-5"}
+            mapping,
+            model_aliases={"anthropic.claude-sonnet-4-5-20250929-v1:0": "claude-sonnet-4-5"},
         ).catalog
-        assert ["anthropic", "bedrock"] == sorted(d.provider for d in catalog.serving("claude-sonnet-4-5"))
+        assert ["anthropic", "bedrock"] == sorted(
+            d.provider for d in catalog.serving("claude-sonnet-4-5")
+        )
 
     def test_bad_rule_pattern_is_named(self) -> None:
         with pytest.raises(CatalogError, match=r"pattern.*'\('"):
@@ -96,9 +158,20 @@ class TestVendorAndProvider:
 
 class TestEntries:
     def test_prices_become_exact_per_million(self) -> None:
-        mapping = {"m": entry(litellm_provider="openai", input_cost_per_token=2.5e-06, output_cost_per_token=1e-05, cache_read_input_token_cost=1.25e-06)}
+        mapping = {
+            "m": entry(
+                litellm_provider="openai",
+                input_cost_per_token=2.5e-06,
+                output_cost_per_token=1e-05,
+                cache_read_input_token_cost=1.25e-06,
+            )
+        }
         price = from_litellm(mapping).catalog.deployment("m").price
-        assert (2.5, 10.0, 1.25) == (price.input_per_mtok, price.output_per_mtok, price.cached_input_per_mtok)
+        assert (2.5, 10.0, 1.25) == (
+            price.input_per_mtok,
+            price.output_per_mtok,
+            price.cached_input_per_mtok,
+        )
 
     def test_threshold_fields_become_tiers(self) -> None:
         mapping = {
@@ -111,7 +184,12 @@ class TestEntries:
             )
         }
         (tier,) = from_litellm(mapping).catalog.deployment("gemini-x").price.tiers
-        assert (200_000, 2.5, 15.0, 0.25) == (tier.above_input_tokens, tier.input_per_mtok, tier.output_per_mtok, tier.cached_input_per_mtok)
+        assert (200_000, 2.5, 15.0, 0.25) == (
+            tier.above_input_tokens,
+            tier.input_per_mtok,
+            tier.output_per_mtok,
+            tier.cached_input_per_mtok,
+        )
 
     def test_ranged_tables_become_tiers(self) -> None:
         mapping = {
@@ -120,8 +198,16 @@ class TestEntries:
                 "litellm_provider": "dashscope",
                 "max_input_tokens": 1_000_000,
                 "tiered_pricing": [
-                    {"input_cost_per_token": 2.5e-07, "output_cost_per_token": 2e-06, "range": [256000.0, 1000000.0]},
-                    {"input_cost_per_token": 5e-08, "output_cost_per_token": 4e-07, "range": [0, 256000.0]},
+                    {
+                        "input_cost_per_token": 2.5e-07,
+                        "output_cost_per_token": 2e-06,
+                        "range": [256000.0, 1000000.0],
+                    },
+                    {
+                        "input_cost_per_token": 5e-08,
+                        "output_cost_per_token": 4e-07,
+                        "range": [0, 256000.0],
+                    },
                 ],
             }
         }
@@ -131,9 +217,20 @@ class TestEntries:
         assert 0.25 == price.rates(256_001).input_per_mtok
 
     def test_capability_flags(self) -> None:
-        mapping = {"m": entry(litellm_provider="openai", supports_function_calling=True, supports_vision=True, supports_reasoning=True, supports_native_streaming=False)}
+        mapping = {
+            "m": entry(
+                litellm_provider="openai",
+                supports_function_calling=True,
+                supports_vision=True,
+                supports_reasoning=True,
+                supports_native_streaming=False,
+            )
+        }
         capabilities = from_litellm(mapping).catalog.deployment("m").model.capabilities
-        assert frozenset({Capability.CHAT, Capability.TOOLS, Capability.VISION, Capability.REASONING}) == capabilities
+        assert (
+            frozenset({Capability.CHAT, Capability.TOOLS, Capability.VISION, Capability.REASONING})
+            == capabilities
+        )
 
     @pytest.mark.parametrize(
         "fields, reason",
@@ -142,7 +239,10 @@ class TestEntries:
             ({"input_cost_per_token": None}, "no per-token input and output prices"),
             ({"max_input_tokens": None, "max_tokens": None}, "no context window"),
             ({"input_cost_per_token": "cheap"}, "input_cost_per_token is 'cheap', not a number"),
-            ({"output_cost_per_token": -1.0}, "output_cost_per_token is -1.0, not a finite price >= 0"),
+            (
+                {"output_cost_per_token": -1.0},
+                "output_cost_per_token is -1.0, not a finite price >= 0",
+            ),
             ({"max_input_tokens": 0}, "max_input_tokens is 0"),
         ],
     )
@@ -182,7 +282,9 @@ class TestAgainstLiteLLM:
             for key, value in mapping.items()
             if isinstance(value, dict) and "off_peak_pricing" in value
         }
-        reasons["gemini-exp-1206"] = "LiteLLM resolves this key to gemini/gemini-exp-1206, priced at zero"
+        reasons["gemini-exp-1206"] = (
+            "LiteLLM resolves this key to gemini/gemini-exp-1206, priced at zero"
+        )
         return reasons
 
     def test_every_chat_entry_agrees_within_1e_9(self, litellm_map: dict[str, Any]) -> None:
@@ -195,8 +297,12 @@ class TestAgainstLiteLLM:
                 continue
             for scenario, (prompt, completion, cached) in fixture["scenarios"].items():
                 expected = fixture["costs"][deployment.id][scenario]
-                assert isinstance(expected, float), f"LiteLLM could not price {deployment.id}: {expected}"
-                usage = Usage(input_tokens=prompt, output_tokens=completion, cached_input_tokens=cached)
+                assert isinstance(expected, float), (
+                    f"LiteLLM could not price {deployment.id}: {expected}"
+                )
+                usage = Usage(
+                    input_tokens=prompt, output_tokens=completion, cached_input_tokens=cached
+                )
                 actual = cost(usage, deployment.price)
                 compared += 1
                 if abs(actual - expected) > 1e-9 * abs(expected):
@@ -217,6 +323,9 @@ class TestAgainstLiteLLM:
             if key in imported.skipped:
                 reason = imported.skipped[key]
                 has_prices = "input_cost_per_token" in value and "output_cost_per_token" in value
-                windowed = any(isinstance(value.get(name), int) and value[name] > 0 for name in ("max_input_tokens", "max_tokens"))
+                windowed = any(
+                    isinstance(value.get(name), int) and value[name] > 0
+                    for name in ("max_input_tokens", "max_tokens")
+                )
                 assert value.get("mode") != "chat" or not has_prices or not windowed, (key, reason)
         assert len(imported.catalog) > 3000

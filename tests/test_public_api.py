@@ -51,8 +51,17 @@ def test_every_public_name_resolves_and_has_a_docstring() -> None:
 
 
 def test_every_public_function_and_class_shows_an_example() -> None:
-    exempt = {"ModelfolioError", "ValidationError", "CatalogError", "UnknownIdError", "Rates",
-              "PriceMapImport", "Limits", "Capability", "Location"}
+    exempt = {
+        "ModelfolioError",
+        "ValidationError",
+        "CatalogError",
+        "UnknownIdError",
+        "Rates",
+        "PriceMapImport",
+        "Limits",
+        "Capability",
+        "Location",
+    }
     for name in modelfolio.__all__:
         value = getattr(modelfolio, name)
         if name in exempt or not (inspect.isclass(value) or inspect.isfunction(value)):

@@ -15,16 +15,51 @@ import pytest
 PACKAGE = pathlib.Path(__file__).resolve().parents[1] / "src" / "modelfolio"
 SHELL = {"io.py", "__main__.py", "_execute.py"}
 FORBIDDEN_MODULES = {
-    "os", "pathlib", "time", "asyncio", "threading", "socket", "io", "logging", "subprocess",
-    "shutil", "tempfile", "sys", "urllib", "http", "requests", "httpx", "aiohttp", "ssl",
-    "select", "selectors", "multiprocessing", "concurrent", "signal", "secrets", "uuid",
+    "os",
+    "pathlib",
+    "time",
+    "asyncio",
+    "threading",
+    "socket",
+    "io",
+    "logging",
+    "subprocess",
+    "shutil",
+    "tempfile",
+    "sys",
+    "urllib",
+    "http",
+    "requests",
+    "httpx",
+    "aiohttp",
+    "ssl",
+    "select",
+    "selectors",
+    "multiprocessing",
+    "concurrent",
+    "signal",
+    "secrets",
+    "uuid",
     "datetime.datetime",
 }
 FORBIDDEN_CALLS = {"open", "print", "input", "breakpoint", "exec", "eval", "__import__"}
 CLOCK_ATTRIBUTES = {"now", "utcnow", "today", "time", "monotonic", "perf_counter"}
 RANDOM_FUNCTIONS = {
-    "random", "randint", "randrange", "choice", "choices", "shuffle", "sample", "uniform",
-    "gauss", "seed", "getrandbits", "betavariate", "expovariate", "normalvariate", "triangular",
+    "random",
+    "randint",
+    "randrange",
+    "choice",
+    "choices",
+    "shuffle",
+    "sample",
+    "uniform",
+    "gauss",
+    "seed",
+    "getrandbits",
+    "betavariate",
+    "expovariate",
+    "normalvariate",
+    "triangular",
 }
 
 CORE_MODULES = sorted(path for path in PACKAGE.rglob("*.py") if path.name not in SHELL)
@@ -53,7 +88,9 @@ def violations(source: str) -> list[str]:
                 if owner_name == "random" and function.attr in RANDOM_FUNCTIONS:
                     found.append(f"line {node.lineno}: random.{function.attr}() uses global state")
                 if owner_name in {"datetime", "date"} and function.attr in CLOCK_ATTRIBUTES:
-                    found.append(f"line {node.lineno}: {owner_name}.{function.attr}() reads the clock")
+                    found.append(
+                        f"line {node.lineno}: {owner_name}.{function.attr}() reads the clock"
+                    )
     return found
 
 

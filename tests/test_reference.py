@@ -15,7 +15,18 @@ def test_size_and_breadth() -> None:
 
 def test_each_major_vendor_has_a_flagship_and_a_small_model() -> None:
     catalog = reference_catalog()
-    for vendor in ["openai", "anthropic", "google", "mistral", "deepseek", "xai", "microsoft", "alibaba", "cohere", "amazon"]:
+    for vendor in [
+        "openai",
+        "anthropic",
+        "google",
+        "mistral",
+        "deepseek",
+        "xai",
+        "microsoft",
+        "alibaba",
+        "cohere",
+        "amazon",
+    ]:
         prices = sorted({d.price.output_per_mtok for d in catalog.by_vendor(vendor)})
         assert len(catalog.by_vendor(vendor)) >= 2, vendor
         # DeepSeek prices its chat and reasoner models alike; every other lab sells a
@@ -33,7 +44,9 @@ def test_reasoning_models_are_present() -> None:
 def test_one_model_through_several_channels() -> None:
     catalog = reference_catalog()
     assert {"openai", "azure"} <= {d.provider for d in catalog.serving("gpt-4o")}
-    assert {"anthropic", "bedrock", "vertex_ai"} <= {d.provider for d in catalog.serving("claude-sonnet-4-5")}
+    assert {"anthropic", "bedrock", "vertex_ai"} <= {
+        d.provider for d in catalog.serving("claude-sonnet-4-5")
+    }
     assert len({d.provider for d in catalog.serving("llama-3.3-70b-instruct")}) >= 3
 
 

@@ -106,9 +106,10 @@ def _is_bool(instance: object, attribute: object, value: Any) -> None:
 class Model:
     """One version of one lab's model.
 
-    >>> Model(id="gpt-4o", vendor="openai", capabilities={"chat", "tools"},
-    ...       context_window=128_000, max_output_tokens=16_384).vendor
-    'openai'
+    Examples:
+        >>> Model(id="gpt-4o", vendor="openai", capabilities={"chat", "tools"},
+        ...       context_window=128_000, max_output_tokens=16_384).vendor
+        'openai'
     """
 
     id: str = field(validator=check(text, CatalogError))
@@ -177,14 +178,15 @@ def _limits(instance: object, attribute: object, value: Any) -> None:
 class Deployment:
     """One way to call a model: who serves it, where, on what terms and at what price.
 
-    >>> gpt4o = Model(id="gpt-4o", vendor="openai", capabilities={"chat"},
-    ...               context_window=128_000, max_output_tokens=16_384)
-    >>> azure = Deployment(id="azure/gpt-4o", model=gpt4o, provider="azure",
-    ...                    price=Price(input_per_mtok=2.5, output_per_mtok=10.0),
-    ...                    regions={"eastus"}, compliance={"hipaa"},
-    ...                    credential="AZURE_OPENAI_KEY")
-    >>> azure.vendor, azure.provider, azure.location
-    ('openai', 'azure', <Location.CLOUD: 'cloud'>)
+    Examples:
+        >>> gpt4o = Model(id="gpt-4o", vendor="openai", capabilities={"chat"},
+        ...               context_window=128_000, max_output_tokens=16_384)
+        >>> azure = Deployment(id="azure/gpt-4o", model=gpt4o, provider="azure",
+        ...                    price=Price(input_per_mtok=2.5, output_per_mtok=10.0),
+        ...                    regions={"eastus"}, compliance={"hipaa"},
+        ...                    credential="AZURE_OPENAI_KEY")
+        >>> azure.vendor, azure.provider, azure.location
+        ('openai', 'azure', <Location.CLOUD: 'cloud'>)
     """
 
     id: str = field(validator=check(text, CatalogError))
@@ -267,10 +269,11 @@ def _group(deployments: Iterable[Deployment], key: str) -> Mapping[str, tuple[De
 class Catalog:
     """An immutable, indexed set of deployments, in a stable order (by id).
 
-    >>> from modelfolio import reference_catalog
-    >>> catalog = reference_catalog()
-    >>> [d.provider for d in catalog.serving("claude-sonnet-4-5")]
-    ['anthropic', 'bedrock', 'vertex_ai']
+    Examples:
+        >>> from modelfolio import reference_catalog
+        >>> catalog = reference_catalog()
+        >>> [d.provider for d in catalog.serving("claude-sonnet-4-5")]
+        ['anthropic', 'bedrock', 'vertex_ai']
     """
 
     deployments: tuple[Deployment, ...] = field(converter=_deployment_tuple)

@@ -31,8 +31,9 @@ _PER_MTOK = 1_000_000.0
 class PriceTier:
     """Rates that replace the base rates once a call's input exceeds a threshold.
 
-    >>> PriceTier(above_input_tokens=200_000, input_per_mtok=6.0, output_per_mtok=22.5)
-    PriceTier(above_input_tokens=200000, input_per_mtok=6.0, output_per_mtok=22.5, cached_input_per_mtok=None, cache_write_per_mtok=None)
+    Examples:
+        >>> PriceTier(above_input_tokens=200_000, input_per_mtok=6.0, output_per_mtok=22.5)
+        PriceTier(above_input_tokens=200000, input_per_mtok=6.0, output_per_mtok=22.5, cached_input_per_mtok=None, cache_write_per_mtok=None)
     """
 
     above_input_tokens: int = field(validator=check(positive_count, CatalogError))
@@ -94,13 +95,14 @@ class Price:
     ``cache_write_per_mtok=None`` bills cache writes as plain input and
     ``reasoning_per_mtok=None`` bills reasoning tokens as output.
 
-    >>> price = Price(input_per_mtok=2.5, output_per_mtok=10.0, cached_input_per_mtok=1.25)
-    >>> price.rates(1_000).cached_input_per_mtok
-    1.25
-    >>> Price(input_per_mtok=-1, output_per_mtok=1)
-    Traceback (most recent call last):
-    ...
-    modelfolio._errors.CatalogError: input_per_mtok must be a finite number >= 0, got -1
+    Examples:
+        >>> price = Price(input_per_mtok=2.5, output_per_mtok=10.0, cached_input_per_mtok=1.25)
+        >>> price.rates(1_000).cached_input_per_mtok
+        1.25
+        >>> Price(input_per_mtok=-1, output_per_mtok=1)
+        Traceback (most recent call last):
+        ...
+        modelfolio._errors.CatalogError: input_per_mtok must be a finite number >= 0, got -1
     """
 
     input_per_mtok: float = field(validator=check(number, CatalogError))
@@ -149,13 +151,14 @@ class Price:
     def rates(self, input_tokens: int) -> Rates:
         """The rates a call with ``input_tokens`` of input is billed at.
 
-        >>> price = Price(
-        ...     input_per_mtok=3.0,
-        ...     output_per_mtok=15.0,
-        ...     tiers=[PriceTier(above_input_tokens=200_000, input_per_mtok=6.0, output_per_mtok=22.5)],
-        ... )
-        >>> price.rates(200_000).input_per_mtok, price.rates(200_001).input_per_mtok
-        (3.0, 6.0)
+        Examples:
+            >>> price = Price(
+            ...     input_per_mtok=3.0,
+            ...     output_per_mtok=15.0,
+            ...     tiers=[PriceTier(above_input_tokens=200_000, input_per_mtok=6.0, output_per_mtok=22.5)],
+            ... )
+            >>> price.rates(200_000).input_per_mtok, price.rates(200_001).input_per_mtok
+            (3.0, 6.0)
         """
         for threshold, rates in self._resolved:
             if input_tokens > threshold:
@@ -203,12 +206,13 @@ class Usage:
     Cached and cache-write tokens are part of ``input_tokens``; reasoning tokens are
     part of ``output_tokens``.
 
-    >>> Usage(input_tokens=1_000, output_tokens=200, cached_input_tokens=800)
-    Usage(input_tokens=1000, output_tokens=200, cached_input_tokens=800, cache_write_tokens=0, reasoning_tokens=0)
-    >>> Usage(input_tokens=10, output_tokens=5, reasoning_tokens=6)
-    Traceback (most recent call last):
-    ...
-    modelfolio._errors.ValidationError: reasoning_tokens must not exceed output_tokens, got 6 > 5
+    Examples:
+        >>> Usage(input_tokens=1_000, output_tokens=200, cached_input_tokens=800)
+        Usage(input_tokens=1000, output_tokens=200, cached_input_tokens=800, cache_write_tokens=0, reasoning_tokens=0)
+        >>> Usage(input_tokens=10, output_tokens=5, reasoning_tokens=6)
+        Traceback (most recent call last):
+        ...
+        modelfolio._errors.ValidationError: reasoning_tokens must not exceed output_tokens, got 6 > 5
     """
 
     input_tokens: int = field(validator=check(count))
@@ -231,9 +235,10 @@ def cost(usage: Usage, price: Price) -> float:
 
     All tokens of a call are billed at the rates of the tier its input falls in.
 
-    >>> price = Price(input_per_mtok=2.5, output_per_mtok=10.0, cached_input_per_mtok=1.25)
-    >>> cost(Usage(input_tokens=1_000, output_tokens=100, cached_input_tokens=500), price)
-    0.002875
+    Examples:
+        >>> price = Price(input_per_mtok=2.5, output_per_mtok=10.0, cached_input_per_mtok=1.25)
+        >>> cost(Usage(input_tokens=1_000, output_tokens=100, cached_input_tokens=500), price)
+        0.002875
     """
     rates = price.rates(usage.input_tokens)
     plain_input = usage.input_tokens - usage.cached_input_tokens - usage.cache_write_tokens

@@ -43,8 +43,9 @@ class VendorRule:
     ``pattern`` is a regular expression searched, case-insensitively, in the model
     name without its provider prefix.
 
-    >>> VendorRule(pattern=r"claude", vendor="anthropic").matches("bedrock/anthropic.claude-v2")
-    True
+    Examples:
+        >>> VendorRule(pattern=r"claude", vendor="anthropic").matches("bedrock/anthropic.claude-v2")
+        True
     """
 
     pattern: str
@@ -195,8 +196,9 @@ def per_mtok(value: object, name: str) -> float:
     ``2.5e-06`` becomes ``2.5``, not ``2.4999999999999996``: the shift by six decimal
     places is done on the number's shortest decimal form.
 
-    >>> per_mtok(2.5e-06, "input_cost_per_token"), per_mtok(3e-07, "x")
-    (2.5, 0.3)
+    Examples:
+        >>> per_mtok(2.5e-06, "input_cost_per_token"), per_mtok(3e-07, "x")
+        (2.5, 0.3)
     """
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise _Skip(f"{name} is {value!r}, not a number")
@@ -323,8 +325,9 @@ def _price(entry: Mapping[str, Any], provider: str) -> Price:
 def provider_of(entry: Mapping[str, Any]) -> str:
     """The provider slug of a map entry: LiteLLM's provider, with families folded.
 
-    >>> provider_of({"litellm_provider": "vertex_ai-anthropic_models"})
-    'vertex_ai'
+    Examples:
+        >>> provider_of({"litellm_provider": "vertex_ai-anthropic_models"})
+        'vertex_ai'
     """
     raw = entry.get("litellm_provider")
     if not isinstance(raw, str) or not raw:
@@ -337,10 +340,11 @@ def provider_of(entry: Mapping[str, Any]) -> str:
 def model_name(key: str, provider: str) -> str:
     """The model's own name inside a map key: provider, region and plan segments removed.
 
-    >>> model_name("bedrock/us-east-1/us.anthropic.claude-3-5-haiku-20241022-v1:0", "bedrock")
-    'anthropic.claude-3-5-haiku-20241022-v1:0'
-    >>> model_name("azure/gpt-4o", "azure")
-    'gpt-4o'
+    Examples:
+        >>> model_name("bedrock/us-east-1/us.anthropic.claude-3-5-haiku-20241022-v1:0", "bedrock")
+        'anthropic.claude-3-5-haiku-20241022-v1:0'
+        >>> model_name("azure/gpt-4o", "azure")
+        'gpt-4o'
     """
     segments = key.split("/")
     if len(segments) > 1 and (segments[0] == provider or segments[0].startswith(provider)):
@@ -358,12 +362,13 @@ def infer_vendor(
 ) -> VendorRule | None:
     """The first rule that matches ``name``, else the first that matches ``provider``.
 
-    >>> infer_vendor("llama3-70b-8192", "groq").vendor
-    'meta'
-    >>> infer_vendor("some-house-model", "mistral").vendor
-    'mistral'
-    >>> infer_vendor("some-house-model", "groq") is None
-    True
+    Examples:
+        >>> infer_vendor("llama3-70b-8192", "groq").vendor
+        'meta'
+        >>> infer_vendor("some-house-model", "mistral").vendor
+        'mistral'
+        >>> infer_vendor("some-house-model", "groq") is None
+        True
     """
     materialised = tuple(rules)
     for subject in (name, provider):
@@ -431,17 +436,18 @@ def from_litellm(
     ``anthropic.claude-sonnet-4-5-20250929-v1:0`` and Anthropic's ``claude-sonnet-4-5``
     can be one model.
 
-    >>> imported = from_litellm({
-    ...     "azure/gpt-4o": {"litellm_provider": "azure", "mode": "chat",
-    ...                      "input_cost_per_token": 2.5e-06, "output_cost_per_token": 1e-05,
-    ...                      "max_input_tokens": 128000, "max_output_tokens": 16384},
-    ...     "text-embedding-3-small": {"litellm_provider": "openai", "mode": "embedding"},
-    ... })
-    >>> d = imported.catalog.deployment("azure/gpt-4o")
-    >>> d.vendor, d.provider, d.model.id, d.price.input_per_mtok
-    ('openai', 'azure', 'gpt-4o', 2.5)
-    >>> dict(imported.skipped)
-    {'text-embedding-3-small': "mode is 'embedding', not 'chat'"}
+    Examples:
+        >>> imported = from_litellm({
+        ...     "azure/gpt-4o": {"litellm_provider": "azure", "mode": "chat",
+        ...                      "input_cost_per_token": 2.5e-06, "output_cost_per_token": 1e-05,
+        ...                      "max_input_tokens": 128000, "max_output_tokens": 16384},
+        ...     "text-embedding-3-small": {"litellm_provider": "openai", "mode": "embedding"},
+        ... })
+        >>> d = imported.catalog.deployment("azure/gpt-4o")
+        >>> d.vendor, d.provider, d.model.id, d.price.input_per_mtok
+        ('openai', 'azure', 'gpt-4o', 2.5)
+        >>> dict(imported.skipped)
+        {'text-embedding-3-small': "mode is 'embedding', not 'chat'"}
     """
     if not isinstance(mapping, Mapping):
         raise CatalogError(

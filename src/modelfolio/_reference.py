@@ -621,13 +621,14 @@ _FIGURES: dict[
 def reference_catalog() -> Catalog:
     """The embedded reference catalog (see :data:`AS_OF` for its date).
 
-    >>> catalog = reference_catalog()
-    >>> catalog.as_of.isoformat(), len(catalog) >= 30, len(catalog.vendors) >= 8
-    ('2026-11-22', True, True)
-    >>> sorted(d.provider for d in catalog.serving("llama-3.3-70b-instruct"))
-    ['azure_ai', 'bedrock', 'together_ai', 'vertex_ai']
-    >>> catalog.deployment("local/phi-4-mini").price.input_per_mtok
-    0.0
+    Examples:
+        >>> catalog = reference_catalog()
+        >>> catalog.as_of.isoformat(), len(catalog) >= 30, len(catalog.vendors) >= 8
+        ('2026-11-22', True, True)
+        >>> sorted(d.provider for d in catalog.serving("llama-3.3-70b-instruct"))
+        ['azure_ai', 'bedrock', 'together_ai', 'vertex_ai']
+        >>> catalog.deployment("local/phi-4-mini").price.input_per_mtok
+        0.0
     """
     deployments = []
     for deployment_id, (

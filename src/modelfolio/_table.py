@@ -23,8 +23,9 @@ def _cell(value: object) -> str:
 def html_table(rows: Iterable[Mapping[str, object]], *, caption: str) -> str:
     """Render ``rows`` (dicts sharing keys) as an HTML table with a caption.
 
-    >>> html_table([{"a": 1, "b": 0.5}], caption="demo")
-    '<table><caption>demo</caption><thead><tr><th>a</th><th>b</th></tr></thead><tbody><tr><td>1</td><td>0.5</td></tr></tbody></table>'
+    Examples:
+        >>> html_table([{"a": 1, "b": 0.5}], caption="demo")
+        '<table><caption>demo</caption><thead><tr><th>a</th><th>b</th></tr></thead><tbody><tr><td>1</td><td>0.5</td></tr></tbody></table>'
     """
     materialised = list(rows)
     columns: list[str] = []

@@ -91,14 +91,15 @@ def texts(
 def check(rule: Any, error: type[ValidationError] = ValidationError) -> Any:
     """Turn one of the rules above into an attrs validator that names its field.
 
-    >>> import attrs
-    >>> @attrs.frozen
-    ... class Box:
-    ...     size: float = attrs.field(validator=check(number))
-    >>> Box(size=-2)
-    Traceback (most recent call last):
-    ...
-    modelfolio._errors.ValidationError: size must be a finite number >= 0, got -2
+    Examples:
+        >>> import attrs
+        >>> @attrs.frozen
+        ... class Box:
+        ...     size: float = attrs.field(validator=check(number))
+        >>> Box(size=-2)
+        Traceback (most recent call last):
+        ...
+        modelfolio._errors.ValidationError: size must be a finite number >= 0, got -2
     """
 
     def validator(instance: object, attribute: Any, value: object) -> None:
