@@ -194,7 +194,8 @@ class TestCatalog:
         assert all(isinstance(row, dict) for row in rows)
         assert 1.0 == rows[0]["input_per_mtok"]
         html = catalog._repr_html_()
-        assert html.startswith("<table>") and "<td>azure</td>" in html
+        assert html.startswith("<table>")
+        assert "<td>azure</td>" in html
 
     def test_html_is_escaped(self) -> None:
         catalog = Catalog(deployments=[deployment("<b>")])

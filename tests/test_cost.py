@@ -164,7 +164,7 @@ class TestExamples:
 
 class TestUsageValidation:
     @pytest.mark.parametrize(
-        "fields, message",
+        ("fields", "message"),
         [
             ({"input_tokens": -1, "output_tokens": 0}, r"input_tokens.*-1"),
             ({"input_tokens": 1, "output_tokens": 1.5}, r"output_tokens.*1\.5"),

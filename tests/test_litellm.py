@@ -25,7 +25,7 @@ def entry(**fields: Any) -> dict[str, Any]:
 
 class TestVendorAndProvider:
     @pytest.mark.parametrize(
-        "key, provider, vendor, expected_provider, model_id",
+        ("key", "provider", "vendor", "expected_provider", "model_id"),
         [
             ("azure/gpt-4o", "azure", "openai", "azure", "gpt-4o"),
             ("gpt-4o", "openai", "openai", "openai", "gpt-4o"),
@@ -233,7 +233,7 @@ class TestEntries:
         )
 
     @pytest.mark.parametrize(
-        "fields, reason",
+        ("fields", "reason"),
         [
             ({"mode": "embedding"}, "mode is 'embedding', not 'chat'"),
             ({"input_cost_per_token": None}, "no per-token input and output prices"),
@@ -315,7 +315,8 @@ class TestAgainstLiteLLM:
         excluded = [key for key in self.exceptions(litellm_map) if key in imported.catalog]
         assert len(excluded) <= 0.01 * len(imported.catalog)
         docs = (pathlib.Path(__file__).parents[1] / "docs" / "catalog.md").read_text()
-        assert "off_peak_pricing" in docs and "gemini-exp-1206" in docs
+        assert "off_peak_pricing" in docs
+        assert "gemini-exp-1206" in docs
 
     def test_every_chat_entry_with_token_prices_is_kept(self, litellm_map: dict[str, Any]) -> None:
         imported = from_litellm(litellm_map)
