@@ -8,6 +8,33 @@ import modelfolio
 
 EXPECTED = {
     "VENDOR_RULES",
+    "DEFAULT_FILTERS",
+    "Attempt",
+    "Budget",
+    "Charge",
+    "Decision",
+    "Failure",
+    "Filter",
+    "HealthConfig",
+    "Latency",
+    "NoRouteError",
+    "Policy",
+    "Request",
+    "RouteContext",
+    "Scorer",
+    "State",
+    "blend",
+    "by_cost",
+    "by_latency",
+    "by_quality",
+    "estimate_cost",
+    "fits_context",
+    "has_capabilities",
+    "is_healthy",
+    "meets_constraints",
+    "record",
+    "route",
+    "within_budgets",
     "Capability",
     "Catalog",
     "CatalogError",
@@ -52,6 +79,14 @@ def test_every_public_name_resolves_and_has_a_docstring() -> None:
 
 def test_every_public_function_and_class_shows_an_example() -> None:
     exempt = {
+        "HealthConfig",
+        "Charge",
+        "RouteContext",
+        "NoRouteError",
+        "Failure",
+        "Filter",
+        "Scorer",
+        "DEFAULT_FILTERS",
         "ModelfolioError",
         "ValidationError",
         "CatalogError",
@@ -74,3 +109,5 @@ def test_errors_subclass_the_builtins_they_resemble() -> None:
     assert issubclass(modelfolio.CatalogError, ValueError)
     assert issubclass(modelfolio.ValidationError, ValueError)
     assert issubclass(modelfolio.UnknownIdError, LookupError)
+    assert issubclass(modelfolio.NoRouteError, LookupError)
+    assert issubclass(modelfolio.NoRouteError, modelfolio.ModelfolioError)

@@ -11,9 +11,9 @@ from __future__ import annotations
 import datetime
 import enum
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeVar
 
 from attrs import field, frozen
 
@@ -22,6 +22,7 @@ from modelfolio._errors import CatalogError, UnknownIdError
 from modelfolio._table import html_table
 from modelfolio._validate import (
     check,
+    number,
     optional_positive_count,
     positive_count,
     slug,
@@ -29,7 +30,9 @@ from modelfolio._validate import (
     texts,
 )
 
-__all__ = ["Capability", "Catalog", "Deployment", "Limits", "Location", "Model"]
+_T = TypeVar("_T")
+
+__all__ = ["Capability", "Catalog", "Deployment", "Latency", "Limits", "Location", "Model"]
 
 
 class Capability(str, enum.Enum):
@@ -142,6 +145,32 @@ class Limits:
     """Calls in flight at once."""
 
 
+def _positive_number(instance: object, attribute: Any, value: Any) -> None:
+    number(value, attribute.name, CatalogError)
+    if value == 0:
+        raise CatalogError(f"{attribute.name} must be a finite number > 0, got {value!r}")
+
+
+@frozen(kw_only=True)
+class Latency:
+    """A deployment's typical speed, for latency-aware routing.
+
+    Examples:
+        >>> hint = Latency(ttft_s=0.4, output_tokens_per_s=80.0)
+        >>> hint.expected_s(output_tokens=400)
+        5.4
+    """
+
+    ttft_s: float = field(validator=check(number, CatalogError))
+    """Seconds to the first output token."""
+    output_tokens_per_s: float = field(validator=_positive_number)
+    """Output tokens per second once generation has started."""
+
+    def expected_s(self, output_tokens: int) -> float:
+        """Expected seconds for a call that writes ``output_tokens`` tokens."""
+        return self.ttft_s + output_tokens / self.output_tokens_per_s
+
+
 # Shapes of real secrets: a deployment may *name* a credential, never hold one.
 _SECRET = re.compile(
     r"^(sk-|sk_|sk-ant-|xai-|gsk_|AKIA|ASIA|AIza|hf_|ghp_|Bearer\s)|^[A-Za-z0-9+/_=-]{40,}$"
@@ -172,6 +201,11 @@ def _price(instance: object, attribute: object, value: Any) -> None:
 def _limits(instance: object, attribute: object, value: Any) -> None:
     if not isinstance(value, Limits):
         raise CatalogError(f"limits must be a Limits, got {value!r}")
+
+
+def _latency(instance: object, attribute: object, value: Any) -> None:
+    if value is not None and not isinstance(value, Latency):
+        raise CatalogError(f"latency must be a Latency or None, got {value!r}")
 
 
 @frozen(kw_only=True)
@@ -207,6 +241,8 @@ class Deployment:
     """Capacity limits."""
     credential: str | None = field(default=None, validator=_credential)
     """The *name* of the credential to call it with; never the secret itself."""
+    latency: Latency | None = field(default=None, validator=_latency)
+    """Typical speed, if known; used by latency-aware scorers."""
 
     @property
     def vendor(self) -> str:
@@ -284,6 +320,9 @@ class Catalog:
     _by_vendor: Mapping[str, tuple[Deployment, ...]] = field(init=False, repr=False, eq=False)
     _by_model: Mapping[str, tuple[Deployment, ...]] = field(init=False, repr=False, eq=False)
     _by_provider: Mapping[str, tuple[Deployment, ...]] = field(init=False, repr=False, eq=False)
+    # Derived views other modules build once per catalog (routing's columns): a
+    # memo of pure functions of ``deployments``, never observable state.
+    _memo: dict[str, object] = field(init=False, repr=False, eq=False, factory=dict)
 
     def __attrs_post_init__(self) -> None:
         by_id: dict[str, Deployment] = {}
@@ -380,6 +419,18 @@ class Catalog:
     def to_rows(self) -> list[dict[str, object]]:
         """One plain dict per deployment, ready for ``pandas.DataFrame``."""
         return [deployment.to_row() for deployment in self.deployments]
+
+    def derived(self, name: str, build: Callable[[Catalog], _T]) -> _T:
+        """``build(self)``, computed once per catalog and remembered under ``name``.
+
+        Modules that need a precomputed view of the catalog (routing's column
+        arrays) use this, so the work is done once however often they route.
+        """
+        try:
+            return self._memo[name]  # type: ignore[return-value]
+        except KeyError:
+            value = self._memo[name] = build(self)
+            return value
 
     def _repr_html_(self) -> str:
         return html_table(self.to_rows(), caption=repr(self))

@@ -32,6 +32,13 @@ def number(value: object, field: str, error: type[ValidationError] = ValidationE
     return result
 
 
+def finite(value: object, field: str, error: type[ValidationError] = ValidationError) -> float:
+    """Any finite real number (a time on the caller's clock, say), returned as float."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise fail(error, field, value, "a finite number")
+    return float(value)
+
+
 def optional_number(
     value: object, field: str, error: type[ValidationError] = ValidationError
 ) -> float | None:

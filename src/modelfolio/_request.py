@@ -1,0 +1,413 @@
+"""What one call needs, and the shared vocabulary of filters and scorers.
+
+A :class:`Request` states a call's token estimates, the capabilities it needs and the
+constraints it must respect. Routing judges each deployment with **filters** (each
+returns ``None`` to accept a deployment, or the reason it rejects it) and ranks the
+survivors with a **scorer** (a number; lower ranks first). Both share one signature,
+declared here once as :data:`Filter` and :data:`Scorer`, so a function of your own
+plugs in beside ours.
+
+For speed, the built-in filters and scorers also know how to judge a whole catalog at
+once over precomputed columns (:class:`Columns`); a plain function is called once per
+deployment. Both give the same answers.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Callable, Iterable, Sequence
+from operator import itemgetter
+from typing import TYPE_CHECKING, Any, TypeAlias
+
+from attrs import field, frozen
+
+from modelfolio._catalog import Capability, Catalog, Deployment, Location
+from modelfolio._cost import Usage, cost
+from modelfolio._errors import ValidationError
+from modelfolio._validate import check, count, optional_number, text
+
+if TYPE_CHECKING:
+    from modelfolio._routing import Policy
+    from modelfolio._state import State
+
+__all__ = ["Filter", "Request", "RouteContext", "Scorer", "estimate_cost"]
+
+
+def _frozenset_of(kind: str, convert: Callable[[Any], Any]) -> Callable[[Any], frozenset[Any]]:
+    def converter(value: Any) -> frozenset[Any]:
+        if isinstance(value, str) or not isinstance(value, Iterable):
+            raise ValidationError(f"{kind} must be a collection, got {value!r}")
+        items = set()
+        for item in value:
+            try:
+                items.add(convert(item))
+            except (ValueError, TypeError):
+                raise ValidationError(f"{kind} holds an invalid value {item!r}") from None
+        return frozenset(items)
+
+    return converter
+
+
+def _nonempty_text(value: Any) -> str:
+    return text(value, "value")
+
+
+def _needs(value: Iterable[Capability | str]) -> frozenset[Capability]:
+    return _frozenset_of("needs", Capability)(value)
+
+
+def _locations(value: Iterable[Location | str]) -> frozenset[Location]:
+    return _frozenset_of("locations", Location)(value)
+
+
+def _names(field_name: str) -> Callable[[Iterable[str]], frozenset[str]]:
+    return _frozenset_of(field_name, _nonempty_text)
+
+
+def _tags(value: Iterable[str]) -> frozenset[str]:
+    return _names("tags")(value)
+
+
+def _vendors(value: Iterable[str]) -> frozenset[str]:
+    return _names("vendors")(value)
+
+
+def _providers(value: Iterable[str]) -> frozenset[str]:
+    return _names("providers")(value)
+
+
+def _exclude_vendors(value: Iterable[str]) -> frozenset[str]:
+    return _names("exclude_vendors")(value)
+
+
+def _exclude_providers(value: Iterable[str]) -> frozenset[str]:
+    return _names("exclude_providers")(value)
+
+
+def _regions(value: Iterable[str]) -> frozenset[str]:
+    return _names("regions")(value)
+
+
+def _compliance(value: Iterable[str]) -> frozenset[str]:
+    return _names("compliance")(value)
+
+
+def _optional_text(instance: object, attribute: Any, value: Any) -> None:
+    if value is not None:
+        text(value, attribute.name)
+
+
+def _is_bool(instance: object, attribute: Any, value: Any) -> None:
+    if not isinstance(value, bool):
+        raise ValidationError(f"{attribute.name} must be True or False, got {value!r}")
+
+
+@frozen(kw_only=True)
+class Request:
+    """What one call needs: token estimates, capabilities, constraints and labels.
+
+    Empty allow-lists (``vendors``, ``providers``, ``regions``, ``locations``) mean
+    "any". ``compliance`` tags are all required.
+
+    Examples:
+        >>> request = Request(input_tokens=2_000, output_tokens=500, needs={"tools"},
+        ...                   compliance={"hipaa"}, exclude_vendors={"xai"})
+        >>> sorted(request.needs)
+        [<Capability.TOOLS: 'tools'>]
+        >>> Request(input_tokens=-1, output_tokens=0)
+        Traceback (most recent call last):
+        ...
+        modelfolio._errors.ValidationError: input_tokens must be an integer >= 0, got -1
+    """
+
+    input_tokens: int = field(validator=check(count))
+    """Estimated input tokens."""
+    output_tokens: int = field(validator=check(count))
+    """Estimated visible output tokens."""
+    reasoning_tokens: int = field(default=0, validator=check(count))
+    """Estimated hidden reasoning tokens, on top of ``output_tokens``."""
+    needs: frozenset[Capability] = field(default=frozenset(), converter=_needs)
+    """Capabilities the deployment's model must have."""
+    tags: frozenset[str] = field(default=frozenset(), converter=_tags)
+    """Task labels such as ``code`` or ``math``, for quality lookups."""
+    key: str | None = field(default=None, validator=_optional_text)
+    """A stable id (a user, a conversation) for deterministic traffic splits."""
+    tenant: str | None = field(default=None, validator=_optional_text)
+    """Who the call is for, for per-tenant budgets and spend."""
+    vendors: frozenset[str] = field(default=frozenset(), converter=_vendors)
+    """Allowed vendors; empty means any."""
+    providers: frozenset[str] = field(default=frozenset(), converter=_providers)
+    """Allowed providers; empty means any."""
+    exclude_vendors: frozenset[str] = field(default=frozenset(), converter=_exclude_vendors)
+    """Vendors never to use."""
+    exclude_providers: frozenset[str] = field(default=frozenset(), converter=_exclude_providers)
+    """Providers never to use."""
+    regions: frozenset[str] = field(default=frozenset(), converter=_regions)
+    """The deployment must run in at least one of these; empty means any."""
+    compliance: frozenset[str] = field(default=frozenset(), converter=_compliance)
+    """Compliance tags the deployment must all carry."""
+    locations: frozenset[Location] = field(default=frozenset(), converter=_locations)
+    """Allowed locations (cloud, on_premises, on_device); empty means any."""
+    open_weights_only: bool = field(default=False, validator=_is_bool)
+    """Only models whose weights are published."""
+    max_cost_usd: float | None = field(default=None, validator=check(optional_number))
+    """A ceiling on the estimated cost of the call, in US dollars."""
+
+    @property
+    def usage(self) -> Usage:
+        """The estimated usage: reasoning tokens counted as part of the output."""
+        return Usage(
+            input_tokens=self.input_tokens,
+            output_tokens=self.output_tokens + self.reasoning_tokens,
+            reasoning_tokens=self.reasoning_tokens,
+        )
+
+    @property
+    def total_tokens(self) -> int:
+        """Input, output and reasoning tokens together: what must fit the context window."""
+        return self.input_tokens + self.output_tokens + self.reasoning_tokens
+
+    @property
+    def constrained(self) -> bool:
+        """Whether any constraint beyond capabilities and context is set."""
+        return bool(
+            self.vendors
+            or self.providers
+            or self.exclude_vendors
+            or self.exclude_providers
+            or self.regions
+            or self.compliance
+            or self.locations
+            or self.open_weights_only
+            or self.max_cost_usd is not None
+        )
+
+
+def estimate_cost(request: Request, deployment: Deployment) -> float:
+    """The estimated cost of serving ``request`` on ``deployment``, in US dollars.
+
+    Reasoning tokens are billed as output unless the price sets them apart, and
+    long-context tiers apply, as for :func:`modelfolio.cost`.
+
+    Examples:
+        >>> from modelfolio import reference_catalog
+        >>> gpt5 = reference_catalog().deployment("openai/gpt-5")
+        >>> estimate_cost(Request(input_tokens=10_000, output_tokens=1_000, reasoning_tokens=3_000), gpt5)
+        0.0525
+    """
+    return cost(request.usage, deployment.price)
+
+
+@frozen(kw_only=True)
+class RouteContext:
+    """What a filter or scorer may consult besides the request and the deployment."""
+
+    catalog: Catalog
+    """The catalog being routed over."""
+    policy: Policy
+    """The policy in force (its budgets, for instance)."""
+    state: State
+    """Health and spend, as of ``now``."""
+    now: float
+    """The routing time, in seconds, as passed to ``route``."""
+
+
+Filter: TypeAlias = Callable[[Request, Deployment, RouteContext], "str | None"]
+"""A filter returns ``None`` to accept a deployment, or the reason it rejects it."""
+
+Scorer: TypeAlias = Callable[[Request, Deployment, RouteContext], float]
+"""A scorer rates a deployment for a request; lower ranks first."""
+
+
+class Columns:
+    """Column arrays and bit masks of a catalog, built once per catalog for fast routing.
+
+    Position ``i`` in every array is ``catalog.deployments[i]``; since deployments are
+    sorted by id, position order is also the tie-break order. A set of candidates is an
+    ``int`` used as a bit set (bit ``i`` for position ``i``), so most filters are a few
+    big-integer operations however large the catalog.
+    """
+
+    __slots__ = (
+        "_chunks",
+        "all",
+        "capability_masks",
+        "compliance_masks",
+        "deployments",
+        "full",
+        "ids",
+        "index",
+        "input_rates",
+        "location_masks",
+        "min_tier_threshold",
+        "open_weights_mask",
+        "output_limits",
+        "output_masks",
+        "output_rates",
+        "provider_masks",
+        "providers",
+        "reasoning_rates",
+        "region_masks",
+        "tiered",
+        "vendor_masks",
+        "vendors",
+        "window_masks",
+        "windows",
+    )
+
+    def __init__(self, catalog: Catalog) -> None:
+        deployments = catalog.deployments
+        n = len(deployments)
+        self.deployments: tuple[Deployment, ...] = deployments
+        self.ids = tuple(d.id for d in deployments)
+        self.index = {d.id: i for i, d in enumerate(deployments)}
+        self.all = tuple(range(n))
+        self.full = (1 << n) - 1
+        self.vendors = tuple(d.vendor for d in deployments)
+        self.providers = tuple(d.provider for d in deployments)
+        self.capability_masks = _value_masks([tuple(d.model.capabilities) for d in deployments])
+        self.windows, self.window_masks = _threshold_masks(
+            [d.model.context_window for d in deployments]
+        )
+        self.output_limits, self.output_masks = _threshold_masks(
+            [d.model.max_output_tokens for d in deployments]
+        )
+        self.vendor_masks = _value_masks([(d.vendor,) for d in deployments])
+        self.provider_masks = _value_masks([(d.provider,) for d in deployments])
+        self.region_masks = _value_masks([tuple(d.regions) for d in deployments])
+        self.compliance_masks = _value_masks([tuple(d.compliance) for d in deployments])
+        self.location_masks = _value_masks([(d.location,) for d in deployments])
+        self.open_weights_mask = _mask(deployments, lambda d: d.model.open_weights)
+        base = [d.price.rates(0) for d in deployments]
+        self.input_rates = tuple(r.input_per_mtok for r in base)
+        self.output_rates = tuple(r.output_per_mtok for r in base)
+        self.reasoning_rates = tuple(r.reasoning_per_mtok for r in base)
+        # Tiered prices: (position, ((threshold, input, output, reasoning), ...) highest first).
+        self.tiered = tuple(
+            (
+                i,
+                tuple(
+                    (
+                        t.above_input_tokens,
+                        r.input_per_mtok,
+                        r.output_per_mtok,
+                        r.reasoning_per_mtok,
+                    )
+                    for t in reversed(d.price.tiers)
+                    for r in (d.price.rates(t.above_input_tokens + 1),)
+                ),
+            )
+            for i, d in enumerate(deployments)
+            if d.price.tiers
+        )
+        self.min_tier_threshold = min(
+            (bands[-1][0] for _, bands in self.tiered), default=float("inf")
+        )
+        self._chunks: dict[tuple[int, int], tuple[int, ...]] = {}
+
+    @classmethod
+    def of(cls, catalog: Catalog) -> Columns:
+        """The columns of ``catalog``, built on first use and remembered."""
+        return catalog.derived("routing.columns", cls)
+
+    def at_least(self, values: tuple[int, ...], masks: tuple[int, ...], needed: int) -> int:
+        """The mask of deployments whose value (window, output limit) is >= ``needed``."""
+        j = bisect_left(values, needed)
+        return masks[j] if j < len(masks) else 0
+
+    def positions(self, mask: int) -> tuple[int, ...]:
+        """The positions whose bits are set in ``mask``, ascending."""
+        if mask == self.full:
+            return self.all
+        chunks = self._chunks
+        found: list[int] = []
+        offset = 0
+        while mask:
+            byte = mask & 0xFF
+            if byte:
+                key = (offset, byte)
+                chunk = chunks.get(key)
+                if chunk is None:
+                    chunk = chunks[key] = tuple(offset + b for b in range(8) if byte >> b & 1)
+                found.extend(chunk)
+            mask >>= 8
+            offset += 8
+        return tuple(found)
+
+    def mask_of(self, positions: Iterable[int]) -> int:
+        """The mask with the bits of ``positions`` set."""
+        mask = 0
+        for i in positions:
+            mask |= 1 << i
+        return mask
+
+    def estimates(self, request: Request, positions: Sequence[int]) -> list[float]:
+        """Estimated cost of ``request`` at each position, exactly as :func:`estimate_cost`.
+
+        The arithmetic is the same as :func:`modelfolio.cost` for a usage with no
+        cached tokens, term for term, so the two agree to the last bit.
+        """
+        a, b, c = request.input_tokens, request.output_tokens, request.reasoning_tokens
+        if positions is self.all:
+            ri, ro, rr = self.input_rates, self.output_rates, self.reasoning_rates
+        elif len(positions) == 1:
+            (i,) = positions
+            ri, ro, rr = (self.input_rates[i],), (self.output_rates[i],), (self.reasoning_rates[i],)
+        else:
+            gather = itemgetter(*positions)
+            ri, ro, rr = (
+                gather(self.input_rates),
+                gather(self.output_rates),
+                gather(self.reasoning_rates),
+            )
+        if c:
+            result = [
+                (a * x + b * y + c * z) / 1_000_000.0 for x, y, z in zip(ri, ro, rr, strict=False)
+            ]
+        else:
+            result = [(a * x + b * y) / 1_000_000.0 for x, y in zip(ri, ro, strict=False)]
+        if a > self.min_tier_threshold:
+            where = None if positions is self.all else {p: k for k, p in enumerate(positions)}
+            for i, bands in self.tiered:
+                k = i if where is None else where.get(i)
+                if k is None:
+                    continue
+                for threshold, x, y, z in bands:
+                    if a > threshold:
+                        result[k] = (
+                            (a * x + b * y + c * z) / 1_000_000.0
+                            if c
+                            else (a * x + b * y) / 1_000_000.0
+                        )
+                        break
+        return result
+
+
+def _mask(deployments: Sequence[Deployment], test: Callable[[Deployment], bool]) -> int:
+    mask = 0
+    for i, deployment in enumerate(deployments):
+        if test(deployment):
+            mask |= 1 << i
+    return mask
+
+
+def _value_masks(values: Sequence[tuple[Any, ...]]) -> dict[Any, int]:
+    masks: dict[Any, int] = {}
+    for i, row in enumerate(values):
+        for value in row:
+            masks[value] = masks.get(value, 0) | (1 << i)
+    return masks
+
+
+def _threshold_masks(values: Sequence[int]) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """Sorted distinct values, and for each the mask of positions with a value >= it."""
+    distinct = sorted(set(values))
+    masks = []
+    running = 0
+    by_value: dict[int, int] = {}
+    for i, value in enumerate(values):
+        by_value[value] = by_value.get(value, 0) | (1 << i)
+    for value in reversed(distinct):
+        running |= by_value[value]
+        masks.append(running)
+    return tuple(distinct), tuple(reversed(masks))
