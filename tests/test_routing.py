@@ -1,0 +1,491 @@
+from __future__ import annotations
+
+import random
+from collections import Counter
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from modelfolio import (
+    DEFAULT_FILTERS,
+    Attempt,
+    Budget,
+    Capability,
+    Catalog,
+    Deployment,
+    Model,
+    NoRouteError,
+    Policy,
+    Price,
+    Request,
+    RouteContext,
+    State,
+    ValidationError,
+    blend,
+    by_cost,
+    by_latency,
+    by_quality,
+    estimate_cost,
+    record,
+    reference_catalog,
+    route,
+)
+from modelfolio._filters import Run
+from modelfolio._request import Columns
+from modelfolio._routing import _full_order, _pick, _pick_ranked, _rank_lazily
+from strategies import catalogs, requests, states
+
+
+def plain(function: Any) -> Any:
+    """The same filter or scorer as a plain function, so routing takes its slow path."""
+
+    def wrapper(request: Request, deployment: Deployment, context: RouteContext) -> Any:
+        return function(request, deployment, context)
+
+    wrapper.__name__ = getattr(function, "name", "wrapped")
+    return wrapper
+
+
+def passes_all(
+    request: Request,
+    deployment: Deployment,
+    catalog: Catalog,
+    policy: Policy,
+    state: State,
+    now: float,
+) -> bool:
+    context = RouteContext(catalog=catalog, policy=policy, state=state, now=now)
+    return all(f(request, deployment, context) is None for f in policy.filters)
+
+
+def decide(
+    request: Request, catalog: Catalog, policy: Policy, state: State, now: float
+) -> tuple[str, ...] | str:
+    try:
+        return tuple(
+            d.id for d in route(request, catalog, policy, state=state, now=now).deployments
+        )
+    except NoRouteError as error:
+        return "no route: " + ",".join(sorted(error.rejected))
+
+
+class TestExamples:
+    def test_capability_and_compliance_routing(self) -> None:
+        catalog = reference_catalog()
+        decision = route(
+            Request(input_tokens=5_000, output_tokens=500, needs={"vision"}, compliance={"hipaa"}),
+            catalog,
+            now=0.0,
+        )
+        for deployment in decision.deployments:
+            assert Capability.VISION in deployment.model.capabilities
+            assert "hipaa" in deployment.compliance
+
+    def test_cheapest_wins_and_fallbacks_come_from_other_vendors(self) -> None:
+        decision = route(
+            Request(input_tokens=2_000, output_tokens=500), reference_catalog(), now=0.0
+        )
+        assert "local/phi-4-mini" == decision.chosen.id  # free, on the device
+        vendors = [d.vendor for d in decision.deployments]
+        assert len(set(vendors)) == len(vendors)
+
+    def test_scores_are_estimated_costs(self) -> None:
+        catalog = reference_catalog()
+        request = Request(input_tokens=2_000, output_tokens=500, vendors={"openai"})
+        decision = route(request, catalog, now=0.0)
+        for deployment_id, score in decision.scores.items():
+            assert estimate_cost(request, catalog.deployment(deployment_id)) == score
+
+    def test_explain_covers_every_other_deployment(self) -> None:
+        catalog = reference_catalog()
+        decision = route(
+            Request(input_tokens=2_000, output_tokens=500, needs={"reasoning"}), catalog, now=0.0
+        )
+        reasons = decision.explain()
+        assert {catalog.deployment(d.id).id for d in catalog} - {decision.chosen.id} == set(reasons)
+        assert reasons["cohere/command-r7b"].startswith("has_capabilities: lacks reasoning")
+        assert reasons[decision.fallbacks[0].id].startswith("fallback 1")
+
+    def test_no_route_lists_every_reason_and_summarises(self) -> None:
+        catalog = reference_catalog()
+        with pytest.raises(NoRouteError) as caught:
+            route(Request(input_tokens=5_000_000, output_tokens=10), catalog, now=0.0)
+        error = caught.value
+        assert {d.id for d in catalog} == set(error.rejected)
+        assert all(
+            reason.startswith("fits_context: needs 5,000,010 tokens")
+            for reason in error.rejected.values()
+        )
+        assert "all 35 were rejected: 35 fits_context" in str(error)
+        assert isinstance(error, LookupError)
+
+    def test_split_sends_the_same_key_to_the_same_deployment(self) -> None:
+        catalog = reference_catalog()
+        policy = Policy(split={"openai/gpt-5": 0.9, "anthropic/claude-sonnet-4-5": 0.1})
+        first = route(
+            Request(input_tokens=100, output_tokens=10, key="user-42"), catalog, policy, now=0.0
+        )
+        again = route(
+            Request(input_tokens=9_000, output_tokens=900, key="user-42"), catalog, policy, now=5.0
+        )
+        assert first.chosen.id == again.chosen.id
+        assert first.split_target
+
+    def test_split_shares_converge_to_the_weights(self) -> None:
+        catalog = reference_catalog()
+        policy = Policy(
+            split={
+                "openai/gpt-5": 0.7,
+                "anthropic/claude-sonnet-4-5": 0.2,
+                "gemini/gemini-2.5-pro": 0.1,
+            }
+        )
+        counts = Counter(
+            route(
+                Request(input_tokens=100, output_tokens=10, key=f"k{n}"), catalog, policy, now=0.0
+            ).chosen.id
+            for n in range(20_000)
+        )
+        for target, weight in policy.split.items():  # type: ignore[union-attr]
+            assert abs(counts[target] / 20_000 - weight) < 0.015, (target, counts)
+
+    def test_split_only_moves_the_keys_of_a_removed_target(self) -> None:
+        catalog = reference_catalog()
+        split = {
+            "openai/gpt-5": 0.5,
+            "anthropic/claude-sonnet-4-5": 0.3,
+            "gemini/gemini-2.5-pro": 0.2,
+        }
+        keys = [f"k{n}" for n in range(2_000)]
+        before = {
+            k: route(
+                Request(input_tokens=1, output_tokens=1, key=k),
+                catalog,
+                Policy(split=split),
+                now=0.0,
+            ).chosen.id
+            for k in keys
+        }
+        without_gemini = Request(input_tokens=1, output_tokens=1, exclude_vendors={"google"})
+        for k in keys:
+            after = route(
+                Request(input_tokens=1, output_tokens=1, key=k, exclude_vendors={"google"}),
+                catalog,
+                Policy(split=split),
+                now=0.0,
+            ).chosen.id
+            if before[k] != "gemini/gemini-2.5-pro":
+                assert before[k] == after
+        assert without_gemini.exclude_vendors == {"google"}
+
+    def test_split_without_a_key_ranks_by_score(self) -> None:
+        catalog = reference_catalog()
+        decision = route(
+            Request(input_tokens=1, output_tokens=1),
+            catalog,
+            Policy(split={"openai/gpt-5": 1.0}),
+            now=0.0,
+        )
+        assert "local/phi-4-mini" == decision.chosen.id
+        assert not decision.split_target
+
+    def test_split_naming_an_unknown_deployment_is_refused(self) -> None:
+        with pytest.raises(ValidationError, match="nope"):
+            route(
+                Request(input_tokens=1, output_tokens=1, key="k"),
+                reference_catalog(),
+                Policy(split={"nope": 1.0}),
+                now=0.0,
+            )
+
+    def test_budget_stops_spend(self) -> None:
+        catalog = reference_catalog()
+        request = Request(
+            input_tokens=100_000, output_tokens=2_000, vendors={"openai"}, tenant="acme"
+        )
+        policy = Policy(budgets=[Budget(limit_usd=0.5, window_s=3_600, tenant="acme")])
+        state = State()
+        chosen = []
+        for t in range(5):
+            decision = route(request, catalog, policy, state=state, now=float(t))
+            chosen.append(decision.chosen.id)
+            state = record(
+                state,
+                Attempt.of(
+                    decision.chosen, cost_usd=estimate_cost(request, decision.chosen), tenant="acme"
+                ),
+                now=float(t),
+            )
+        assert state.spent_usd(tenant="acme") <= 0.5
+        with pytest.raises(NoRouteError, match="within_budgets"):
+            expensive = Request(
+                input_tokens=100_000,
+                output_tokens=2_000,
+                vendors={"openai"},
+                tenant="acme",
+                exclude_providers={"azure"},
+            )
+            for t in range(5, 200):
+                decision = route(expensive, catalog, policy, state=state, now=float(t))
+                state = record(
+                    state,
+                    Attempt.of(
+                        decision.chosen,
+                        cost_usd=estimate_cost(expensive, decision.chosen),
+                        tenant="acme",
+                    ),
+                    now=float(t),
+                )
+
+    def test_rate_limit_changes_the_decision_then_expires(self) -> None:
+        catalog = reference_catalog()
+        request = Request(input_tokens=1_000, output_tokens=100, compliance={"hipaa"})
+        first = route(request, catalog, now=0.0)
+        state = record(
+            State(), Attempt.of(first.chosen, failure="rate_limited", retry_after_s=30), now=0.0
+        )
+        during = route(request, catalog, state=state, now=10.0)
+        after = route(request, catalog, state=state, now=31.0)
+        assert first.chosen.id != during.chosen.id
+        assert during.explain()[first.chosen.id].startswith("is_healthy: cooling down")
+        assert first.chosen.id == after.chosen.id
+
+    def test_degraded_vendor_ranks_below_healthy_ones(self) -> None:
+        catalog = reference_catalog()
+        request = Request(input_tokens=1_000, output_tokens=100, vendors={"openai", "google"})
+        state = State()
+        for deployment_id in ("openai/gpt-5", "azure/gpt-5"):
+            state = record(
+                state,
+                Attempt.of(catalog.deployment(deployment_id), failure="server_error"),
+                now=0.0,
+            )
+        assert {"openai"} == state.degraded_vendors(now=1.0)
+        decision = route(request, catalog, state=state, now=1.0)
+        assert "google" == decision.chosen.vendor
+        assert "vendor degraded" in decision.explain()["openai/gpt-5-nano"]
+
+    def test_policy_validation_names_fields(self) -> None:
+        with pytest.raises(ValidationError, match="fallbacks"):
+            Policy(fallbacks=-1)
+        with pytest.raises(ValidationError, match="diversity"):
+            Policy(diversity="region")  # type: ignore[arg-type]
+        with pytest.raises(ValidationError, match="split"):
+            Policy(split={"a": -1.0})
+        with pytest.raises(ValidationError, match="filters"):
+            Policy(filters=[1])  # type: ignore[list-item]
+
+    def test_route_validates_its_arguments(self) -> None:
+        with pytest.raises(ValidationError, match="request"):
+            route("hi", reference_catalog(), now=0.0)  # type: ignore[arg-type]
+        with pytest.raises(ValidationError, match="now"):
+            route(Request(input_tokens=1, output_tokens=1), reference_catalog(), now=float("nan"))
+
+    def test_a_users_filter_and_scorer_plug_in(self) -> None:
+        def no_previews(
+            request: Request, deployment: Deployment, context: RouteContext
+        ) -> str | None:
+            return "preview model" if "mini" in deployment.model.id else None
+
+        def shortest_name(request: Request, deployment: Deployment, context: RouteContext) -> float:
+            return float(len(deployment.id))
+
+        policy = Policy(filters=(*DEFAULT_FILTERS, no_previews), score=shortest_name)
+        decision = route(
+            Request(input_tokens=1, output_tokens=1, vendors={"openai"}),
+            reference_catalog(),
+            policy,
+            now=0.0,
+        )
+        assert "openai/o3" == decision.chosen.id
+        assert decision.explain()["openai/gpt-5-mini"] == "no_previews: preview model"
+
+    def test_nan_from_a_users_scorer_is_refused(self) -> None:
+        policy = Policy(score=lambda request, deployment, context: float("nan"))
+        with pytest.raises(ValidationError, match="NaN"):
+            route(Request(input_tokens=1, output_tokens=1), reference_catalog(), policy, now=0.0)
+
+    def test_latency_and_quality_scorers(self) -> None:
+        slow = Deployment(
+            id="slow",
+            model=Model(
+                id="m",
+                vendor="openai",
+                capabilities=["chat"],
+                context_window=1_000,
+                max_output_tokens=500,
+            ),
+            provider="openai",
+            price=Price(input_per_mtok=0, output_per_mtok=0),
+        )
+        catalog = Catalog(deployments=[slow])
+        assert float("inf") == by_latency(Request(input_tokens=1, output_tokens=1), slow, None)  # type: ignore[arg-type]
+        quality = by_quality({("m", "code"): 0.5})
+        assert -0.5 == quality(Request(input_tokens=1, output_tokens=1, tags={"code"}), slow, None)  # type: ignore[arg-type]
+        assert 0.0 == quality(Request(input_tokens=1, output_tokens=1), slow, None)  # type: ignore[arg-type]
+        decision = route(
+            Request(input_tokens=1, output_tokens=1),
+            catalog,
+            Policy(score=blend((by_cost, 1.0), (quality, 2.0))),
+            now=0.0,
+        )
+        assert "slow" == decision.chosen.id
+
+    def test_notebook_views(self) -> None:
+        decision = route(Request(input_tokens=1, output_tokens=1), reference_catalog(), now=0.0)
+        rows = decision.to_rows()
+        assert 35 == len(rows)
+        assert {"chosen", "fallback 1", "fallback 2", "passed"} <= {row["role"] for row in rows}
+        assert "<table>" in decision._repr_html_()
+        assert "Decision(chosen=Deployment(id='local/phi-4-mini'" in repr(decision)
+        assert decision.ranking[0] == decision.chosen.id
+
+
+class TestProperties:
+    @given(catalogs(), requests(), st.data())
+    def test_deterministic_and_order_independent(
+        self, catalog: Catalog, request: Request, data: st.DataObject
+    ) -> None:
+        state = data.draw(states(catalog))
+        shuffled = list(catalog.deployments)
+        random.Random(data.draw(st.integers(0, 1000))).shuffle(shuffled)
+        same = Catalog(deployments=shuffled)
+        assert decide(request, catalog, Policy(), state, 60.0) == decide(
+            request, catalog, Policy(), state, 60.0
+        )
+        assert decide(request, catalog, Policy(), state, 60.0) == decide(
+            request, same, Policy(), state, 60.0
+        )
+
+    @given(
+        catalogs(),
+        requests(),
+        st.data(),
+        st.sampled_from(["vendor", "provider", "none"]),
+        st.integers(0, 4),
+    )
+    def test_a_filtered_deployment_is_never_chosen(
+        self,
+        catalog: Catalog,
+        request: Request,
+        data: st.DataObject,
+        diversity: str,
+        fallbacks: int,
+    ) -> None:
+        state = data.draw(states(catalog))
+        policy = Policy(
+            diversity=diversity, fallbacks=fallbacks, budgets=[Budget(limit_usd=0.6, window_s=100)]
+        )  # type: ignore[arg-type]
+        try:
+            decision = route(request, catalog, policy, state=state, now=60.0)
+        except NoRouteError as error:
+            assert not any(passes_all(request, d, catalog, policy, state, 60.0) for d in catalog)
+            assert {d.id for d in catalog} == set(error.rejected)
+            return
+        ids = [d.id for d in decision.deployments]
+        assert len(set(ids)) == len(ids)
+        assert len(decision.fallbacks) == min(fallbacks, len(decision.scores) - 1)
+        for deployment in decision.deployments:
+            assert passes_all(request, deployment, catalog, policy, state, 60.0)
+        passing = {d.id for d in catalog if passes_all(request, d, catalog, policy, state, 60.0)}
+        assert passing == set(decision.scores)
+
+    @given(catalogs(), requests(), st.data())
+    def test_fast_paths_agree_with_plain_functions(
+        self, catalog: Catalog, request: Request, data: st.DataObject
+    ) -> None:
+        state = data.draw(states(catalog))
+        budgets = [Budget(limit_usd=0.6, window_s=100, tenant="t1")]
+        fast = Policy(budgets=budgets)
+        slow = Policy(
+            filters=[plain(f) for f in DEFAULT_FILTERS], score=plain(by_cost), budgets=budgets
+        )
+        assert decide(request, catalog, fast, state, 60.0) == decide(
+            request, catalog, slow, state, 60.0
+        )
+
+    @given(catalogs(max_size=8), requests(constrained=False))
+    def test_column_estimates_equal_estimate_cost_exactly(
+        self, catalog: Catalog, request: Request
+    ) -> None:
+        columns = Columns.of(catalog)
+        every = columns.estimates(request, columns.all)
+        some = columns.estimates(request, columns.all[::2])
+        assert [estimate_cost(request, d) for d in catalog] == every
+        assert every[::2] == some
+
+    @given(
+        st.lists(st.sampled_from([0.0, 0.5, 1.0, 2.0, float("inf")]), min_size=1, max_size=80),
+        st.integers(0, 5),
+        st.sampled_from(["vendor", "provider", "none"]),
+        st.data(),
+    )
+    def test_lazy_ranking_picks_as_a_full_sort_does(
+        self, scores: list[float], count: int, diversity: str, data: st.DataObject
+    ) -> None:
+        vendors = data.draw(
+            st.lists(st.sampled_from("abc"), min_size=len(scores), max_size=len(scores))
+        )
+        providers = data.draw(
+            st.lists(st.sampled_from("xyz"), min_size=len(scores), max_size=len(scores))
+        )
+        order = _full_order(scores, frozenset())
+        assert order == list(_rank_lazily(scores))
+        assert _pick_ranked(order, count, diversity, vendors, providers) == _pick(
+            _rank_lazily(scores), count, diversity, vendors, providers
+        )
+
+    @settings(max_examples=60)
+    @given(
+        catalogs(min_size=2, max_size=6),
+        st.lists(
+            st.tuples(st.floats(0, 500), requests(constrained=False)), min_size=1, max_size=25
+        ),
+        st.data(),
+    )
+    def test_budgets_are_never_exceeded(
+        self, catalog: Catalog, calls: list[tuple[float, Request]], data: st.DataObject
+    ) -> None:
+        vendor = catalog.deployments[0].vendor
+        budgets = [
+            Budget(
+                limit_usd=data.draw(st.sampled_from([0.001, 0.05, 0.3])),
+                window_s=data.draw(st.sampled_from([10.0, 100.0])),
+            ),
+            Budget(limit_usd=0.02, window_s=50.0, vendor=vendor),
+            Budget(limit_usd=0.04, window_s=1_000.0, tenant="t1"),
+        ]
+        policy = Policy(budgets=budgets)
+        state = State()
+        for now, request in calls:
+            try:
+                decision = route(request, catalog, policy, state=state, now=now)
+            except NoRouteError:
+                continue
+            spend = estimate_cost(request, decision.chosen)
+            state = record(
+                state, Attempt.of(decision.chosen, cost_usd=spend, tenant=request.tenant), now=now
+            )
+        for budget in budgets:
+            charges = [c for c in state.ledger if budget.counts(c)]
+            for end in [c.time for c in charges]:
+                in_window = sum(
+                    c.cost_usd for c in charges if end - budget.window_s < c.time <= end
+                )
+                assert in_window <= budget.limit_usd * (1 + 1e-9), (budget, in_window)
+
+
+def test_run_context_is_built_for_plain_functions_only() -> None:
+    catalog = reference_catalog()
+    run = Run(
+        Request(input_tokens=1, output_tokens=1),
+        Columns.of(catalog),
+        catalog,
+        Policy(),
+        State(),
+        0.0,
+    )
+    assert run._context is None
+    assert 0.0 == run.context.now
