@@ -141,7 +141,7 @@ class TestLedger:
 
 class TestValidation:
     def test_bad_failure_kind_is_named(self) -> None:
-        with pytest.raises(ValidationError, match="failure.*'oops'"):
+        with pytest.raises(ValidationError, match=r"failure.*'oops'"):
             Attempt(deployment_id="a", failure="oops")  # type: ignore[arg-type]
 
     def test_bad_now_is_named(self) -> None:
