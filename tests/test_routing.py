@@ -341,7 +341,10 @@ class TestExamples:
         assert 35 == len(rows)
         assert {"chosen", "fallback 1", "fallback 2", "passed"} <= {row["role"] for row in rows}
         assert "<table>" in decision._repr_html_()
-        assert "Decision(chosen=Deployment(id='local/phi-4-mini'" in repr(decision)
+        assert (
+            "Decision(chosen='local/phi-4-mini', fallbacks=('bedrock/nova-micro', 'cohere/command-r7b'))"
+            == repr(decision)
+        )
         assert decision.ranking[0] == decision.chosen.id
 
 

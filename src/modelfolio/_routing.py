@@ -157,7 +157,8 @@ class NoRouteError(ModelfolioError, LookupError):
         self.rejected: Mapping[str, str] = MappingProxyType(dict(rejected))
         examples: dict[str, str] = {}
         for reason in rejected.values():
-            examples.setdefault(reason.split(":", 1)[0], reason)
+            name, _, detail = reason.partition(": ")
+            examples.setdefault(name, detail or reason)
         parts = [
             f"{count} {name}" + (f" (e.g. {examples.get(name, '')!r})" if name in examples else "")
             for name, count in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
@@ -335,7 +336,7 @@ def _split_choice(
     return None if target is None else where[target]
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, repr=False)
 class Decision:
     """The chosen deployment, its ordered fallbacks, and why the rest were passed over.
 
@@ -373,6 +374,11 @@ class Decision:
         if run.order is None:
             run.order = _full_order(run.scores, run.demoted)
         return run.order
+
+    def __repr__(self) -> str:
+        fallbacks = ", ".join(repr(d.id) for d in self.fallbacks)
+        split = ", split_target=True" if self.split_target else ""
+        return f"Decision(chosen={self.chosen.id!r}, fallbacks=({fallbacks}){split})"
 
     @property
     def deployments(self) -> tuple[Deployment, ...]:
