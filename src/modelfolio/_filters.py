@@ -128,9 +128,11 @@ class _HasCapabilities(BulkFilter):
         return None
 
     def narrow(self, run: Run, mask: int) -> int:
-        masks = run.columns.capability_masks
-        for capability in run.request.needs:
-            mask &= masks.get(capability, 0)
+        needs = run.request.needs
+        if needs:
+            masks = run.columns.capability_masks
+            for capability in needs:
+                mask &= masks.get(capability, 0)
         return mask
 
 
@@ -156,7 +158,7 @@ class _FitsContext(BulkFilter):
 
     def narrow(self, run: Run, mask: int) -> int:
         request, columns = run.request, run.columns
-        total = request.input_tokens + request.output_tokens + request.reasoning_tokens
+        total = request.total_tokens
         if total > columns.windows[0]:
             mask &= columns.at_least(columns.windows, columns.window_masks, total)
         out = request.output_tokens + request.reasoning_tokens

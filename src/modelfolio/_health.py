@@ -31,6 +31,8 @@ class _IsHealthy(BulkFilter):
 
     def narrow(self, run: Run, mask: int) -> int:
         state, now = run.state, run.now
+        if not (state.cooldowns or state.breakers):
+            return mask
         index = run.columns.index
         for marks in (state.cooldowns, state.breakers):
             for deployment, until in marks.items():

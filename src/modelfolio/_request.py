@@ -17,7 +17,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Sequence
 from operator import itemgetter
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 from attrs import field, frozen
 
@@ -29,6 +29,8 @@ from modelfolio._validate import check, count, optional_number, text
 if TYPE_CHECKING:
     from modelfolio._routing import Policy
     from modelfolio._state import State
+
+_T = TypeVar("_T")
 
 __all__ = ["Filter", "Request", "RouteContext", "Scorer", "estimate_cost"]
 
@@ -162,24 +164,30 @@ class Request:
             reasoning_tokens=self.reasoning_tokens,
         )
 
-    @property
-    def total_tokens(self) -> int:
-        """Input, output and reasoning tokens together: what must fit the context window."""
-        return self.input_tokens + self.output_tokens + self.reasoning_tokens
+    total_tokens: int = field(init=False, repr=False, eq=False)
+    """Input, output and reasoning tokens together: what must fit the context window."""
+    constrained: bool = field(init=False, repr=False, eq=False)
+    """Whether any constraint beyond capabilities and context is set."""
 
-    @property
-    def constrained(self) -> bool:
-        """Whether any constraint beyond capabilities and context is set."""
-        return bool(
-            self.vendors
-            or self.providers
-            or self.exclude_vendors
-            or self.exclude_providers
-            or self.regions
-            or self.compliance
-            or self.locations
-            or self.open_weights_only
-            or self.max_cost_usd is not None
+    def __attrs_post_init__(self) -> None:
+        # Derived once here because routing reads them on every decision.
+        object.__setattr__(
+            self, "total_tokens", self.input_tokens + self.output_tokens + self.reasoning_tokens
+        )
+        object.__setattr__(
+            self,
+            "constrained",
+            bool(
+                self.vendors
+                or self.providers
+                or self.exclude_vendors
+                or self.exclude_providers
+                or self.regions
+                or self.compliance
+                or self.locations
+                or self.open_weights_only
+                or self.max_cost_usd is not None
+            ),
         )
 
 
@@ -245,9 +253,12 @@ class Columns:
         "output_masks",
         "output_rates",
         "provider_masks",
+        "rate_pairs",
+        "rate_triples",
         "providers",
         "reasoning_rates",
         "region_masks",
+        "tier_floors",
         "tiered",
         "vendor_masks",
         "vendors",
@@ -282,11 +293,16 @@ class Columns:
         self.input_rates = tuple(r.input_per_mtok for r in base)
         self.output_rates = tuple(r.output_per_mtok for r in base)
         self.reasoning_rates = tuple(r.reasoning_per_mtok for r in base)
-        # Tiered prices: (position, ((threshold, input, output, reasoning), ...) highest first).
-        self.tiered = tuple(
-            (
-                i,
-                tuple(
+        self.rate_pairs = tuple(zip(self.input_rates, self.output_rates, strict=True))
+        self.rate_triples = tuple(
+            zip(self.input_rates, self.output_rates, self.reasoning_rates, strict=True)
+        )
+        # Tiered prices: (position, ((threshold, input, output, reasoning), ...) highest
+        # first), sorted by lowest threshold so an estimate visits only those it reaches.
+        tiered = []
+        for i, d in enumerate(deployments):
+            if d.price.tiers:
+                bands = tuple(
                     (
                         t.above_input_tokens,
                         r.input_per_mtok,
@@ -295,14 +311,12 @@ class Columns:
                     )
                     for t in reversed(d.price.tiers)
                     for r in (d.price.rates(t.above_input_tokens + 1),)
-                ),
-            )
-            for i, d in enumerate(deployments)
-            if d.price.tiers
-        )
-        self.min_tier_threshold = min(
-            (bands[-1][0] for _, bands in self.tiered), default=float("inf")
-        )
+                )
+                tiered.append((i, bands))
+        tiered.sort(key=lambda item: (item[1][-1][0], item[0]))
+        self.tiered = tuple(tiered)
+        self.tier_floors = tuple(bands[-1][0] for _, bands in self.tiered)
+        self.min_tier_threshold = self.tier_floors[0] if self.tier_floors else float("inf")
         self._chunks: dict[tuple[int, int], tuple[int, ...]] = {}
 
     @classmethod
@@ -347,28 +361,23 @@ class Columns:
         The arithmetic is the same as :func:`modelfolio.cost` for a usage with no
         cached tokens, term for term, so the two agree to the last bit.
         """
-        a, b, c = request.input_tokens, request.output_tokens, request.reasoning_tokens
-        if positions is self.all:
-            ri, ro, rr = self.input_rates, self.output_rates, self.reasoning_rates
-        elif len(positions) == 1:
-            (i,) = positions
-            ri, ro, rr = (self.input_rates[i],), (self.output_rates[i],), (self.reasoning_rates[i],)
-        else:
-            gather = itemgetter(*positions)
-            ri, ro, rr = (
-                gather(self.input_rates),
-                gather(self.output_rates),
-                gather(self.reasoning_rates),
-            )
+        # Floats, not ints: float * float is faster, and exact for any token count.
+        a = float(request.input_tokens)
+        b = float(request.output_tokens)
+        c = float(request.reasoning_tokens)
         if c:
-            result = [
-                (a * x + b * y + c * z) / 1_000_000.0 for x, y, z in zip(ri, ro, rr, strict=False)
-            ]
+            rates = self.rate_triples
+            if positions is not self.all:
+                rates = _gather(rates, positions)
+            result = [(a * x + b * y + c * z) / 1_000_000.0 for x, y, z in rates]
         else:
-            result = [(a * x + b * y) / 1_000_000.0 for x, y in zip(ri, ro, strict=False)]
+            pairs = self.rate_pairs
+            if positions is not self.all:
+                pairs = _gather(pairs, positions)
+            result = [(a * x + b * y) / 1_000_000.0 for x, y in pairs]
         if a > self.min_tier_threshold:
             where = None if positions is self.all else {p: k for k, p in enumerate(positions)}
-            for i, bands in self.tiered:
+            for i, bands in self.tiered[: bisect_left(self.tier_floors, a)]:
                 k = i if where is None else where.get(i)
                 if k is None:
                     continue
@@ -381,6 +390,13 @@ class Columns:
                         )
                         break
         return result
+
+
+def _gather(column: tuple[_T, ...], positions: Sequence[int]) -> tuple[_T, ...]:
+    """``column`` at ``positions``, gathered in C."""
+    if len(positions) == 1:
+        return (column[positions[0]],)
+    return itemgetter(*positions)(column)  # type: ignore[no-any-return]
 
 
 def _mask(deployments: Sequence[Deployment], test: Callable[[Deployment], bool]) -> int:

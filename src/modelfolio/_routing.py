@@ -30,7 +30,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from operator import itemgetter
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from attrs import field, frozen
 
@@ -57,6 +57,15 @@ DEFAULT_FILTERS: tuple[Filter, ...] = (
 """Capabilities, context fit, constraints, health and budgets, in that order."""
 
 Diversity = Literal["vendor", "provider", "none"]
+
+_DEFAULT_BULK: tuple[BulkFilter, ...] = (
+    has_capabilities,
+    fits_context,
+    meets_constraints,
+    is_healthy,
+    within_budgets,
+)
+_BULK_DEFAULTS = tuple((f, f) for f in _DEFAULT_BULK)
 
 
 def _name(function: object) -> str:
@@ -147,7 +156,7 @@ class Policy:
 
     def __attrs_post_init__(self) -> None:
         plan = tuple((f, f if isinstance(f, BulkFilter) else None) for f in self.filters)
-        object.__setattr__(self, "_plan", plan)
+        object.__setattr__(self, "_plan", _BULK_DEFAULTS if plan == _BULK_DEFAULTS else plan)
 
 
 class NoRouteError(ModelfolioError, LookupError):
@@ -587,7 +596,18 @@ def _filter(run: Run) -> tuple[int, ...]:
     columns, request = run.columns, run.request
     mask: int | None = columns.full
     positions: tuple[int, ...] = ()
-    for function, bulk in run.policy._plan:
+    plan = run.policy._plan
+    if plan is _BULK_DEFAULTS:
+        # The default filters all narrow masks unless the request has constraints or
+        # the policy budgets; then they are called in order without the general loop.
+        if not request.constrained and not run.policy.budgets:
+            fused = columns.full
+            for default in _DEFAULT_BULK:
+                fused = cast(int, default.narrow(run, fused))
+                if not fused:
+                    return ()
+            return columns.positions(fused)
+    for function, bulk in plan:
         if mask is not None and bulk is not None:
             narrowed = bulk.narrow(run, mask)
             if narrowed is not None:
