@@ -597,16 +597,15 @@ def _filter(run: Run) -> tuple[int, ...]:
     mask: int | None = columns.full
     positions: tuple[int, ...] = ()
     plan = run.policy._plan
-    if plan is _BULK_DEFAULTS:
+    if plan is _BULK_DEFAULTS and not request.constrained and not run.policy.budgets:
         # The default filters all narrow masks unless the request has constraints or
         # the policy budgets; then they are called in order without the general loop.
-        if not request.constrained and not run.policy.budgets:
-            fused = columns.full
-            for default in _DEFAULT_BULK:
-                fused = cast(int, default.narrow(run, fused))
-                if not fused:
-                    return ()
-            return columns.positions(fused)
+        fused = columns.full
+        for default in _DEFAULT_BULK:
+            fused = cast(int, default.narrow(run, fused))
+            if not fused:
+                return ()
+        return columns.positions(fused)
     for function, bulk in plan:
         if mask is not None and bulk is not None:
             narrowed = bulk.narrow(run, mask)
