@@ -8,6 +8,22 @@ import modelfolio
 
 EXPECTED = {
     "VENDOR_RULES",
+    "Battle",
+    "Comparison",
+    "ContaminationGap",
+    "EvalRecord",
+    "Leaderboard",
+    "LeaderboardEntry",
+    "NonInferiority",
+    "Outcomes",
+    "RatingError",
+    "Ratings",
+    "bradley_terry",
+    "compare",
+    "contamination_gap",
+    "frontier",
+    "leaderboard",
+    "non_inferiority",
     "DEFAULT_FILTERS",
     "Attempt",
     "Budget",
@@ -79,6 +95,13 @@ def test_every_public_name_resolves_and_has_a_docstring() -> None:
 
 def test_every_public_function_and_class_shows_an_example() -> None:
     exempt = {
+        "RatingError",
+        "LeaderboardEntry",
+        "Leaderboard",
+        "Comparison",
+        "NonInferiority",
+        "ContaminationGap",
+        "Ratings",
         "HealthConfig",
         "Charge",
         "RouteContext",

@@ -1,0 +1,385 @@
+"""Logged outcomes as a columnar table: one row per item × model.
+
+A million outcomes are a few arrays here, not a million objects: the item and model of
+each row are small integers into ``items`` and ``models``, scores, costs and latencies
+are ``array('d')`` columns, and tags and splits are interned (each distinct set of tags
+is stored once). Rows are kept sorted by model, then by item, so a model's rows are one
+contiguous slice and paired comparisons are merges.
+
+A NaN score means "missing": that model is left out for that item. Two rows for the
+same (item, model) pair are an error, reported with the pair.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from array import array
+from collections.abc import Hashable, Iterable, Iterator, Sequence
+from typing import Any
+
+from attrs import field, frozen
+
+from modelfolio._errors import ValidationError
+from modelfolio._table import html_table
+from modelfolio._validate import check, number, optional_number, text
+
+__all__ = ["EvalRecord", "Outcomes"]
+
+
+def _tags(value: Iterable[str]) -> frozenset[str]:
+    if isinstance(value, str) or not isinstance(value, Iterable):
+        raise ValidationError(f"tags must be a collection of strings, got {value!r}")
+    items = frozenset(value)
+    for item in items:
+        text(item, "tags")
+    return items
+
+
+def _hashable(instance: object, attribute: Any, value: Any) -> None:
+    if not isinstance(value, Hashable) or value is None or isinstance(value, float):
+        raise ValidationError(f"{attribute.name} must be a string or integer id, got {value!r}")
+
+
+def _score(instance: object, attribute: Any, value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isinf(value):
+        raise ValidationError(f"score must be a finite number or NaN (missing), got {value!r}")
+
+
+def _optional_text(instance: object, attribute: Any, value: Any) -> None:
+    if value is not None:
+        text(value, attribute.name)
+
+
+@frozen(kw_only=True)
+class EvalRecord:
+    """One item scored for one model.
+
+    Examples:
+        >>> EvalRecord(item="q1", model="gpt-4", score=1.0, cost=0.003, tags={"math"}).score
+        1.0
+    """
+
+    item: Hashable = field(validator=_hashable)
+    """The test item's id."""
+    model: str = field(validator=check(text))
+    """The model (or deployment) that answered."""
+    score: float = field(validator=_score)
+    """The score: 0/1 for pass/fail, any number otherwise; NaN means missing."""
+    cost: float = field(default=0.0, validator=check(number))
+    """What answering cost, in US dollars."""
+    latency_s: float | None = field(default=None, validator=check(optional_number))
+    """How long answering took, if measured."""
+    tags: frozenset[str] = field(default=frozenset(), converter=_tags)
+    """Labels of the item (task, subject, difficulty)."""
+    split: str | None = field(default=None, validator=_optional_text)
+    """The split the item belongs to (``public``, ``private``, ``train``, ``test``)."""
+
+
+def _column(name: str, values: Sequence[Any] | None, length: int, default: float) -> array[float]:
+    if values is None:
+        return array("d", [default]) * length
+    if len(values) != length:
+        raise ValidationError(f"{name} has {len(values)} values but item has {length}")
+    try:
+        column = array("d", values)
+    except TypeError:
+        bad = next(v for v in values if isinstance(v, bool) or not isinstance(v, (int, float)))
+        raise ValidationError(f"{name} must hold numbers, got {bad!r}") from None
+    return column
+
+
+class Outcomes:
+    """A columnar table of outcomes, one row per (item, model) with a score.
+
+    Build it with :meth:`from_records` or :meth:`from_columns`; it never changes.
+
+    Examples:
+        >>> table = Outcomes.from_columns(
+        ...     item=["q1", "q1", "q2", "q2", "q3"],
+        ...     model=["big", "small", "big", "small", "big"],
+        ...     score=[1, 1, 1, 0, 0],
+        ...     cost=[0.01, 0.001, 0.01, 0.001, 0.01],
+        ... )
+        >>> table
+        Outcomes(3 items, 2 models, 5 rows)
+        >>> table.scores("small")
+        {'q1': 1.0, 'q2': 0.0}
+    """
+
+    __slots__ = (
+        "_binary",
+        "_model_slices",
+        "cost",
+        "has_latency",
+        "item",
+        "items",
+        "latency_s",
+        "model",
+        "models",
+        "score",
+        "split",
+        "split_values",
+        "tag_index",
+        "tag_sets",
+    )
+
+    items: tuple[Hashable, ...]
+    """Every item id, in first-seen order; ``item`` holds indices into it."""
+    models: tuple[str, ...]
+    """Every model id, sorted; ``model`` holds indices into it."""
+
+    def __init__(
+        self,
+        *,
+        items: tuple[Hashable, ...],
+        models: tuple[str, ...],
+        item: array[int],
+        model: array[int],
+        score: array[float],
+        cost: array[float],
+        latency_s: array[float],
+        tag_sets: tuple[frozenset[str], ...],
+        tag_index: array[int],
+        split_values: tuple[str | None, ...],
+        split: array[int],
+    ) -> None:
+        self.items = items
+        self.models = models
+        self.item = item
+        self.model = model
+        self.score = score
+        self.cost = cost
+        self.latency_s = latency_s
+        self.tag_sets = tag_sets
+        self.tag_index = tag_index
+        self.split_values = split_values
+        self.split = split
+        self.has_latency = any(not math.isnan(v) for v in latency_s)
+        slices: dict[str, tuple[int, int]] = {}
+        start = 0
+        for position in range(1, len(model) + 1):
+            if position == len(model) or model[position] != model[start]:
+                slices[models[model[start]]] = (start, position)
+                start = position
+        self._model_slices = slices
+        self._binary = all(v == 0.0 or v == 1.0 for v in set(score))
+
+    @classmethod
+    def from_columns(
+        cls,
+        *,
+        item: Sequence[Hashable],
+        model: Sequence[str],
+        score: Sequence[float],
+        cost: Sequence[float] | None = None,
+        latency_s: Sequence[float | None] | None = None,
+        tags: Sequence[Iterable[str]] | None = None,
+        split: Sequence[str | None] | None = None,
+    ) -> Outcomes:
+        """Build from parallel columns; NaN scores are dropped as missing.
+
+        Raises:
+            ValidationError: columns of different lengths, a bad value, or a repeated
+                (item, model) pair (named in the message).
+        """
+        length = len(item)
+        if len(model) != length:
+            raise ValidationError(f"model has {len(model)} values but item has {length}")
+        scores = _column("score", score, length, math.nan)
+        costs = _column("cost", cost, length, 0.0)
+        latencies = _column(
+            "latency_s",
+            None if latency_s is None else [math.nan if v is None else v for v in latency_s],
+            length,
+            math.nan,
+        )
+        if any(math.isinf(v) for v in scores):
+            raise ValidationError("score must be finite or NaN (missing), got an infinity")
+        for name, column in (("cost", costs), ("latency_s", latencies)):
+            bad = next((v for v in column if v < 0 or math.isinf(v)), None)
+            if bad is not None:
+                raise ValidationError(f"{name} must hold finite numbers >= 0, got {bad!r}")
+        if tags is not None and len(tags) != length:
+            raise ValidationError(f"tags has {len(tags)} values but item has {length}")
+        if split is not None and len(split) != length:
+            raise ValidationError(f"split has {len(split)} values but item has {length}")
+
+        model_ids = sorted(set(model))
+        for name in model_ids:
+            text(name, "model")
+        model_number = {name: n for n, name in enumerate(model_ids)}
+        item_number: dict[Hashable, int] = {}
+        item_index = array("q", bytes(8 * length))
+        for row, key in enumerate(item):
+            number_ = item_number.get(key)
+            if number_ is None:
+                if key is None or isinstance(key, float) or not isinstance(key, Hashable):
+                    raise ValidationError(f"item ids must be strings or integers, got {key!r}")
+                number_ = item_number[key] = len(item_number)
+            item_index[row] = number_
+        model_index = array("q", [model_number[name] for name in model])
+
+        tag_number: dict[frozenset[str], int] = {frozenset(): 0}
+        tag_index = array("q", bytes(8 * length))
+        if tags is not None:
+            for row, row_tags in enumerate(tags):
+                key_tags = _tags(row_tags) if row_tags else frozenset()
+                tag_index[row] = tag_number.setdefault(key_tags, len(tag_number))
+        split_number: dict[str | None, int] = {None: 0}
+        split_index = array("q", bytes(8 * length))
+        if split is not None:
+            for row, value in enumerate(split):
+                if value is not None:
+                    text(value, "split")
+                split_index[row] = split_number.setdefault(value, len(split_number))
+
+        # Keep scored rows only, ordered by (model, item).
+        keys = [
+            (model_index[row] * len(item_number) + item_index[row], row)
+            for row in range(length)
+            if not math.isnan(scores[row])
+        ]
+        keys.sort()
+        for (key, row), (next_key, next_row) in itertools.pairwise(keys):
+            if key == next_key:
+                raise ValidationError(
+                    f"(item, model) pair {item[row]!r}, {model[row]!r} appears twice "
+                    f"(rows {row} and {next_row})"
+                )
+        order = [row for _, row in keys]
+        return cls(
+            items=tuple(item_number),
+            models=tuple(model_ids),
+            item=array("q", [item_index[row] for row in order]),
+            model=array("q", [model_index[row] for row in order]),
+            score=array("d", [scores[row] for row in order]),
+            cost=array("d", [costs[row] for row in order]),
+            latency_s=array("d", [latencies[row] for row in order]),
+            tag_sets=tuple(tag_number),
+            tag_index=array("q", [tag_index[row] for row in order]),
+            split_values=tuple(split_number),
+            split=array("q", [split_index[row] for row in order]),
+        )
+
+    @classmethod
+    def from_records(cls, records: Iterable[EvalRecord]) -> Outcomes:
+        """Build from :class:`EvalRecord` values.
+
+        Examples:
+            >>> Outcomes.from_records([EvalRecord(item=1, model="m", score=0.5)])
+            Outcomes(1 items, 1 models, 1 rows)
+        """
+        rows = list(records)
+        for row in rows:
+            if not isinstance(row, EvalRecord):
+                raise ValidationError(f"records must be EvalRecord values, got {row!r}")
+        return cls.from_columns(
+            item=[r.item for r in rows],
+            model=[r.model for r in rows],
+            score=[r.score for r in rows],
+            cost=[r.cost for r in rows],
+            latency_s=[r.latency_s for r in rows],
+            tags=[r.tags for r in rows],
+            split=[r.split for r in rows],
+        )
+
+    @classmethod
+    def concat(cls, tables: Iterable[Outcomes]) -> Outcomes:
+        """One table holding the rows of all ``tables`` (an item may not repeat a model).
+
+        Examples:
+            >>> one = Outcomes.from_columns(item=["a"], model=["m"], score=[1.0])
+            >>> two = Outcomes.from_columns(item=["b"], model=["m"], score=[0.0])
+            >>> Outcomes.concat([one, two])
+            Outcomes(2 items, 1 models, 2 rows)
+        """
+        columns: dict[str, list[Any]] = {
+            name: [] for name in ("item", "model", "score", "cost", "latency_s", "tags", "split")
+        }
+        for table in tables:
+            if not isinstance(table, Outcomes):
+                raise ValidationError(f"concat takes Outcomes tables, got {table!r}")
+            columns["item"].extend(table.items[i] for i in table.item)
+            columns["model"].extend(table.models[m] for m in table.model)
+            columns["score"].extend(table.score)
+            columns["cost"].extend(table.cost)
+            columns["latency_s"].extend(None if math.isnan(v) else v for v in table.latency_s)
+            columns["tags"].extend(table.tag_sets[t] for t in table.tag_index)
+            columns["split"].extend(table.split_values[s] for s in table.split)
+        return cls.from_columns(**columns)
+
+    def __len__(self) -> int:
+        return len(self.score)
+
+    def __repr__(self) -> str:
+        return f"Outcomes({len(self.items)} items, {len(self.models)} models, {len(self)} rows)"
+
+    @property
+    def binary(self) -> bool:
+        """Whether every score is 0 or 1."""
+        return self._binary
+
+    def rows_of(self, model: str) -> range:
+        """The row positions of ``model`` (contiguous, ordered by item)."""
+        if model not in self._model_slices:
+            if model in self.models:
+                return range(0)
+            known = ", ".join(self.models[:10]) + (", ..." if len(self.models) > 10 else "")
+            raise ValidationError(f"model {model!r} has no outcomes (models: {known})")
+        return range(*self._model_slices[model])
+
+    def selected(
+        self, rows: Iterable[int], *, tags: Iterable[str] | None = None, split: str | None = None
+    ) -> list[int]:
+        """The rows among ``rows`` whose item carries all ``tags`` and is in ``split``."""
+        wanted = frozenset(tags or ())
+        tag_ok = [wanted <= tag_set for tag_set in self.tag_sets]
+        split_ok = [split is None or value == split for value in self.split_values]
+        tag_index, split_index = self.tag_index, self.split
+        if all(tag_ok) and all(split_ok):
+            return list(rows)
+        return [row for row in rows if tag_ok[tag_index[row]] and split_ok[split_index[row]]]
+
+    def scores(
+        self, model: str, *, tags: Iterable[str] | None = None, split: str | None = None
+    ) -> dict[Hashable, float]:
+        """``model``'s score per item id."""
+        items, item, score = self.items, self.item, self.score
+        return {
+            items[item[row]]: score[row]
+            for row in self.selected(self.rows_of(model), tags=tags, split=split)
+        }
+
+    def records(self) -> Iterator[EvalRecord]:
+        """Every row as an :class:`EvalRecord`."""
+        for row in range(len(self)):
+            latency = self.latency_s[row]
+            yield EvalRecord(
+                item=self.items[self.item[row]],
+                model=self.models[self.model[row]],
+                score=self.score[row],
+                cost=self.cost[row],
+                latency_s=None if math.isnan(latency) else latency,
+                tags=self.tag_sets[self.tag_index[row]],
+                split=self.split_values[self.split[row]],
+            )
+
+    def to_rows(self) -> list[dict[str, object]]:
+        """Every row as a plain dict."""
+        return [
+            {
+                "item": r.item,
+                "model": r.model,
+                "score": r.score,
+                "cost": r.cost,
+                "latency_s": r.latency_s,
+                "tags": sorted(r.tags),
+                "split": r.split,
+            }
+            for r in self.records()
+        ]
+
+    def _repr_html_(self) -> str:
+        summary = [{"model": name, "rows": len(self.rows_of(name))} for name in self.models]
+        return html_table(summary, caption=repr(self))
