@@ -8,6 +8,17 @@ import modelfolio
 
 EXPECTED = {
     "VENDOR_RULES",
+    "Classification",
+    "Execution",
+    "ExecutionError",
+    "Reply",
+    "Router",
+    "aexecute",
+    "backoff_s",
+    "classify_error",
+    "execute",
+    "usage_from_anthropic",
+    "usage_from_openai",
     "Battle",
     "Comparison",
     "ContaminationGap",
@@ -95,6 +106,10 @@ def test_every_public_name_resolves_and_has_a_docstring() -> None:
 
 def test_every_public_function_and_class_shows_an_example() -> None:
     exempt = {
+        "Classification",
+        "Execution",
+        "ExecutionError",
+        "aexecute",
         "RatingError",
         "LeaderboardEntry",
         "Leaderboard",

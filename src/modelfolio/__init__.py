@@ -1,8 +1,10 @@
 """modelfolio: route, evaluate and de-risk LLM traffic across many vendors."""
 
+from modelfolio._adapters import usage_from_anthropic, usage_from_openai
 from modelfolio._arena import Battle, RatingError, Ratings, bradley_terry
 from modelfolio._budget import Budget, within_budgets
 from modelfolio._catalog import Capability, Catalog, Deployment, Latency, Limits, Location, Model
+from modelfolio._classify import Classification, classify_error
 from modelfolio._cost import Price, PriceTier, Rates, Usage, cost
 from modelfolio._errors import CatalogError, ModelfolioError, UnknownIdError, ValidationError
 from modelfolio._evaluate import (
@@ -16,6 +18,15 @@ from modelfolio._evaluate import (
     frontier,
     leaderboard,
     non_inferiority,
+)
+from modelfolio._execute import (
+    Execution,
+    ExecutionError,
+    Reply,
+    Router,
+    aexecute,
+    backoff_s,
+    execute,
 )
 from modelfolio._filters import fits_context, has_capabilities, meets_constraints
 from modelfolio._health import is_healthy
@@ -35,12 +46,15 @@ __all__ = [
     "Catalog",
     "CatalogError",
     "Charge",
+    "Classification",
     "Comparison",
     "ContaminationGap",
     "DEFAULT_FILTERS",
     "Decision",
     "Deployment",
     "EvalRecord",
+    "Execution",
+    "ExecutionError",
     "Failure",
     "Filter",
     "HealthConfig",
@@ -61,8 +75,10 @@ __all__ = [
     "Rates",
     "RatingError",
     "Ratings",
+    "Reply",
     "Request",
     "RouteContext",
+    "Router",
     "Scorer",
     "State",
     "UnknownIdError",
@@ -70,15 +86,19 @@ __all__ = [
     "VENDOR_RULES",
     "ValidationError",
     "VendorRule",
+    "aexecute",
+    "backoff_s",
     "blend",
     "bradley_terry",
     "by_cost",
     "by_latency",
     "by_quality",
+    "classify_error",
     "compare",
     "contamination_gap",
     "cost",
     "estimate_cost",
+    "execute",
     "fits_context",
     "from_litellm",
     "frontier",
@@ -90,6 +110,8 @@ __all__ = [
     "record",
     "reference_catalog",
     "route",
+    "usage_from_anthropic",
+    "usage_from_openai",
     "within_budgets",
 ]
 

@@ -24,6 +24,7 @@ The rules, with the thresholds in :class:`HealthConfig`:
 from __future__ import annotations
 
 import enum
+import math
 from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 from typing import Any
@@ -276,7 +277,7 @@ class State:
             >>> state.spent_usd(), state.spent_usd(vendor="meta"), state.spent_usd(since=1.5)
             (0.75, 0.25, 0.25)
         """
-        return sum(
+        return math.fsum(
             charge.cost_usd
             for charge in self.ledger
             if (since is None or charge.time >= since)
