@@ -308,3 +308,29 @@ def test_router_from_many_tasks() -> None:
     assert 200 == len(results)
     assert len(router.state.ledger) == 200
     assert router.state.spent_usd() == pytest.approx(sum(r.cost_usd for r in results))
+
+
+def test_httpx_exceptions_are_classified() -> None:
+    httpx = pytest.importorskip("httpx", reason="httpx is installed with the test extra")
+    request = httpx.Request("POST", "https://api.example.com/v1/chat")
+    limited = httpx.HTTPStatusError(
+        "429",
+        request=request,
+        response=httpx.Response(429, headers={"retry-after-ms": "1500"}, request=request),
+    )
+    assert Classification(failure=Failure.RATE_LIMITED, retry_after_s=1.5) == classify_error(
+        limited
+    )
+    broken = httpx.HTTPStatusError(
+        "503", request=request, response=httpx.Response(503, request=request)
+    )
+    assert Failure.SERVER_ERROR == classify_error(broken).failure
+    assert Failure.TIMEOUT == classify_error(httpx.ReadTimeout("slow", request=request)).failure
+    assert (
+        Failure.SERVER_ERROR
+        == classify_error(httpx.ConnectError("refused", request=request)).failure
+    )
+    unauthorised = httpx.HTTPStatusError(
+        "401", request=request, response=httpx.Response(401, request=request)
+    )
+    assert Failure.AUTH == classify_error(unauthorised).failure
