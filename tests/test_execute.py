@@ -247,7 +247,14 @@ def test_router_under_many_threads_keeps_an_exact_ledger() -> None:
             clock["t"] += seconds
 
     health = HealthConfig(breaker_cooldown_s=0.05, rate_limit_cooldown_s=0.01)
-    router = Router(catalog, Policy(fallbacks=4), state=State(config=health), now=now, sleep=sleep, max_attempts=3)
+    router = Router(
+        catalog,
+        Policy(fallbacks=4),
+        state=State(config=health),
+        now=now,
+        sleep=sleep,
+        max_attempts=3,
+    )
     successes: list[float] = []
     attempts_per_request: list[int] = []
     errors: list[BaseException] = []
