@@ -15,7 +15,7 @@ from __future__ import annotations
 import itertools
 import math
 from array import array
-from collections.abc import Hashable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from attrs import field, frozen
@@ -109,6 +109,7 @@ class Outcomes:
 
     __slots__ = (
         "_binary",
+        "_matrix",
         "_model_slices",
         "cost",
         "has_latency",
@@ -164,6 +165,7 @@ class Outcomes:
                 start = position
         self._model_slices = slices
         self._binary = all(v == 0.0 or v == 1.0 for v in set(score))
+        self._matrix: Matrix | None = None
 
     @classmethod
     def from_columns(
@@ -300,13 +302,8 @@ class Outcomes:
         for table in tables:
             if not isinstance(table, Outcomes):
                 raise ValidationError(f"concat takes Outcomes tables, got {table!r}")
-            columns["item"].extend(table.items[i] for i in table.item)
-            columns["model"].extend(table.models[m] for m in table.model)
-            columns["score"].extend(table.score)
-            columns["cost"].extend(table.cost)
-            columns["latency_s"].extend(None if math.isnan(v) else v for v in table.latency_s)
-            columns["tags"].extend(table.tag_sets[t] for t in table.tag_index)
-            columns["split"].extend(table.split_values[s] for s in table.split)
+            for name, values in table._columns(range(len(table))).items():
+                columns[name].extend(values)
         return cls.from_columns(**columns)
 
     def __len__(self) -> int:
@@ -351,6 +348,76 @@ class Outcomes:
             for row in self.selected(self.rows_of(model), tags=tags, split=split)
         }
 
+    def _columns(self, rows: Iterable[int]) -> dict[str, list[Any]]:
+        columns: dict[str, list[Any]] = {
+            name: [] for name in ("item", "model", "score", "cost", "latency_s", "tags", "split")
+        }
+        for row in rows:
+            latency = self.latency_s[row]
+            columns["item"].append(self.items[self.item[row]])
+            columns["model"].append(self.models[self.model[row]])
+            columns["score"].append(self.score[row])
+            columns["cost"].append(self.cost[row])
+            columns["latency_s"].append(None if math.isnan(latency) else latency)
+            columns["tags"].append(self.tag_sets[self.tag_index[row]])
+            columns["split"].append(self.split_values[self.split[row]])
+        return columns
+
+    def subset(
+        self,
+        *,
+        tags: Iterable[str] | None = None,
+        split: str | None = None,
+        models: Iterable[str] | None = None,
+    ) -> Outcomes:
+        """A new table with the rows whose item has all ``tags``, is in ``split``, of ``models``.
+
+        Examples:
+            >>> table = Outcomes.from_columns(item=[1, 2], model=["m", "m"], score=[1, 0], split=["train", "test"])
+            >>> table.subset(split="test")
+            Outcomes(1 items, 1 models, 1 rows)
+        """
+        keep = (
+            None if models is None else {self.models.index(m) for m in models if m in self.models}
+        )
+        rows = self.selected(range(len(self)), tags=tags, split=split)
+        if keep is not None:
+            rows = [r for r in rows if self.model[r] in keep]
+        return Outcomes.from_columns(**self._columns(rows))
+
+    def assign(
+        self,
+        *,
+        cost: Mapping[str, float] | None = None,
+        split: Callable[[Hashable], str | None] | None = None,
+    ) -> Outcomes:
+        """A new table with each model's cost per item set from ``cost``, or each item's split
+        set by ``split(item)``; for data logged without costs or splits.
+
+        Examples:
+            >>> table = Outcomes.from_columns(item=[1, 2], model=["m", "m"], score=[1, 0])
+            >>> priced = table.assign(cost={"m": 0.002}, split=lambda item: "odd" if item % 2 else "even")
+            >>> list(priced.cost), priced.scores("m", split="odd")
+            ([0.002, 0.002], {1: 1.0})
+        """
+        columns = self._columns(range(len(self)))
+        if cost is not None:
+            for model in cost:
+                if model not in self.models:
+                    raise ValidationError(f"cost names {model!r}, which has no outcomes")
+            columns["cost"] = [
+                cost.get(m, c) for m, c in zip(columns["model"], columns["cost"], strict=True)
+            ]
+        if split is not None:
+            columns["split"] = [split(item) for item in columns["item"]]
+        return Outcomes.from_columns(**columns)
+
+    def matrix(self) -> Matrix:
+        """Scores and costs as one dense column per model, indexed by item (built once)."""
+        if self._matrix is None:
+            self._matrix = Matrix(self)
+        return self._matrix
+
     def records(self) -> Iterator[EvalRecord]:
         """Every row as an :class:`EvalRecord`."""
         for row in range(len(self)):
@@ -383,3 +450,44 @@ class Outcomes:
     def _repr_html_(self) -> str:
         summary = [{"model": name, "rows": len(self.rows_of(name))} for name in self.models]
         return html_table(summary, caption=repr(self))
+
+
+class Matrix:
+    """Dense per-model columns of an :class:`Outcomes` table: ``score[m][i]``, ``cost[m][i]``.
+
+    ``m`` is a model's column (``column[model]``), ``i`` an item index; a missing score
+    is NaN. ``item_tags[i]`` and ``item_split[i]`` describe item ``i`` (from its first
+    row). Replaying a million outcomes is then a matter of indexing, not searching.
+    """
+
+    __slots__ = ("column", "cost", "item_split", "item_tags", "models", "score")
+
+    def __init__(self, outcomes: Outcomes) -> None:
+        n = len(outcomes.items)
+        self.models = outcomes.models
+        self.column = {model: k for k, model in enumerate(outcomes.models)}
+        self.score = [array("d", [math.nan]) * n for _ in outcomes.models]
+        self.cost = [array("d", [0.0]) * n for _ in outcomes.models]
+        tags: list[frozenset[str] | None] = [None] * n
+        splits: list[str | None] = [None] * n
+        item, model, score, cost = outcomes.item, outcomes.model, outcomes.score, outcomes.cost
+        tag_sets, tag_index, split_values, split = (
+            outcomes.tag_sets,
+            outcomes.tag_index,
+            outcomes.split_values,
+            outcomes.split,
+        )
+        for row in range(len(outcomes)):
+            i, m = item[row], model[row]
+            self.score[m][i] = score[row]
+            self.cost[m][i] = cost[row]
+            if tags[i] is None:
+                tags[i] = tag_sets[tag_index[row]]
+                splits[i] = split_values[split[row]]
+        self.item_tags: list[frozenset[str]] = [t if t is not None else frozenset() for t in tags]
+        self.item_split = splits
+
+    def complete_items(self) -> list[int]:
+        """Items every model has a score for, by index."""
+        columns = self.score
+        return [i for i in range(len(self.item_tags)) if all(c[i] == c[i] for c in columns)]

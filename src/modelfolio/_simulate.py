@@ -1,0 +1,393 @@
+"""Offline replay: what a router would have scored and spent on logged outcomes.
+
+:func:`simulate` sends every item through a learned router and reads the logged score
+and cost of the model(s) it picked: no model is called. Baselines come for free: the
+**oracle** (each item's best score, cheapest among ties), the **random** router (the
+expected value of picking a model uniformly) and every **single model**.
+:func:`sweep` replays one router per knob value into a cost–quality :class:`Curve`,
+and the field's metrics read that curve:
+
+- :func:`aiq` — RouterBench's average improvement in quality: the area under the
+  non-decreasing convex hull of (cost, quality) over the curve's cost range, divided
+  by that range;
+- :func:`apgr` — RouteLLM's average performance gap recovered: the area under quality
+  against the share of calls sent to the strong model, from 0 to 1 with both
+  endpoints, relative to the weak–strong gap (a random router scores 0.5);
+- :func:`cpt` — the share of calls to the strong model needed to recover a fraction of
+  the gap.
+
+Only items that every model answered are replayed; the rest are counted in
+``skipped``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Callable, Hashable, Iterable, Mapping
+from types import MappingProxyType
+from typing import Any
+
+from attrs import field, frozen
+
+from modelfolio._errors import ValidationError
+from modelfolio._learn import LearnedRouter
+from modelfolio._outcomes import Matrix, Outcomes
+from modelfolio._table import html_table
+
+__all__ = ["Curve", "Point", "SimulationReport", "aiq", "apgr", "cpt", "simulate", "sweep"]
+
+
+@frozen(kw_only=True)
+class Point:
+    """Quality (mean score) and cost (summed) of one way of routing the items."""
+
+    quality: float
+    """Mean logged score of the answers."""
+    cost: float
+    """Summed logged cost of every call made."""
+    shares: Mapping[str, float] = field(factory=dict, repr=False)
+    """Fraction of items each model was called for."""
+    knob: Any = None
+    """The knob value that produced this point, in a sweep."""
+
+
+@frozen(kw_only=True)
+class SimulationReport:
+    """A router replayed on logged outcomes."""
+
+    quality: float
+    """Mean score of the answers the router picked."""
+    cost: float
+    """Summed logged cost of every call it made."""
+    shares: Mapping[str, float]
+    """Fraction of items each model was called for (a cascade calls several)."""
+    choices: Mapping[Hashable, str | tuple[str, ...]] = field(repr=False)
+    """Item id to the model chosen, or the tuple of models a cascade tried."""
+    baselines: Mapping[str, Point] = field(repr=False)
+    """``"oracle"``, ``"random"`` and every single model."""
+    n: int
+    """Items replayed."""
+    skipped: int = 0
+    """Items left out because some model has no score for them."""
+
+    @property
+    def cost_per_item(self) -> float:
+        """Mean cost per replayed item."""
+        return self.cost / self.n if self.n else math.nan
+
+    def to_rows(self) -> list[dict[str, object]]:
+        """The router and every baseline, one plain dict each."""
+        rows: list[dict[str, object]] = [
+            {
+                "name": "router",
+                "quality": self.quality,
+                "cost": self.cost,
+                "cost_per_item": self.cost_per_item,
+            }
+        ]
+        rows += [
+            {
+                "name": name,
+                "quality": point.quality,
+                "cost": point.cost,
+                "cost_per_item": point.cost / self.n if self.n else math.nan,
+            }
+            for name, point in self.baselines.items()
+        ]
+        return rows
+
+    def _repr_html_(self) -> str:
+        return html_table(self.to_rows(), caption=f"Simulation over {self.n} items")
+
+
+def _baselines(matrix: Matrix, items: list[int]) -> Mapping[str, Point]:
+    n = len(items)
+    score, cost = matrix.score, matrix.cost
+    models = matrix.models
+    singles = {
+        model: Point(
+            quality=math.fsum(score[k][i] for i in items) / n,
+            cost=math.fsum(cost[k][i] for i in items),
+            shares={model: 1.0},
+        )
+        for k, model in enumerate(models)
+    }
+    oracle_quality = oracle_cost = 0.0
+    oracle_counts = [0] * len(models)
+    for i in items:
+        best = min(range(len(models)), key=lambda k: (-score[k][i], cost[k][i], k))
+        oracle_quality += score[best][i]
+        oracle_cost += cost[best][i]
+        oracle_counts[best] += 1
+    result: dict[str, Point] = {
+        "oracle": Point(
+            quality=oracle_quality / n,
+            cost=oracle_cost,
+            shares={m: c / n for m, c in zip(models, oracle_counts, strict=True)},
+        ),
+        "random": Point(
+            quality=math.fsum(p.quality for p in singles.values()) / len(models),
+            cost=math.fsum(p.cost for p in singles.values()) / len(models),
+            shares={m: 1.0 / len(models) for m in models},
+        ),
+    }
+    result.update(singles)
+    return MappingProxyType(result)
+
+
+_BASELINE_CACHE: dict[int, tuple[Matrix, list[int], Mapping[str, Point]]] = {}
+
+
+def _prepared(outcomes: Outcomes) -> tuple[Matrix, list[int], Mapping[str, Point]]:
+    matrix = outcomes.matrix()
+    cached = _BASELINE_CACHE.get(id(matrix))
+    if cached is None or cached[0] is not matrix:
+        items = matrix.complete_items()
+        if not items:
+            raise ValidationError("no item has a score for every model; nothing to replay")
+        cached = (matrix, items, _baselines(matrix, items))
+        if len(_BASELINE_CACHE) > 16:
+            _BASELINE_CACHE.clear()
+        _BASELINE_CACHE[id(matrix)] = cached
+    return cached
+
+
+def simulate(router: LearnedRouter, outcomes: Outcomes, *, seed: int = 0) -> SimulationReport:
+    """Replay ``outcomes`` through ``router``: quality, cost, shares, choices and baselines.
+
+    ``seed`` reseeds routers that draw at random (those with a ``reseed(seed)`` method);
+    the built-in routers are deterministic.
+
+    Examples:
+        >>> from modelfolio import fit_quality, quality_floor
+        >>> table = Outcomes.from_columns(item=[1, 2, 1, 2], model=["big", "big", "small", "small"],
+        ...                               score=[1, 1, 1, 0], cost=[0.01, 0.01, 0.001, 0.001],
+        ...                               tags=[{"easy"}, {"hard"}, {"easy"}, {"hard"}])
+        >>> report = simulate(quality_floor(fit_quality(table), 0.9), table)
+        >>> report.quality, round(report.cost, 4), dict(report.choices)
+        (1.0, 0.011, {1: 'small', 2: 'big'})
+        >>> report.baselines["oracle"].cost, report.baselines["random"].quality
+        (0.011, 0.75)
+    """
+    if not isinstance(outcomes, Outcomes):
+        raise ValidationError(f"outcomes must be an Outcomes table, got {outcomes!r}")
+    if not isinstance(router, LearnedRouter):
+        raise ValidationError(f"router must have a choose(query, tags) method, got {router!r}")
+    reseed = getattr(router, "reseed", None)
+    if callable(reseed):
+        router = reseed(seed)
+    matrix, items, baselines = _prepared(outcomes)
+    column = matrix.column
+    score, cost = matrix.score, matrix.cost
+    ids, tags = outcomes.items, matrix.item_tags
+    called = dict.fromkeys(matrix.models, 0)
+    quality = spent = 0.0
+    choices: dict[Hashable, str | tuple[str, ...]] = {}
+    known: dict[tuple[str, ...], tuple[int, ...]] = {}
+    for i in items:
+        choice = router.choose(ids[i], tags[i])
+        positions = known.get(choice)
+        if positions is None:
+            positions = known[choice] = _columns_of(choice, column)
+        for k in positions:
+            spent += cost[k][i]
+        quality += score[positions[-1]][i]
+        for model in choice:
+            called[model] += 1
+        choices[ids[i]] = choice[0] if len(choice) == 1 else choice
+    n = len(items)
+    return SimulationReport(
+        quality=quality / n,
+        cost=spent,
+        shares=MappingProxyType({m: c / n for m, c in called.items()}),
+        choices=MappingProxyType(choices),
+        baselines=baselines,
+        n=n,
+        skipped=len(outcomes.items) - n,
+    )
+
+
+def _columns_of(choice: Any, column: Mapping[str, int]) -> tuple[int, ...]:
+    if not isinstance(choice, tuple) or not choice:
+        raise ValidationError(
+            f"a router's choice must be a non-empty tuple of model ids, got {choice!r}"
+        )
+    for model in choice:
+        if model not in column:
+            raise ValidationError(
+                f"the router chose {model!r}, which has no outcomes (models: {', '.join(column)})"
+            )
+    return tuple(column[m] for m in choice)
+
+
+@frozen(kw_only=True)
+class Curve:
+    """Cost–quality points of one router family over its knob values, with baselines."""
+
+    points: tuple[Point, ...]
+    """One point per knob value, in knob order."""
+    baselines: Mapping[str, Point] = field(repr=False)
+    """As in :class:`SimulationReport`."""
+    n: int
+    """Items replayed at each point."""
+
+    def to_rows(self) -> list[dict[str, object]]:
+        """One plain dict per point: knob, cost, quality and each model's share."""
+        rows = []
+        for point in self.points:
+            row: dict[str, object] = {
+                "knob": point.knob,
+                "cost": point.cost,
+                "quality": point.quality,
+            }
+            row.update({f"share:{m}": s for m, s in sorted(point.shares.items())})
+            rows.append(row)
+        return rows
+
+    def _repr_html_(self) -> str:
+        return html_table(self.to_rows(), caption=f"Cost-quality curve over {self.n} items")
+
+    def plot(self, ax: Any = None, *, baselines: Iterable[str] = ("oracle", "random")) -> Any:
+        """Draw quality against cost per item with matplotlib (``pip install modelfolio[plot]``)."""
+        try:
+            import matplotlib.pyplot as plt  # type: ignore[import-not-found, unused-ignore]
+        except ImportError as error:  # pragma: no cover - depends on the environment
+            raise ImportError(
+                "Curve.plot needs matplotlib: pip install 'modelfolio[plot]'; to_rows() gives a table"
+            ) from error
+        if ax is None:
+            _, ax = plt.subplots()
+        ordered = sorted(self.points, key=lambda p: p.cost)
+        ax.plot(
+            [p.cost / self.n for p in ordered],
+            [p.quality for p in ordered],
+            marker="o",
+            label="router",
+        )
+        for name in baselines:
+            point = self.baselines[name]
+            ax.scatter([point.cost / self.n], [point.quality], marker="x", label=name)
+        ax.set_xlabel("cost per item (US$)")
+        ax.set_ylabel("quality")
+        ax.legend()
+        return ax
+
+
+def sweep(
+    make_router: Callable[[Any], LearnedRouter], knobs: Iterable[Any], outcomes: Outcomes
+) -> Curve:
+    """Replay ``make_router(knob)`` for every knob value into a :class:`Curve`.
+
+    Examples:
+        >>> from modelfolio import fit_quality, quality_floor
+        >>> table = Outcomes.from_columns(item=[1, 2, 1, 2], model=["big", "big", "small", "small"],
+        ...                               score=[1, 1, 1, 0], cost=[0.01, 0.01, 0.001, 0.001],
+        ...                               tags=[{"easy"}, {"hard"}, {"easy"}, {"hard"}])
+        >>> quality = fit_quality(table)
+        >>> curve = sweep(lambda floor: quality_floor(quality, floor), [0.0, 0.9], table)
+        >>> [(p.knob, p.quality, round(p.cost, 3)) for p in curve.points]
+        [(0.0, 0.5, 0.002), (0.9, 1.0, 0.011)]
+    """
+    points = []
+    report = None
+    for knob in knobs:
+        report = simulate(make_router(knob), outcomes)
+        points.append(
+            Point(quality=report.quality, cost=report.cost, shares=report.shares, knob=knob)
+        )
+    if report is None:
+        raise ValidationError("knobs must not be empty")
+    return Curve(points=tuple(points), baselines=report.baselines, n=report.n)
+
+
+def _upper_hull(points: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    hull: list[tuple[float, float]] = []
+    for p in sorted(set(points)):
+        while len(hull) >= 2:
+            (x1, y1), (x2, y2) = hull[-2], hull[-1]
+            if (x2 - x1) * (p[1] - y1) - (y2 - y1) * (p[0] - x1) >= 0:
+                hull.pop()  # hull[-1] lies on or under the chord: not on the upper hull
+            else:
+                break
+        if hull and hull[-1][0] == p[0]:
+            hull[-1] = max(hull[-1], p)
+        else:
+            hull.append(p)
+    return hull
+
+
+def aiq(curve: Curve) -> float:
+    """RouterBench's average improvement in quality over the curve's cost range.
+
+    The area under the non-decreasing upper convex hull of the points (cost, quality),
+    divided by the range of their costs (the quality itself if they all cost the same).
+
+    Examples:
+        >>> points = tuple(Point(quality=q, cost=c) for c, q in [(1, 0.5), (2, 0.9), (3, 0.7), (4, 0.95)])
+        >>> round(aiq(Curve(points=points, baselines={}, n=1)), 4)
+        0.85
+    """
+    pairs = [(p.cost, p.quality) for p in curve.points]
+    if not pairs:
+        raise ValidationError("the curve has no points")
+    hull = _upper_hull(pairs)
+    low, high = hull[0][0], hull[-1][0]
+    if high == low:
+        return max(q for _, q in pairs)
+    area = 0.0
+    best = hull[0][1]
+    for (x1, y1), (x2, y2) in itertools.pairwise(hull):
+        a, b = max(y1, best), max(y2, best)
+        area += (x2 - x1) * (a + b) / 2.0
+        best = max(best, y2)
+    return area / (high - low)
+
+
+def _share_curve(
+    curve: Curve, weak: str, strong: str
+) -> tuple[list[tuple[float, float]], float, float]:
+    for name in (weak, strong):
+        if name not in curve.baselines:
+            raise ValidationError(f"{name!r} is not a model of the curve's outcomes")
+    q_weak, q_strong = curve.baselines[weak].quality, curve.baselines[strong].quality
+    if q_strong == q_weak:
+        raise ValidationError(
+            f"{weak!r} and {strong!r} have the same quality; there is no gap to recover"
+        )
+    points = [(0.0, q_weak), (1.0, q_strong)]
+    points += [(p.shares.get(strong, 0.0), p.quality) for p in curve.points]
+    return sorted(points), q_weak, q_strong
+
+
+def apgr(curve: Curve, *, weak: str, strong: str) -> float:
+    """RouteLLM's average performance gap recovered (0.5 for a random router).
+
+    The area under quality against the share of calls to ``strong``, over [0, 1] with
+    both endpoints (``weak`` alone at 0, ``strong`` alone at 1), minus the weak
+    quality, divided by the strong–weak gap.
+    """
+    points, q_weak, q_strong = _share_curve(curve, weak, strong)
+    area = math.fsum(
+        (x2 - x1) * (y1 + y2) / 2.0 for (x1, y1), (x2, y2) in itertools.pairwise(points)
+    )
+    return (area - q_weak) / (q_strong - q_weak)
+
+
+def cpt(curve: Curve, fraction: float, *, weak: str, strong: str) -> float:
+    """The share of calls to ``strong`` needed to recover ``fraction`` of the gap (RouteLLM's CPT).
+
+    Read off the piecewise-linear curve of quality against share (with both
+    endpoints): the smallest share where it reaches ``weak + fraction * gap``.
+    """
+    if not 0 <= fraction <= 1:
+        raise ValidationError(f"fraction must be between 0 and 1, got {fraction!r}")
+    points, q_weak, q_strong = _share_curve(curve, weak, strong)
+    target = q_weak + fraction * (q_strong - q_weak)
+    rising = q_strong > q_weak
+    for (x1, y1), (x2, y2) in itertools.pairwise(points):
+        if (y1 >= target) if rising else (y1 <= target):
+            return x1
+        if ((y2 >= target) if rising else (y2 <= target)) and y2 != y1:
+            return x1 + (x2 - x1) * (target - y1) / (y2 - y1)
+    return 1.0
