@@ -126,6 +126,18 @@ class TestRouters:
         assert 0.5 == report.shares["dear"]
         assert report.cost == pytest.approx(50 * 0.001 + 25 * 0.02)
 
+    def test_steps_may_carry_their_own_acceptance(self) -> None:
+        router = cascade(
+            [
+                ("cheap", 0.5, lambda q, m: 0.9 if q == "easy" else 0.1),
+                ("dear", 0.0, lambda q, m: 1.0),
+            ]
+        )
+        assert ("cheap",) == router.choose("easy", frozenset())
+        assert ("cheap", "dear") == router.choose("hard", frozenset())
+        with pytest.raises(ValidationError, match="no acceptance function"):
+            cascade([("cheap", 0.5), ("dear", 0.0)])
+
     def test_validation(self) -> None:
         with pytest.raises(ValidationError, match="once"):
             cascade([("a", 0.5), ("a", 0.1)], acceptance=lambda q, m: 1.0)

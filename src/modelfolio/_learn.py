@@ -343,33 +343,35 @@ def calibrate_threshold(scores: Iterable[float], strong_share: float) -> float:
 
 
 class _Cascade:
-    def __init__(
-        self, steps: tuple[tuple[str, float], ...], acceptance: Callable[[Any, str], float]
-    ) -> None:
-        self.steps, self.acceptance = steps, acceptance
+    def __init__(self, steps: tuple[tuple[str, float, Callable[[Any, str], float]], ...]) -> None:
+        self.steps = steps
 
     def choose(self, query: Any, tags: frozenset[str]) -> tuple[str, ...]:
         tried = []
-        for model, threshold in self.steps[:-1]:
+        for model, threshold, acceptance in self.steps[:-1]:
             tried.append(model)
-            if self.acceptance(query, model) >= threshold:
+            if acceptance(query, model) >= threshold:
                 return tuple(tried)
         tried.append(self.steps[-1][0])
         return tuple(tried)
 
     def __repr__(self) -> str:
-        return "cascade(" + ", ".join(f"({m!r}, {t:g})" for m, t in self.steps) + ")"
+        return "cascade(" + ", ".join(f"({m!r}, {t:g})" for m, t, _ in self.steps) + ")"
 
 
 def cascade(
-    steps: Sequence[tuple[str, float]], *, acceptance: Callable[[Any, str], float]
+    steps: Sequence[tuple[str, float] | tuple[str, float, Callable[[Any, str], float]]],
+    *,
+    acceptance: Callable[[Any, str], float] | None = None,
 ) -> LearnedRouter:
-    """Router: try models in order; accept a step's answer when ``acceptance(query, model)``
-    reaches its threshold, else escalate (the last step always answers).
+    """Router: try models in order; accept a step's answer when its acceptance score for the
+    query reaches the step's threshold, else escalate (the last step always answers).
 
-    Its choice is every model tried, in order; its cost is their summed cost. As in
-    FrugalGPT, ``acceptance`` is a caller-supplied estimate of how reliable that model's
-    answer to that query is.
+    A step is ``(model, threshold)``, scored by ``acceptance(query, model)``, or
+    ``(model, threshold, acceptance)`` with its own scorer. As in FrugalGPT, the
+    acceptance score is a caller-supplied estimate of how reliable that model's answer
+    to that query is. The router's choice is every model tried, in order; its cost is
+    their summed cost.
 
     Examples:
         >>> accept = {("q1", "small"): 0.9, ("q2", "small"): 0.2}
@@ -377,18 +379,32 @@ def cascade(
         >>> router.choose("q1", frozenset()), router.choose("q2", frozenset())
         (('small',), ('small', 'big'))
     """
-    materialised = tuple((str(model), float(threshold)) for model, threshold in steps)
+    materialised = []
+    for step in steps:
+        if not isinstance(step, tuple) or len(step) not in (2, 3):
+            raise ValidationError(
+                f"a cascade step is (model, threshold) or (model, threshold, acceptance), got {step!r}"
+            )
+        scorer = step[2] if len(step) == 3 else acceptance
+        if not callable(scorer):
+            raise ValidationError(
+                f"step {step[0]!r} has no acceptance function: pass acceptance= or a third element"
+            )
+        threshold = step[1]
+        if (
+            isinstance(threshold, bool)
+            or not isinstance(threshold, (int, float))
+            or math.isnan(threshold)
+        ):
+            raise ValidationError(f"step {step[0]!r} threshold must be a number, got {threshold!r}")
+        materialised.append((str(step[0]), float(threshold), scorer))
     if not materialised:
         raise ValidationError("a cascade needs at least one step")
-    if len({m for m, _ in materialised}) != len(materialised):
+    if len({m for m, _, _ in materialised}) != len(materialised):
         raise ValidationError(
-            f"a cascade tries each model once, got {[m for m, _ in materialised]!r}"
+            f"a cascade tries each model once, got {[m for m, _, _ in materialised]!r}"
         )
-    if not callable(acceptance):
-        raise ValidationError(
-            f"acceptance must be a function of (query, model), got {acceptance!r}"
-        )
-    return _Cascade(materialised, acceptance)
+    return _Cascade(tuple(materialised))
 
 
 def optimize_cascade(
@@ -447,9 +463,8 @@ def optimize_cascade(
                 if best is None or candidate[:3] < best[:3]:
                     best = candidate
     if best is None:
-        cheapest = order[0]
-        return _Cascade(((cheapest, 0.0),), acceptance)
-    return _Cascade(best[3], acceptance)
+        return cascade([(order[0], 0.0)], acceptance=acceptance)
+    return cascade(list(best[3]), acceptance=acceptance)
 
 
 def _threshold_grid(values: list[float], size: int) -> list[float]:
