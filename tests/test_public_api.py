@@ -8,6 +8,18 @@ import modelfolio
 
 EXPECTED = {
     "VENDOR_RULES",
+    "Allocation",
+    "Concentration",
+    "ExitRow",
+    "ExitTable",
+    "InfeasibleError",
+    "LiveExitRow",
+    "LiveExitTable",
+    "WorkloadClass",
+    "allocate",
+    "concentration",
+    "policy_from_allocation",
+    "vendor_exit",
     "Bridge",
     "Curve",
     "LearnedRouter",
@@ -124,7 +136,7 @@ def test_every_public_name_resolves_and_has_a_docstring() -> None:
 
 
 def test_every_public_function_and_class_shows_an_example() -> None:
-    exempt = {
+    exempt = {"Allocation", "InfeasibleError", "Concentration", "ExitRow", "ExitTable", "LiveExitRow", "LiveExitTable",
         "LearnedRouter",
         "QualityTable",
         "Curve",
@@ -176,4 +188,6 @@ def test_errors_subclass_the_builtins_they_resemble() -> None:
     assert issubclass(modelfolio.ValidationError, ValueError)
     assert issubclass(modelfolio.UnknownIdError, LookupError)
     assert issubclass(modelfolio.NoRouteError, LookupError)
+    assert issubclass(modelfolio.InfeasibleError, ValueError)
+    assert issubclass(modelfolio.InfeasibleError, modelfolio.ModelfolioError)
     assert issubclass(modelfolio.NoRouteError, modelfolio.ModelfolioError)

@@ -1,6 +1,7 @@
 """modelfolio: route, evaluate and de-risk LLM traffic across many vendors."""
 
 from modelfolio._adapters import usage_from_anthropic, usage_from_openai
+from modelfolio._allocate import Allocation, InfeasibleError, WorkloadClass, allocate, policy_from_allocation
 from modelfolio._arena import Battle, RatingError, Ratings, bradley_terry
 from modelfolio._budget import Budget, within_budgets
 from modelfolio._catalog import Capability, Catalog, Deployment, Latency, Limits, Location, Model
@@ -47,12 +48,22 @@ from modelfolio._litellm import VENDOR_RULES, PriceMapImport, VendorRule, from_l
 from modelfolio._outcomes import EvalRecord, Outcomes
 from modelfolio._reference import reference_catalog
 from modelfolio._request import Filter, Request, RouteContext, Scorer, estimate_cost
+from modelfolio._risk import (
+    Concentration,
+    ExitRow,
+    ExitTable,
+    LiveExitRow,
+    LiveExitTable,
+    concentration,
+    vendor_exit,
+)
 from modelfolio._routing import DEFAULT_FILTERS, Decision, NoRouteError, Policy, route
 from modelfolio._scorers import blend, by_cost, by_latency, by_quality
 from modelfolio._simulate import Curve, Point, SimulationReport, aiq, apgr, cpt, simulate, sweep
 from modelfolio._state import Attempt, Charge, Failure, HealthConfig, State, record
 
 __all__ = [
+    "Allocation",
     "Attempt",
     "Battle",
     "Bridge",
@@ -63,6 +74,7 @@ __all__ = [
     "Charge",
     "Classification",
     "Comparison",
+    "Concentration",
     "ContaminationGap",
     "Curve",
     "DEFAULT_FILTERS",
@@ -71,14 +83,19 @@ __all__ = [
     "EvalRecord",
     "Execution",
     "ExecutionError",
+    "ExitRow",
+    "ExitTable",
     "Failure",
     "Filter",
     "HealthConfig",
+    "InfeasibleError",
     "Latency",
     "Leaderboard",
     "LeaderboardEntry",
     "LearnedRouter",
     "Limits",
+    "LiveExitRow",
+    "LiveExitTable",
     "Location",
     "Model",
     "ModelfolioError",
@@ -106,8 +123,10 @@ __all__ = [
     "VENDOR_RULES",
     "ValidationError",
     "VendorRule",
+    "WorkloadClass",
     "aexecute",
     "aiq",
+    "allocate",
     "apgr",
     "backoff_s",
     "best_within",
@@ -120,6 +139,7 @@ __all__ = [
     "cascade",
     "classify_error",
     "compare",
+    "concentration",
     "contamination_gap",
     "cost",
     "cpt",
@@ -136,6 +156,7 @@ __all__ = [
     "meets_constraints",
     "non_inferiority",
     "optimize_cascade",
+    "policy_from_allocation",
     "quality_floor",
     "record",
     "reference_catalog",
@@ -145,6 +166,7 @@ __all__ = [
     "threshold_router",
     "usage_from_anthropic",
     "usage_from_openai",
+    "vendor_exit",
     "within_budgets",
 ]
 

@@ -106,6 +106,17 @@ class QualityTable:
             known = [self.entries[(model, None)]]
         return math.fsum(pick(entry) for entry in known) / len(known)
 
+    def without(self, models: Iterable[str]) -> QualityTable:
+        """The same table with ``models`` left out."""
+        gone = set(models)
+        if gone >= set(self.cost_per_item):
+            raise ValidationError("a quality table needs at least one model left")
+        return QualityTable(
+            entries=MappingProxyType({k: v for k, v in self.entries.items() if k[0] not in gone}),
+            cost_per_item=MappingProxyType({m: c for m, c in self.cost_per_item.items() if m not in gone}),
+            level=self.level,
+        )
+
     def as_mapping(self, *, use: str = "mean") -> Mapping[tuple[str, str | None], float]:
         """``{(model, tag): quality}``, ready for :func:`~modelfolio.by_quality`."""
         pick = {"mean": _mean, "lower": _low, "upper": _high}[use]
@@ -228,6 +239,10 @@ class _QualityFloor(_TagRouter):
             return (min(good, key=lambda m: (table.cost_per_item[m], -quality[m], m)),)
         return (min(table.models, key=lambda m: (-quality[m], table.cost_per_item[m], m)),)
 
+    def without(self, models: Iterable[str]) -> LearnedRouter:
+        """The same router over the table without ``models``."""
+        return _QualityFloor(self.table.without(models), self.floor, self.use)
+
     def __repr__(self) -> str:
         return f"quality_floor(floor={self.floor:g}, use={self.use!r})"
 
@@ -269,6 +284,10 @@ class _BestWithin(_TagRouter):
             min(affordable, key=lambda m: (-table.quality(m, tags), table.cost_per_item[m], m)),
         )
 
+    def without(self, models: Iterable[str]) -> LearnedRouter:
+        """The same router over the table without ``models``."""
+        return _BestWithin(self.table.without(models), self.max_cost)
+
     def __repr__(self) -> str:
         return f"best_within(max_cost={self.max_cost:g})"
 
@@ -293,6 +312,17 @@ class _Threshold:
 
     def choose(self, query: Any, tags: frozenset[str]) -> tuple[str, ...]:
         return (self.strong,) if self.score(query) >= self.threshold else (self.weak,)
+
+    def without(self, models: Iterable[str]) -> LearnedRouter:
+        """Without the strong model every query goes to the weak one, and the other way round."""
+        gone = set(models)
+        if {self.strong, self.weak} <= gone:
+            raise ValidationError(f"without {self.strong!r} and {self.weak!r} a threshold router has nothing to choose")
+        if self.strong in gone:
+            return _Threshold(self.score, self.weak, self.weak, self.threshold)
+        if self.weak in gone:
+            return _Threshold(self.score, self.strong, self.strong, self.threshold)
+        return self
 
     def __repr__(self) -> str:
         return f"threshold_router(strong={self.strong!r}, weak={self.weak!r}, threshold={self.threshold:g})"
@@ -354,6 +384,14 @@ class _Cascade:
                 return tuple(tried)
         tried.append(self.steps[-1][0])
         return tuple(tried)
+
+    def without(self, models: Iterable[str]) -> LearnedRouter:
+        """The cascade with the steps of ``models`` dropped."""
+        gone = set(models)
+        steps = tuple(step for step in self.steps if step[0] not in gone)
+        if not steps:
+            raise ValidationError("without those models the cascade has no step left")
+        return _Cascade(steps)
 
     def __repr__(self) -> str:
         return "cascade(" + ", ".join(f"({m!r}, {t:g})" for m, t, _ in self.steps) + ")"

@@ -112,6 +112,20 @@ def _split(value: Mapping[str, float] | None) -> Mapping[str, float] | None:
     return MappingProxyType(dict(sorted(weights.items())))
 
 
+def _splits(value: Mapping[str, Mapping[str, float]] | None) -> Mapping[str, Mapping[str, float]] | None:
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        raise ValidationError(f"split_by_tag must map tags to weights, got {value!r}")
+    result = {}
+    for tag, weights in value.items():
+        text(tag, "split_by_tag key")
+        split = _split(weights)
+        assert split is not None
+        result[tag] = split
+    return MappingProxyType(dict(sorted(result.items())))
+
+
 def _score(instance: object, attribute: Any, value: Any) -> None:
     if not callable(value):
         raise ValidationError(f"score must be a scorer function, got {value!r}")
@@ -152,6 +166,9 @@ class Policy:
     """Spend caps enforced by the ``within_budgets`` filter."""
     split: Mapping[str, float] | None = field(default=None, converter=_split)
     """Weights over deployment ids, applied by ``request.key`` (canaries, allocations)."""
+    split_by_tag: Mapping[str, Mapping[str, float]] | None = field(default=None, converter=_splits)
+    """Per request tag, weights over deployment ids: a request carrying the tag is split
+    by these weights instead of ``split`` (the first such tag, by name, decides)."""
     _plan: tuple[tuple[Filter, BulkFilter | None], ...] = field(init=False, repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
@@ -573,8 +590,11 @@ def route(
         picks = _pick_ranked(order, count, diversity, vendors, providers)
 
     split_target = False
-    if policy.split is not None and request.key is not None:
-        chosen = _split_choice(request.key, policy.split, columns, positions)
+    split = policy.split
+    if policy.split_by_tag is not None and request.tags:
+        split = next((policy.split_by_tag[tag] for tag in sorted(request.tags) if tag in policy.split_by_tag), split)
+    if split is not None and request.key is not None:
+        chosen = _split_choice(request.key, split, columns, positions)
         if chosen is not None:
             split_target = True
             if chosen != picks[0]:
