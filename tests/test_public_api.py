@@ -136,7 +136,14 @@ def test_every_public_name_resolves_and_has_a_docstring() -> None:
 
 
 def test_every_public_function_and_class_shows_an_example() -> None:
-    exempt = {"Allocation", "InfeasibleError", "Concentration", "ExitRow", "ExitTable", "LiveExitRow", "LiveExitTable",
+    exempt = {
+        "Allocation",
+        "InfeasibleError",
+        "Concentration",
+        "ExitRow",
+        "ExitTable",
+        "LiveExitRow",
+        "LiveExitTable",
         "LearnedRouter",
         "QualityTable",
         "Curve",

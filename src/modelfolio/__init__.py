@@ -1,7 +1,13 @@
 """modelfolio: route, evaluate and de-risk LLM traffic across many vendors."""
 
 from modelfolio._adapters import usage_from_anthropic, usage_from_openai
-from modelfolio._allocate import Allocation, InfeasibleError, WorkloadClass, allocate, policy_from_allocation
+from modelfolio._allocate import (
+    Allocation,
+    InfeasibleError,
+    WorkloadClass,
+    allocate,
+    policy_from_allocation,
+)
 from modelfolio._arena import Battle, RatingError, Ratings, bradley_terry
 from modelfolio._budget import Budget, within_budgets
 from modelfolio._catalog import Capability, Catalog, Deployment, Latency, Limits, Location, Model

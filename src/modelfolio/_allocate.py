@@ -73,7 +73,12 @@ def _share(instance: object, attribute: Any, value: Any) -> None:
 
 
 def _floor(instance: object, attribute: Any, value: Any) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value) or math.isinf(value):
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or math.isnan(value)
+        or math.isinf(value)
+    ):
         raise ValidationError(f"floor must be a finite number, got {value!r}")
 
 
@@ -83,7 +88,9 @@ def _needs(value: Iterable[Capability | str]) -> frozenset[Capability]:
     try:
         return frozenset(Capability(v) for v in value)
     except ValueError:
-        raise ValidationError(f"needs holds an unknown capability: {sorted(map(str, value))!r}") from None
+        raise ValidationError(
+            f"needs holds an unknown capability: {sorted(map(str, value))!r}"
+        ) from None
 
 
 @frozen(kw_only=True)
@@ -137,7 +144,9 @@ class Allocation:
 
     def to_rows(self) -> list[dict[str, object]]:
         """One plain dict per (class, deployment) with traffic."""
-        return [{"class": c, "deployment": d, "tokens": v} for (c, d), v in sorted(self.flows.items())]
+        return [
+            {"class": c, "deployment": d, "tokens": v} for (c, d), v in sorted(self.flows.items())
+        ]
 
     def _repr_html_(self) -> str:
         return html_table(self.to_rows(), caption=f"Allocation: ${self.cost:,.2f} per period")
@@ -207,7 +216,11 @@ class _Network:
                 edges = out[u]
                 while pointer[u] < len(edges):
                     e = edges[pointer[u]]
-                    if cap[e] > 0 and head[e] not in on_path and abs(cost[e] + potential[u] - potential[head[e]]) <= tolerance:
+                    if (
+                        cap[e] > 0
+                        and head[e] not in on_path
+                        and abs(cost[e] + potential[u] - potential[head[e]]) <= tolerance
+                    ):
                         break
                     pointer[u] += 1
                 if pointer[u] == len(edges):
@@ -230,11 +243,15 @@ class _Network:
         return pushed
 
 
-def _quality_of(quality: Mapping[tuple[str, str], float] | Callable[[Deployment, WorkloadClass], float]) -> Callable[[Deployment, WorkloadClass], float]:
+def _quality_of(
+    quality: Mapping[tuple[str, str], float] | Callable[[Deployment, WorkloadClass], float],
+) -> Callable[[Deployment, WorkloadClass], float]:
     if callable(quality) and not isinstance(quality, Mapping):
         return quality
     if not isinstance(quality, Mapping):
-        raise ValidationError(f"quality must map (deployment id, class name) to a score, or be a function, got {quality!r}")
+        raise ValidationError(
+            f"quality must map (deployment id, class name) to a score, or be a function, got {quality!r}"
+        )
     table = dict(quality)
     return lambda deployment, workload: table.get((deployment.id, workload.name), 0.0)
 
@@ -247,17 +264,27 @@ def _tokens_map(value: Mapping[str, int] | None, name: str, catalog: Catalog) ->
         if deployment_id not in catalog:
             raise ValidationError(f"{name} names {deployment_id!r}, which is not in the catalog")
         if isinstance(tokens, bool) or not isinstance(tokens, int) or tokens < 0:
-            raise ValidationError(f"{name}[{deployment_id!r}] must be a whole number of tokens >= 0, got {tokens!r}")
+            raise ValidationError(
+                f"{name}[{deployment_id!r}] must be a whole number of tokens >= 0, got {tokens!r}"
+            )
         result[deployment_id] = tokens
     return result
 
 
-def _caps(max_vendor_share: float | Mapping[str, float], vendors: Iterable[str], total: int) -> dict[str, int]:
+def _caps(
+    max_vendor_share: float | Mapping[str, float], vendors: Iterable[str], total: int
+) -> dict[str, int]:
     caps = {}
     for vendor in vendors:
-        share = max_vendor_share.get(vendor, 1.0) if isinstance(max_vendor_share, Mapping) else max_vendor_share
+        share = (
+            max_vendor_share.get(vendor, 1.0)
+            if isinstance(max_vendor_share, Mapping)
+            else max_vendor_share
+        )
         if isinstance(share, bool) or not isinstance(share, (int, float)) or not 0 <= share <= 1:
-            raise ValidationError(f"max_vendor_share for {vendor!r} must be between 0 and 1, got {share!r}")
+            raise ValidationError(
+                f"max_vendor_share for {vendor!r} must be between 0 and 1, got {share!r}"
+            )
         caps[vendor] = math.floor(share * total + 1e-9)
     return caps
 
@@ -333,13 +360,20 @@ def allocate(
                 continue
             if score(d, c) < c.floor:
                 continue
-            price = c.input_share * d.price.input_per_mtok + (1.0 - c.input_share) * d.price.output_per_mtok
-            class_arcs[(c.name, d.id)] = network.arc(class_node[c.name], deployment_node[d.id], unbounded, price)
+            price = (
+                c.input_share * d.price.input_per_mtok
+                + (1.0 - c.input_share) * d.price.output_per_mtok
+            )
+            class_arcs[(c.name, d.id)] = network.arc(
+                class_node[c.name], deployment_node[d.id], unbounded, price
+            )
     deployment_arcs = {}
     for d in deployments:
         minimum = floors_d.get(d.id, 0)
         upper = caps_d.get(d.id, unbounded)
-        deployment_arcs[d.id] = network.arc(deployment_node[d.id], vendor_node[d.vendor], upper - minimum, 0.0)
+        deployment_arcs[d.id] = network.arc(
+            deployment_node[d.id], vendor_node[d.vendor], upper - minimum, 0.0
+        )
         balance[deployment_node[d.id]] -= minimum
         balance[vendor_node[d.vendor]] += minimum
     vendor_arcs = {v: network.arc(vendor_node[v], 2, caps_v[v], 0.0) for v in vendors}
@@ -353,14 +387,31 @@ def allocate(
     required = sum(a for a in balance if a > 0)
     sent = network.min_cost_flow(0, 1, required)
     if sent < required:
-        raise _infeasible(network, workload, class_node, feed, deployment_node, deployment_arcs, vendor_arcs, vendor_node, caps_d, caps_v, floors_d, max_vendor_share, score)
+        raise _infeasible(
+            network,
+            workload,
+            class_node,
+            feed,
+            deployment_node,
+            deployment_arcs,
+            vendor_arcs,
+            vendor_node,
+            caps_d,
+            caps_v,
+            floors_d,
+            max_vendor_share,
+            score,
+        )
 
     flows = {}
     for key, arc in class_arcs.items():
         carried = network.cap[arc ^ 1]
         if carried > 0:
             flows[key] = carried
-    cost = math.fsum(tokens * network.cost[class_arcs[key]] for key, tokens in flows.items()) / 1_000_000.0
+    cost = (
+        math.fsum(tokens * network.cost[class_arcs[key]] for key, tokens in flows.items())
+        / 1_000_000.0
+    )
     by_vendor: dict[str, int] = {}
     by_deployment: dict[str, int] = {}
     for (_, deployment_id), tokens in flows.items():
@@ -370,7 +421,11 @@ def allocate(
     binding = []
     for v in vendors:
         if caps_v[v] < total and by_vendor.get(v, 0) >= caps_v[v]:
-            share = max_vendor_share.get(v, 1.0) if isinstance(max_vendor_share, Mapping) else max_vendor_share
+            share = (
+                max_vendor_share.get(v, 1.0)
+                if isinstance(max_vendor_share, Mapping)
+                else max_vendor_share
+            )
             binding.append(f"vendor {v} at its {share:.0%} cap ({caps_v[v]:,} tokens)")
     for d_id, limit in sorted(caps_d.items()):
         if by_deployment.get(d_id, 0) >= limit:
@@ -381,16 +436,29 @@ def allocate(
     return Allocation(
         flows=MappingProxyType(dict(sorted(flows.items()))),
         cost=cost,
-        vendor_shares=MappingProxyType({v: by_vendor[v] / total for v in sorted(by_vendor)} if total else {}),
+        vendor_shares=MappingProxyType(
+            {v: by_vendor[v] / total for v in sorted(by_vendor)} if total else {}
+        ),
         binding=tuple(binding),
         classes=workload,
     )
 
 
-def _infeasible(network: _Network, workload: tuple[WorkloadClass, ...], class_node: Mapping[str, int], feed: Mapping[int, int],
-                deployment_node: Mapping[str, int], deployment_arcs: Mapping[str, int], vendor_arcs: Mapping[str, int],
-                vendor_node: Mapping[str, int], caps_d: Mapping[str, int], caps_v: Mapping[str, int],
-                floors_d: Mapping[str, int], max_vendor_share: float | Mapping[str, float], score: Any) -> InfeasibleError:
+def _infeasible(
+    network: _Network,
+    workload: tuple[WorkloadClass, ...],
+    class_node: Mapping[str, int],
+    feed: Mapping[int, int],
+    deployment_node: Mapping[str, int],
+    deployment_arcs: Mapping[str, int],
+    vendor_arcs: Mapping[str, int],
+    vendor_node: Mapping[str, int],
+    caps_d: Mapping[str, int],
+    caps_v: Mapping[str, int],
+    floors_d: Mapping[str, int],
+    max_vendor_share: float | Mapping[str, float],
+    score: Any,
+) -> InfeasibleError:
     """Explain a failed flow by its minimum cut: the saturated arcs out of what the source still reaches."""
     reach = {0}
     stack = [0]
@@ -404,25 +472,15 @@ def _infeasible(network: _Network, workload: tuple[WorkloadClass, ...], class_no
     walls = []
     for vendor, vendor_arc in sorted(vendor_arcs.items()):
         if vendor_node[vendor] in reach and network.cap[vendor_arc] == 0:
-            share = max_vendor_share.get(vendor, 1.0) if isinstance(max_vendor_share, Mapping) else max_vendor_share
+            share = (
+                max_vendor_share.get(vendor, 1.0)
+                if isinstance(max_vendor_share, Mapping)
+                else max_vendor_share
+            )
             walls.append(f"taking {vendor} over its {share:.0%} cap ({caps_v[vendor]:,} tokens)")
     for d_id, deployment_arc in sorted(deployment_arcs.items()):
         if deployment_node[d_id] in reach and network.cap[deployment_arc] == 0 and d_id in caps_d:
             walls.append(f"exceeding the capacity of {d_id} ({caps_d[d_id]:,} tokens)")
-    for c in workload:
-        class_feed = feed.get(class_node[c.name])
-        if class_feed is not None and network.cap[class_feed] > 0:
-            shortfall = network.cap[class_feed]
-            served = c.volume - shortfall
-            if not any(network.head[e] in deployment_node.values() for e in network.out[class_node[c.name]] if e % 2 == 0):
-                constraint = f"class {c.name}: no deployment meets its needs and floor"
-                return InfeasibleError(
-                    f'class "{c.name}" needs {c.volume:,} tokens at quality ≥ {c.floor:g}, but no deployment meets its needs and reaches that quality',
-                    constraint=constraint, shortfall=shortfall)
-            reason = " or ".join(walls) or "exceeding the deployments' limits"
-            return InfeasibleError(
-                f'class "{c.name}" needs {c.volume:,} tokens at quality ≥ {c.floor:g}, but only {served:,} fit without {reason}',
-                constraint=walls[0] if walls else f"class {c.name}", shortfall=shortfall)
     for d_id, minimum in sorted(floors_d.items()):
         reserve_drain = feed.get(deployment_node[d_id])
         if reserve_drain is not None and network.cap[reserve_drain] > 0:
@@ -430,8 +488,34 @@ def _infeasible(network: _Network, workload: tuple[WorkloadClass, ...], class_no
             return InfeasibleError(
                 f"deployment {d_id} has {minimum:,} tokens reserved, but only {minimum - shortfall:,} of eligible traffic can reach it"
                 + (f" without {' or '.join(walls)}" if walls else ""),
-                constraint=f"reserved volume of {d_id}", shortfall=shortfall)
-    return InfeasibleError("no split meets every constraint", constraint="unknown", shortfall=0)  # pragma: no cover
+                constraint=f"reserved volume of {d_id}",
+                shortfall=shortfall,
+            )
+    for c in workload:
+        class_feed = feed.get(class_node[c.name])
+        if class_feed is not None and network.cap[class_feed] > 0:
+            shortfall = network.cap[class_feed]
+            served = c.volume - shortfall
+            if not any(
+                network.head[e] in deployment_node.values()
+                for e in network.out[class_node[c.name]]
+                if e % 2 == 0
+            ):
+                constraint = f"class {c.name}: no deployment meets its needs and floor"
+                return InfeasibleError(
+                    f'class "{c.name}" needs {c.volume:,} tokens at quality ≥ {c.floor:g}, but no deployment meets its needs and reaches that quality',
+                    constraint=constraint,
+                    shortfall=shortfall,
+                )
+            reason = " or ".join(walls) or "exceeding the deployments' limits"
+            return InfeasibleError(
+                f'class "{c.name}" needs {c.volume:,} tokens at quality ≥ {c.floor:g}, but only {served:,} fit without {reason}',
+                constraint=walls[0] if walls else f"class {c.name}",
+                shortfall=shortfall,
+            )
+    return InfeasibleError(
+        "no split meets every constraint", constraint="unknown", shortfall=0
+    )  # pragma: no cover
 
 
 def policy_from_allocation(allocation: Allocation, *, policy: Policy | None = None) -> Policy:

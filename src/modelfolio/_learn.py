@@ -113,7 +113,9 @@ class QualityTable:
             raise ValidationError("a quality table needs at least one model left")
         return QualityTable(
             entries=MappingProxyType({k: v for k, v in self.entries.items() if k[0] not in gone}),
-            cost_per_item=MappingProxyType({m: c for m, c in self.cost_per_item.items() if m not in gone}),
+            cost_per_item=MappingProxyType(
+                {m: c for m, c in self.cost_per_item.items() if m not in gone}
+            ),
             level=self.level,
         )
 
@@ -317,7 +319,9 @@ class _Threshold:
         """Without the strong model every query goes to the weak one, and the other way round."""
         gone = set(models)
         if {self.strong, self.weak} <= gone:
-            raise ValidationError(f"without {self.strong!r} and {self.weak!r} a threshold router has nothing to choose")
+            raise ValidationError(
+                f"without {self.strong!r} and {self.weak!r} a threshold router has nothing to choose"
+            )
         if self.strong in gone:
             return _Threshold(self.score, self.weak, self.weak, self.threshold)
         if self.weak in gone:

@@ -29,7 +29,15 @@ from modelfolio._simulate import SimulationReport, simulate
 from modelfolio._state import State
 from modelfolio._table import html_table
 
-__all__ = ["Concentration", "ExitRow", "ExitTable", "LiveExitRow", "LiveExitTable", "concentration", "vendor_exit"]
+__all__ = [
+    "Concentration",
+    "ExitRow",
+    "ExitTable",
+    "LiveExitRow",
+    "LiveExitTable",
+    "concentration",
+    "vendor_exit",
+]
 
 
 @frozen(kw_only=True)
@@ -49,10 +57,16 @@ class Concentration:
 
     def to_rows(self) -> list[dict[str, object]]:
         """One plain dict per vendor, largest share first."""
-        return [{"vendor": v, "share": s} for v, s in sorted(self.shares.items(), key=lambda kv: (-kv[1], kv[0]))]
+        return [
+            {"vendor": v, "share": s}
+            for v, s in sorted(self.shares.items(), key=lambda kv: (-kv[1], kv[0]))
+        ]
 
     def _repr_html_(self) -> str:
-        return html_table(self.to_rows(), caption=f"HHI {self.hhi:.0f}, {self.effective_vendors:.2f} effective vendors")
+        return html_table(
+            self.to_rows(),
+            caption=f"HHI {self.hhi:.0f}, {self.effective_vendors:.2f} effective vendors",
+        )
 
 
 def concentration(
@@ -81,16 +95,27 @@ def concentration(
         amounts = {}
         for charge in shares.ledger:
             if charge.vendor is None:
-                raise ValidationError(f"a charge on {charge.deployment!r} has no vendor; record attempts with Attempt.of")
+                raise ValidationError(
+                    f"a charge on {charge.deployment!r} has no vendor; record attempts with Attempt.of"
+                )
             amounts[charge.vendor] = amounts.get(charge.vendor, 0.0) + charge.cost_usd
     elif isinstance(shares, Mapping):
         amounts = {}
         for vendor, amount in shares.items():
-            if isinstance(amount, bool) or not isinstance(amount, (int, float)) or not amount >= 0 or math.isinf(amount):
-                raise ValidationError(f"share of {vendor!r} must be a finite number >= 0, got {amount!r}")
+            if (
+                isinstance(amount, bool)
+                or not isinstance(amount, (int, float))
+                or not amount >= 0
+                or math.isinf(amount)
+            ):
+                raise ValidationError(
+                    f"share of {vendor!r} must be a finite number >= 0, got {amount!r}"
+                )
             amounts[str(vendor)] = amounts.get(str(vendor), 0.0) + float(amount)
     else:
-        raise ValidationError(f"shares must be a mapping, a SimulationReport or a State, got {shares!r}")
+        raise ValidationError(
+            f"shares must be a mapping, a SimulationReport or a State, got {shares!r}"
+        )
     total = math.fsum(amounts.values())
     if not total > 0:
         raise ValidationError("shares must add up to more than zero")
@@ -284,12 +309,16 @@ def vendor_exit(outcomes: Any, vendor_of: Any, router: Any = None, **options: An
     return _offline_exit(outcomes, vendor_of, router, options.get("floor"))
 
 
-def _offline_exit(outcomes: Outcomes, vendor_of: Any, router: Any, floor: float | None) -> ExitTable:
+def _offline_exit(
+    outcomes: Outcomes, vendor_of: Any, router: Any, floor: float | None
+) -> ExitTable:
     vendors: dict[str, list[str]] = {}
     for model in outcomes.models:
         vendors.setdefault(_vendor(vendor_of, model), []).append(model)
     if router is not None and not callable(getattr(router, "without", None)):
-        raise ValidationError("router must offer without(models) to be replayed without a vendor; the built-in routers do")
+        raise ValidationError(
+            "router must offer without(models) to be replayed without a vendor; the built-in routers do"
+        )
     matrix = outcomes.matrix()
     items = matrix.complete_items()
     if not items:
@@ -307,7 +336,10 @@ def _offline_exit(outcomes: Outcomes, vendor_of: Any, router: Any, floor: float 
         kept = [matrix.column[m] for m in remaining]
         if floor is None:
             stranded = sum(
-                1 for i in items if not kept or max(matrix.score[k][i] for k in gone) > max(matrix.score[k][i] for k in kept)
+                1
+                for i in items
+                if not kept
+                or max(matrix.score[k][i] for k in gone) > max(matrix.score[k][i] for k in kept)
             )
         else:
             stranded = sum(1 for i in items if not any(matrix.score[k][i] >= floor for k in kept))
@@ -322,7 +354,12 @@ def _offline_exit(outcomes: Outcomes, vendor_of: Any, router: Any, floor: float 
                 stranded_share=stranded / len(items),
             )
         )
-    rows.sort(key=lambda r: (-(r.quality_before - r.quality_after) if not math.isnan(r.quality_after) else -math.inf, r.vendor))
+    rows.sort(
+        key=lambda r: (
+            -(r.quality_before - r.quality_after) if not math.isnan(r.quality_after) else -math.inf,
+            r.vendor,
+        )
+    )
     return ExitTable(rows=tuple(rows), floor=floor)
 
 
@@ -343,9 +380,13 @@ def _replay(outcomes: Outcomes, router: Any, removed: Sequence[str]) -> tuple[fl
     return report.quality, report.cost
 
 
-def _live_exit(catalog: Catalog, policy: Any, workload: Any, *, state: State | None = None, now: float = 0.0) -> LiveExitTable:
+def _live_exit(
+    catalog: Catalog, policy: Any, workload: Any, *, state: State | None = None, now: float = 0.0
+) -> LiveExitTable:
     if not isinstance(policy, Policy):
-        raise ValidationError(f"the live vendor_exit takes (catalog, policy, workload), got policy {policy!r}")
+        raise ValidationError(
+            f"the live vendor_exit takes (catalog, policy, workload), got policy {policy!r}"
+        )
     requests = list(workload or ())
     for request in requests:
         if not isinstance(request, Request):
@@ -397,5 +438,3 @@ def evolve_policy(policy: Policy, vendor: str) -> Policy:
 
     without_vendor.__name__ = f"without_{vendor}"
     return evolve(policy, filters=(*policy.filters, without_vendor))
-
-

@@ -112,7 +112,9 @@ def _split(value: Mapping[str, float] | None) -> Mapping[str, float] | None:
     return MappingProxyType(dict(sorted(weights.items())))
 
 
-def _splits(value: Mapping[str, Mapping[str, float]] | None) -> Mapping[str, Mapping[str, float]] | None:
+def _splits(
+    value: Mapping[str, Mapping[str, float]] | None,
+) -> Mapping[str, Mapping[str, float]] | None:
     if value is None:
         return None
     if not isinstance(value, Mapping):
@@ -592,7 +594,14 @@ def route(
     split_target = False
     split = policy.split
     if policy.split_by_tag is not None and request.tags:
-        split = next((policy.split_by_tag[tag] for tag in sorted(request.tags) if tag in policy.split_by_tag), split)
+        split = next(
+            (
+                policy.split_by_tag[tag]
+                for tag in sorted(request.tags)
+                if tag in policy.split_by_tag
+            ),
+            split,
+        )
     if split is not None and request.key is not None:
         chosen = _split_choice(request.key, split, columns, positions)
         if chosen is not None:
