@@ -15,21 +15,11 @@ from __future__ import annotations
 
 import math
 import random
-import statistics
-import time
-from collections.abc import Callable
 from typing import Any
 
+from _timing import timed
+
 from modelfolio import Outcomes, bradley_terry, leaderboard
-
-
-def timed(function: Callable[[], Any], runs: int = 3) -> tuple[float, Any]:
-    times, result = [], None
-    for _ in range(runs):
-        start = time.perf_counter()
-        result = function()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), result
 
 
 def outcome_columns(items: int, models: int, seed: int = 1) -> dict[str, list[Any]]:

@@ -12,21 +12,11 @@ runs, except the first replay, timed once.
 from __future__ import annotations
 
 import random
-import statistics
-import time
-from collections.abc import Callable
 from typing import Any
 
+from _timing import timed
+
 from modelfolio import Outcomes, fit_quality, quality_floor, simulate, sweep
-
-
-def timed(function: Callable[[], Any], runs: int = 3) -> tuple[float, Any]:
-    times, result = [], None
-    for _ in range(runs):
-        start = time.perf_counter()
-        result = function()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), result
 
 
 def outcomes(items: int = 100_000, models: int = 10, tasks: int = 20, seed: int = 3) -> Outcomes:

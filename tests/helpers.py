@@ -15,3 +15,19 @@ def shared(relative: str) -> pathlib.Path:
     if not path.exists():
         pytest.skip(f"needs the shared public data file {path}, which is absent")
     return path
+
+
+ROUTERBENCH_MODELS = [
+    "WizardLM/WizardLM-13B-V1.2",
+    "claude-instant-v1",
+    "claude-v1",
+    "claude-v2",
+    "gpt-3.5-turbo-1106",
+    "gpt-4-1106-preview",
+    "meta/code-llama-instruct-34b-chat",
+    "meta/llama-2-70b-chat",
+    "mistralai/mistral-7b-chat",
+    "mistralai/mixtral-8x7b-chat",
+    "zero-one-ai/Yi-34B-Chat",
+]
+"""The eleven models of the RouterBench subset in ../shared/data/routerbench_subset."""

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helpers import SHARED_DATA, shared
+from helpers import ROUTERBENCH_MODELS, SHARED_DATA, shared
 from modelfolio import (
     Bridge,
     Curve,
@@ -297,21 +297,6 @@ class TestWrittenOnce:
             bridge.deployments("cheap", reference_catalog())
         with pytest.raises(ValidationError, match="'mid'"):
             bridge.deployments("mid", reference_catalog())
-
-
-ROUTERBENCH_MODELS = [
-    "WizardLM/WizardLM-13B-V1.2",
-    "claude-instant-v1",
-    "claude-v1",
-    "claude-v2",
-    "gpt-3.5-turbo-1106",
-    "gpt-4-1106-preview",
-    "meta/code-llama-instruct-34b-chat",
-    "meta/llama-2-70b-chat",
-    "mistralai/mistral-7b-chat",
-    "mistralai/mixtral-8x7b-chat",
-    "zero-one-ai/Yi-34B-Chat",
-]
 
 
 class TestRealData:

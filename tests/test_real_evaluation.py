@@ -7,25 +7,12 @@ import pathlib
 
 import pytest
 
-from helpers import SHARED_DATA, shared
+from helpers import ROUTERBENCH_MODELS, SHARED_DATA, shared
 from modelfolio import Outcomes, compare, contamination_gap, frontier, leaderboard, non_inferiority
 from modelfolio.io import read_outcomes_long, read_outcomes_wide
 
 GPT4 = "gpt-4-1106-preview"
 MIXTRAL = "mistralai/Mixtral-8x7B-Instruct-v0.1"
-ROUTERBENCH_MODELS = [
-    "WizardLM/WizardLM-13B-V1.2",
-    "claude-instant-v1",
-    "claude-v1",
-    "claude-v2",
-    "gpt-3.5-turbo-1106",
-    "gpt-4-1106-preview",
-    "meta/code-llama-instruct-34b-chat",
-    "meta/llama-2-70b-chat",
-    "mistralai/mistral-7b-chat",
-    "mistralai/mixtral-8x7b-chat",
-    "zero-one-ai/Yi-34B-Chat",
-]
 
 
 @pytest.fixture(scope="module")

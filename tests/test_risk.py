@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from helpers import SHARED_DATA, shared
+from helpers import ROUTERBENCH_MODELS, SHARED_DATA, shared
 from modelfolio import (
     Attempt,
     Outcomes,
@@ -148,19 +148,7 @@ class TestLiveExit:
 
 def test_routerbench_exit_table() -> None:
     shared("routerbench_subset")
-    models = [
-        "WizardLM/WizardLM-13B-V1.2",
-        "claude-instant-v1",
-        "claude-v1",
-        "claude-v2",
-        "gpt-3.5-turbo-1106",
-        "gpt-4-1106-preview",
-        "meta/code-llama-instruct-34b-chat",
-        "meta/llama-2-70b-chat",
-        "mistralai/mistral-7b-chat",
-        "mistralai/mixtral-8x7b-chat",
-        "zero-one-ai/Yi-34B-Chat",
-    ]
+    models = ROUTERBENCH_MODELS
     table = Outcomes.concat(
         read_outcomes_wide(
             SHARED_DATA / "routerbench_subset" / f"{task}_test.csv",

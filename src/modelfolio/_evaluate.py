@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import Any
 
 from attrs import field, frozen
@@ -31,7 +31,7 @@ from modelfolio._stats import (
     newcombe_paired,
     newcombe_unpaired,
     percentile_interval,
-    poisson,
+    poisson_mean,
     poisson_means,
     quantile,
     wilson,
@@ -563,8 +563,8 @@ def contamination_gap(
         second = counts_of(private_scores)
         gaps = []
         for _ in range(BOOTSTRAP_ROUNDS):
-            a = _weighted_mean(first, rng)
-            b = _weighted_mean(second, rng)
+            a = poisson_mean(first, rng)
+            b = poisson_mean(second, rng)
             if a is not None and b is not None:
                 gaps.append(a - b)
         gaps.sort()
@@ -580,12 +580,3 @@ def contamination_gap(
         n_private=n2,
         flagged=low > 0,
     )
-
-
-def _weighted_mean(counts: Mapping[float, int], rng: random.Random) -> float | None:
-    total = weight = 0.0
-    for value, count in counts.items():
-        w = poisson(rng, count)
-        total += value * w
-        weight += w
-    return total / weight if weight else None

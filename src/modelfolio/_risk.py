@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import MappingProxyType
-from typing import Any, overload
+from typing import Any, TypeVar, overload
 
 from attrs import frozen
 
@@ -139,6 +139,16 @@ def _vendor(vendor_of: Mapping[str, str] | Callable[[str], str], model: str) -> 
     return vendor_of[model]
 
 
+_Row = TypeVar("_Row", "ExitRow", "LiveExitRow")
+
+
+def _row_of(rows: Sequence[_Row], vendor: str) -> _Row:
+    for row in rows:
+        if row.vendor == vendor:
+            return row
+    raise ValidationError(f"vendor {vendor!r} is not in the exit table")
+
+
 @frozen(kw_only=True)
 class ExitRow:
     """What losing one vendor does to quality and cost on logged outcomes."""
@@ -171,10 +181,7 @@ class ExitTable:
 
     def row(self, vendor: str) -> ExitRow:
         """The row of ``vendor``."""
-        for row in self.rows:
-            if row.vendor == vendor:
-                return row
-        raise ValidationError(f"vendor {vendor!r} is not in the exit table")
+        return _row_of(self.rows, vendor)
 
     def to_rows(self) -> list[dict[str, object]]:
         """One plain dict per vendor."""
@@ -234,10 +241,7 @@ class LiveExitTable:
 
     def row(self, vendor: str) -> LiveExitRow:
         """The row of ``vendor``."""
-        for row in self.rows:
-            if row.vendor == vendor:
-                return row
-        raise ValidationError(f"vendor {vendor!r} is not in the exit table")
+        return _row_of(self.rows, vendor)
 
     def to_rows(self) -> list[dict[str, object]]:
         """One plain dict per vendor."""
@@ -401,7 +405,7 @@ def _live_exit(
     unroutable = tuple(k for k, chosen in enumerate(base) if chosen is None)
     rows = []
     for vendor in catalog.vendors:
-        without = evolve_policy(policy, vendor)
+        without = _without_vendor(policy, vendor)
         stranded, before, after, chosen_before = [], 0.0, 0.0, 0
         for k, request in enumerate(requests):
             first = base[k]
@@ -429,7 +433,7 @@ def _live_exit(
     return LiveExitTable(rows=tuple(rows), unroutable=unroutable)
 
 
-def evolve_policy(policy: Policy, vendor: str) -> Policy:
+def _without_vendor(policy: Policy, vendor: str) -> Policy:
     """``policy`` with one more filter: no deployment of ``vendor``."""
     from attrs import evolve
 

@@ -27,6 +27,8 @@ __all__ = [
     "newcombe_paired",
     "newcombe_unpaired",
     "poisson",
+    "poisson_mean",
+    "poisson_means",
     "quantile",
     "wilson",
     "z_for",
@@ -185,18 +187,19 @@ def quantile(values: Sequence[float], q: float) -> float:
     return values[low] + (values[high] - values[low]) * (position - low)
 
 
+def poisson_mean(counts: Mapping[float, int], rng: random.Random) -> float | None:
+    """One Poisson-bootstrap mean of a sample given as value -> count (None if empty)."""
+    total = weight = 0.0
+    for value, count in counts.items():
+        w = poisson(rng, count)
+        total += value * w
+        weight += w
+    return total / weight if weight else None
+
+
 def poisson_means(counts: Mapping[float, int], rounds: int, rng: random.Random) -> list[float]:
-    """Bootstrap means of a sample given as value -> count, by Poisson resampling."""
-    values = list(counts.items())
-    means = []
-    for _ in range(rounds):
-        total = weight = 0.0
-        for value, count in values:
-            w = poisson(rng, count)
-            total += value * w
-            weight += w
-        if weight:
-            means.append(total / weight)
+    """``rounds`` Poisson-bootstrap means, sorted (empty resamples are left out)."""
+    means = [m for _ in range(rounds) if (m := poisson_mean(counts, rng)) is not None]
     means.sort()
     return means
 

@@ -181,9 +181,7 @@ def read_outcomes_long(
     """
     unscored = frozenset(float(v) for v in missing)
     extra = frozenset(add_tags)
-    columns: dict[str, list[Any]] = {
-        name: [] for name in ("item", "model", "score", "cost", "latency_s", "tags", "split")
-    }
+    columns = _empty_columns()
     for number, row in _rows(path, format):
         where = f"{os.fspath(path)} line {number}"
         columns["item"].append(_item_id(row, item, where, item_prefix))
@@ -206,6 +204,10 @@ def read_outcomes_long(
             set_split if split is None else (str(_cell(row, split, where)) or None)
         )
     return Outcomes.from_columns(**columns)
+
+
+def _empty_columns() -> dict[str, list[Any]]:
+    return {name: [] for name in ("item", "model", "score", "cost", "latency_s", "tags", "split")}
 
 
 def _zero_if_missing(value: float) -> float:
@@ -263,9 +265,7 @@ def read_outcomes_wide(
         for name, column in (("cost", cost), ("latency_s", latency_s))
         if column is not None
     ]
-    columns: dict[str, list[Any]] = {
-        name: [] for name in ("item", "model", "score", "cost", "latency_s", "tags", "split")
-    }
+    columns = _empty_columns()
     for key, group in groups.items():
         where, first = group[0]
         row_tags = frozenset().union(*(_tags_of(row, tags, extra, place) for place, row in group))
