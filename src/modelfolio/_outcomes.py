@@ -237,19 +237,15 @@ class Outcomes:
                 split_index[row] = split_number.setdefault(value, len(split_number))
 
         # Keep scored rows only, ordered by (model, item).
-        keys = [
-            (model_index[row] * len(item_number) + item_index[row], row)
-            for row in range(length)
-            if not math.isnan(scores[row])
-        ]
-        keys.sort()
-        for (key, row), (next_key, next_row) in itertools.pairwise(keys):
-            if key == next_key:
+        width = len(item_number)
+        pair = [m * width + i for m, i in zip(model_index, item_index, strict=True)]
+        order = sorted((row for row in range(length) if scores[row] == scores[row]), key=pair.__getitem__)
+        for row, next_row in itertools.pairwise(order):
+            if pair[row] == pair[next_row]:
                 raise ValidationError(
                     f"(item, model) pair {item[row]!r}, {model[row]!r} appears twice "
-                    f"(rows {row} and {next_row})"
+                    f"(rows {min(row, next_row)} and {max(row, next_row)})"
                 )
-        order = [row for _, row in keys]
         return cls(
             items=tuple(item_number),
             models=tuple(model_ids),
