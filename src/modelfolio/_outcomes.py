@@ -239,7 +239,9 @@ class Outcomes:
         # Keep scored rows only, ordered by (model, item).
         width = len(item_number)
         pair = [m * width + i for m, i in zip(model_index, item_index, strict=True)]
-        order = sorted((row for row in range(length) if scores[row] == scores[row]), key=pair.__getitem__)
+        order = sorted(
+            (row for row in range(length) if scores[row] == scores[row]), key=pair.__getitem__
+        )
         for row, next_row in itertools.pairwise(order):
             if pair[row] == pair[next_row]:
                 raise ValidationError(

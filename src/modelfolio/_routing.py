@@ -614,7 +614,7 @@ def route(
     run.positions, run.scores, run.order, run.demoted = positions, scores, order, demoted
     return Decision(
         chosen=deployments[positions[picks[0]]],
-        fallbacks=tuple(deployments[positions[k]] for k in picks[1:]),
+        fallbacks=tuple([deployments[positions[k]] for k in picks[1:]]),
         split_target=split_target,
         run=run,
     )
@@ -627,14 +627,17 @@ def _filter(run: Run) -> tuple[int, ...]:
     positions: tuple[int, ...] = ()
     plan = run.policy._plan
     if plan is _BULK_DEFAULTS and not request.constrained and not run.policy.budgets:
-        # The default filters all narrow masks unless the request has constraints or
-        # the policy budgets; then they are called in order without the general loop.
+        # The default filters, called in order without the general loop, skipping
+        # the ones that cannot reject anything here: constraints (none set), budgets
+        # (none set), capabilities (none needed) and health (no marks).
         fused = columns.full
-        for default in _DEFAULT_BULK:
-            fused = cast(int, default.narrow(run, fused))
-            if not fused:
-                return ()
-        return columns.positions(fused)
+        if request.needs:
+            fused = has_capabilities.narrow(run, fused)  # type: ignore[assignment]
+        fused = fits_context.narrow(run, fused)  # type: ignore[assignment]
+        state = run.state
+        if fused and (state.cooldowns or state.breakers):
+            fused = is_healthy.narrow(run, fused)  # type: ignore[assignment]
+        return columns.positions(fused) if fused else ()
     for function, bulk in plan:
         if mask is not None and bulk is not None:
             narrowed = bulk.narrow(run, mask)
