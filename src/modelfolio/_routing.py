@@ -30,7 +30,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from operator import itemgetter
 from types import MappingProxyType
-from typing import Any, Literal, cast
+from typing import Any, Literal
 
 from attrs import field, frozen
 
