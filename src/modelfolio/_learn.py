@@ -602,21 +602,23 @@ class _LearnedScorer(BulkScorer):
 
     def __init__(self, router: LearnedRouter, bridge: Bridge, then: Any) -> None:
         self.router, self.bridge, self.then = router, bridge, then
-        self._ranks: dict[tuple[int, tuple[str, ...]], dict[str, int]] = {}
+        # (id of catalog, choice) -> (the catalog itself, deployment id -> rank); keeping
+        # the catalog alive keeps its id from being reused by another one.
+        self._ranks: dict[tuple[int, tuple[str, ...]], tuple[Catalog, dict[str, int]]] = {}
 
     def _rank_of(self, request: Request, catalog: Catalog) -> dict[str, int]:
         choice = tuple(self.router.choose(request, request.tags))
         key = (id(catalog), choice)
-        ranks = self._ranks.get(key)
-        if ranks is None:
-            ranks = {}
+        entry = self._ranks.get(key)
+        if entry is None or entry[0] is not catalog:
+            ranks: dict[str, int] = {}
             for position, model in enumerate(choice):
                 for deployment in self.bridge.deployments(model, catalog):
                     ranks.setdefault(deployment.id, position)
             if len(self._ranks) > 1024:
                 self._ranks.clear()
-            self._ranks[key] = ranks
-        return ranks
+            entry = self._ranks[key] = (catalog, ranks)
+        return entry[1]
 
     def __call__(self, request: Request, deployment: Deployment, context: RouteContext) -> float:
         rank = self._rank_of(request, context.catalog).get(deployment.id, 10**6)
