@@ -356,6 +356,34 @@ async def _adrive(
             return finished.value  # type: ignore[no-any-return]
 
 
+def _local_plan(
+    request: Request,
+    catalog: Catalog,
+    policy: Policy,
+    state: State | None,
+    now: Callable[[], float],
+    max_attempts: int,
+    deadline_s: float | None,
+    classify: Callable[[BaseException], Any],
+    rng: random.Random | None,
+) -> Generator[Any, Any, Execution[Any]]:
+    """The plan of one execution over its own copy of ``state``."""
+    _check(max_attempts, deadline_s)
+    get_state, put_attempt = _local_state(State() if state is None else state, now)
+    return _plan(
+        request,
+        catalog,
+        policy,
+        get_state=get_state,
+        put_attempt=put_attempt,
+        now=now,
+        max_attempts=max_attempts,
+        deadline_s=deadline_s,
+        classify=classify,
+        rng=_rng_for(request, rng),
+    )
+
+
 def execute(
     request: Request,
     catalog: Catalog,
@@ -389,19 +417,8 @@ def execute(
         >>> done.response, [(a.deployment_id, str(a.failure)) for a in done.attempts]
         ('answer from bedrock/nova-micro', [('local/phi-4-mini', 'timeout'), ('bedrock/nova-micro', 'None')])
     """
-    _check(max_attempts, deadline_s)
-    get_state, put_attempt = _local_state(State() if state is None else state, now)
-    plan = _plan(
-        request,
-        catalog,
-        policy,
-        get_state=get_state,
-        put_attempt=put_attempt,
-        now=now,
-        max_attempts=max_attempts,
-        deadline_s=deadline_s,
-        classify=classify,
-        rng=_rng_for(request, rng),
+    plan = _local_plan(
+        request, catalog, policy, state, now, max_attempts, deadline_s, classify, rng
     )
     return _drive(plan, call, request, now, sleep)
 
@@ -421,19 +438,8 @@ async def aexecute(
     rng: random.Random | None = None,
 ) -> Execution[Any]:
     """:func:`execute` for an async ``call`` and an async ``sleep``."""
-    _check(max_attempts, deadline_s)
-    get_state, put_attempt = _local_state(State() if state is None else state, now)
-    plan = _plan(
-        request,
-        catalog,
-        policy,
-        get_state=get_state,
-        put_attempt=put_attempt,
-        now=now,
-        max_attempts=max_attempts,
-        deadline_s=deadline_s,
-        classify=classify,
-        rng=_rng_for(request, rng),
+    plan = _local_plan(
+        request, catalog, policy, state, now, max_attempts, deadline_s, classify, rng
     )
     return await _adrive(plan, call, request, now, sleep)
 
