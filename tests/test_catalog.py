@@ -213,3 +213,12 @@ class TestCatalog:
         assert 6 == rows[1]["cached_input_per_mtok"]
         assert "<table>" in price._repr_html_()
         assert "Price(input_per_mtok=3" in repr(price)
+
+
+def test_deployment_repr_is_a_readable_summary() -> None:
+    d = deployment("azure/m", provider="azure", regions={"eastus"}, compliance={"hipaa"})
+    assert (
+        "Deployment(id='azure/m', model='m', vendor='openai', provider='azure', input_per_mtok=1, "
+        "output_per_mtok=2, regions=['eastus'], compliance=['hipaa'])"
+    ) == repr(d)
+    assert "location='on_device'" in repr(deployment("d", location="on_device"))

@@ -208,7 +208,7 @@ def _latency(instance: object, attribute: object, value: Any) -> None:
         raise CatalogError(f"latency must be a Latency or None, got {value!r}")
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, repr=False)
 class Deployment:
     """One way to call a model: who serves it, where, on what terms and at what price.
 
@@ -248,6 +248,22 @@ class Deployment:
     def vendor(self) -> str:
         """The lab that makes the served model."""
         return self.model.vendor
+
+    def __repr__(self) -> str:
+        extras = "".join(
+            f", {name}={value!r}"
+            for name, value in (
+                ("regions", sorted(self.regions)),
+                ("compliance", sorted(self.compliance)),
+            )
+            if value
+        )
+        location = "" if self.location is Location.CLOUD else f", location={self.location.value!r}"
+        return (
+            f"Deployment(id={self.id!r}, model={self.model.id!r}, vendor={self.vendor!r}, "
+            f"provider={self.provider!r}, input_per_mtok={self.price.input_per_mtok:g}, "
+            f"output_per_mtok={self.price.output_per_mtok:g}{location}{extras})"
+        )
 
     def to_row(self) -> dict[str, object]:
         """A plain dict describing this deployment (its base prices included)."""
