@@ -354,3 +354,18 @@ class TestRealData:
         )
         assert 0.6 < apgr(curve, weak=weak, strong=strong)  # a random router scores 0.5
         assert cpt(curve, 0.5, weak=weak, strong=strong) < 0.4  # a random router needs 0.5
+
+
+def test_curve_plot_draws_or_says_what_to_install() -> None:
+    table = synthetic(items=40)
+    quality = fit_quality(table)
+    curve = sweep(lambda floor: quality_floor(quality, floor), [0.0, 0.9], table)
+    try:
+        import matplotlib
+    except ImportError:
+        with pytest.raises(ImportError, match=r"modelfolio\[plot\]"):
+            curve.plot()
+        return
+    matplotlib.use("Agg")
+    ax = curve.plot()
+    assert "quality" == ax.get_ylabel()
