@@ -34,7 +34,7 @@ from modelfolio import (
 )
 from modelfolio._filters import Run
 from modelfolio._request import Columns
-from modelfolio._routing import _full_order, _pick, _pick_ranked, _rank_lazily
+from modelfolio._routing import _full_order, _pick, _picks, _rank_lazily
 from strategies import catalogs, requests, states
 
 
@@ -438,9 +438,8 @@ class TestProperties:
         )
         order = _full_order(scores, frozenset())
         assert order == list(_rank_lazily(scores))
-        assert _pick_ranked(order, count, diversity, vendors, providers) == _pick(
-            _rank_lazily(scores), count, diversity, vendors, providers
-        )
+        full = _pick(order, count, diversity, vendors, providers)[0]
+        assert full == _picks(scores, frozenset(), count, diversity, vendors, providers)[0]
 
     @settings(max_examples=60)
     @given(

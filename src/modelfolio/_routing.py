@@ -25,6 +25,7 @@ Why every other deployment was passed over is computed only when asked
 from __future__ import annotations
 
 import hashlib
+import itertools
 import math
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -246,110 +247,82 @@ _NONE: frozenset[int] = frozenset()
 _LAZY_FROM = 48
 
 
-class _TooDeep(Exception):
-    """Internal: the lazy ranking was read further than it pays to."""
-
-
 def _pick(
-    ranked: Iterator[int],
-    count: int,
-    diversity: str,
-    vendors: Sequence[str],
-    providers: Sequence[str],
-    *,
-    first: int | None = None,
-    limit: int | None = None,
-) -> list[int]:
-    """A first pick and up to ``count`` diverse fallbacks, from a best-first stream.
-
-    The first pick is ``first`` if given, else the best. Each next pick is the best
-    remaining one from a vendor not yet picked (``diversity="vendor"``), else from a
-    provider not yet picked, else the best remaining. Reading more than ``limit`` items
-    of the stream raises :class:`_TooDeep`, so the caller can switch to a full sort.
-    """
-    seen: list[int] = []  # read from the stream, best first, not yet picked
-    budget = -1 if limit is None else limit
-
-    def pull() -> bool:
-        nonlocal budget
-        if budget == 0:
-            raise _TooDeep
-        budget -= 1
-        item = next(ranked, None)
-        if item is None:
-            return False
-        if item != first:
-            seen.append(item)
-        return True
-
-    if first is None:
-        if not pull():
-            return []
-        first = seen.pop(0)
-    picked = [first]
-    used_vendors, used_providers = {vendors[first]}, {providers[first]}
-    preferences = {
-        "vendor": ((used_vendors, vendors), (used_providers, providers)),
-        "provider": ((used_providers, providers),),
-        "none": (),
-    }[diversity]
-    while len(picked) <= count:
-        choice = None
-        for used, values in preferences:
-            choice = next((k for k in seen if values[k] not in used), None)
-            while choice is None and pull():
-                if values[seen[-1]] not in used:
-                    choice = seen[-1]
-            if choice is not None:
-                break
-        if choice is None:
-            if not seen and not pull():
-                break
-            choice = seen[0]
-        seen.remove(choice)
-        picked.append(choice)
-        used_vendors.add(vendors[choice])
-        used_providers.add(providers[choice])
-    return picked
-
-
-def _pick_ranked(
     order: Sequence[int],
     count: int,
     diversity: str,
     vendors: Sequence[str],
     providers: Sequence[str],
     first: int | None = None,
-) -> list[int]:
-    """:func:`_pick` over a fully ranked list: the same picks, with plain loops."""
+) -> tuple[list[int], bool]:
+    """A first pick and up to ``count`` diverse fallbacks from ``order`` (best first).
+
+    The first pick is ``first`` if given, else the best. Each next pick is the best
+    remaining one from a vendor not yet picked (``diversity="vendor"``), else from a
+    provider not yet picked, else the best remaining. Also returns whether every pick
+    was settled inside ``order``: when ``order`` is only the best part of a ranking, a
+    search that ran off its end might have found its pick further down.
+    """
     if not order:
-        return []
+        return [], False
     if first is None:
         first = order[0]
     picked = [first]
-    if count == 0:
-        return picked
     pool = list(order[1:]) if first == order[0] else [k for k in order if k != first]
     used_vendors, used_providers = {vendors[first]}, {providers[first]}
-    while pool and len(picked) <= count:
+    settled = True
+    while len(picked) <= count:
+        if not pool:
+            return picked, False
         choice = None
         if diversity == "vendor":
             for k in pool:
                 if vendors[k] not in used_vendors:
                     choice = k
                     break
+            else:
+                settled = False
         if choice is None and diversity != "none":
             for k in pool:
                 if providers[k] not in used_providers:
                     choice = k
                     break
+            else:
+                settled = False
         if choice is None:
             choice = pool[0]
         pool.remove(choice)
         picked.append(choice)
         used_vendors.add(vendors[choice])
         used_providers.add(providers[choice])
-    return picked
+    return picked, settled
+
+
+def _picks(
+    scores: list[float],
+    demoted: frozenset[int],
+    count: int,
+    diversity: str,
+    vendors: Sequence[str],
+    providers: Sequence[str],
+) -> tuple[list[int], list[int] | None]:
+    """The picks, and the full ranking if it had to be computed.
+
+    For many candidates, only the best few are ranked (lazily) and picked from; the
+    full sort happens only if a pick could lie beyond them.
+    """
+    if not demoted and len(scores) > _LAZY_FROM:
+        ranked = _rank_lazily(scores)
+        prefix: list[int] = []
+        size = 2 * (count + 1)
+        while size <= 4 * (count + 4):  # beyond this, a full sort is cheaper
+            prefix.extend(itertools.islice(ranked, size - len(prefix)))
+            picks, settled = _pick(prefix, count, diversity, vendors, providers)
+            if settled:
+                return picks, None
+            size *= 2
+    order = _full_order(scores, demoted)
+    return _pick(order, count, diversity, vendors, providers)[0], order
 
 
 def _split_choice(
@@ -578,18 +551,7 @@ def route(
         gather = itemgetter(*positions)
         vendors, providers = gather(columns.vendors), gather(columns.providers)
     count, diversity = policy.fallbacks, policy.diversity
-    order: list[int] | None = None
-    picks: list[int] | None = None
-    if not demoted and len(positions) > _LAZY_FROM:
-        try:
-            picks = _pick(
-                _rank_lazily(scores), count, diversity, vendors, providers, limit=8 + 4 * count
-            )
-        except _TooDeep:
-            picks = None
-    if picks is None:
-        order = _full_order(scores, demoted)
-        picks = _pick_ranked(order, count, diversity, vendors, providers)
+    picks, order = _picks(scores, demoted, count, diversity, vendors, providers)
 
     split_target = False
     split = policy.split
@@ -608,7 +570,7 @@ def route(
             split_target = True
             if chosen != picks[0]:
                 order = order or _full_order(scores, demoted)
-                picks = _pick_ranked(order, count, diversity, vendors, providers, first=chosen)
+                picks = _pick(order, count, diversity, vendors, providers, first=chosen)[0]
 
     deployments = columns.deployments
     run.positions, run.scores, run.order, run.demoted = positions, scores, order, demoted
