@@ -16,6 +16,7 @@ whatever the order and times.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from typing import Any
 
@@ -25,7 +26,7 @@ from modelfolio._catalog import Deployment
 from modelfolio._errors import ValidationError
 from modelfolio._filters import BulkFilter, Run
 from modelfolio._request import Request, RouteContext, estimate_cost
-from modelfolio._state import Charge, State
+from modelfolio._state import Charge, State, charge_time
 from modelfolio._validate import check, number, text
 
 __all__ = ["Budget", "within_budgets"]
@@ -99,11 +100,10 @@ class Budget:
     def peak_usd(self, state: State, *, now: float) -> float:
         """The most spent in this scope within any window that contains ``now``."""
         window = self.window_s
-        nearby = [
-            charge
-            for charge in state.ledger
-            if now - window < charge.time < now + window and self.counts(charge)
-        ]
+        ledger = state.ledger  # in time order: only charges within a window of now matter
+        start = bisect_right(ledger, now - window, key=charge_time)
+        stop = bisect_left(ledger, now + window, key=charge_time)
+        nearby = [charge for charge in ledger[start:stop] if self.counts(charge)]
         return _peak(nearby, now, window)
 
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import enum
 import math
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 from typing import Any
@@ -192,12 +193,25 @@ def _read_only(value: Mapping[Any, Any]) -> Mapping[Any, Any]:
     return value if isinstance(value, MappingProxyType) else MappingProxyType(dict(value))
 
 
+class _Ledger(tuple):  # type: ignore[type-arg]
+    """A tuple of charges already validated and in time order (what ``record`` builds)."""
+
+    __slots__ = ()
+
+
+def charge_time(charge: Charge) -> float:
+    """When a charge was recorded (the ledger's sort key)."""
+    return charge.time
+
+
 def _charges(value: Iterable[Charge]) -> tuple[Charge, ...]:
+    if isinstance(value, _Ledger):
+        return value  # built by record: checked and sorted already
     charges = tuple(value)
     for charge in charges:
         if not isinstance(charge, Charge):
             raise ValidationError(f"ledger must hold Charge values, got {charge!r}")
-    return tuple(sorted(charges, key=lambda charge: charge.time))
+    return _Ledger(sorted(charges, key=charge_time))
 
 
 def _is_health_config(instance: object, attribute: Any, value: Any) -> None:
@@ -277,11 +291,12 @@ class State:
             >>> state.spent_usd(), state.spent_usd(vendor="meta"), state.spent_usd(since=1.5)
             (0.75, 0.25, 0.25)
         """
+        ledger = self.ledger
+        start = 0 if since is None else bisect_left(ledger, since, key=charge_time)
         return math.fsum(
             charge.cost_usd
-            for charge in self.ledger
-            if (since is None or charge.time >= since)
-            and (tenant is None or charge.tenant == tenant)
+            for charge in ledger[start:]
+            if (tenant is None or charge.tenant == tenant)
             and (vendor is None or charge.vendor == vendor)
             and (provider is None or charge.provider == provider)
             and (deployment is None or charge.deployment == deployment)
@@ -328,13 +343,11 @@ class State:
 
 
 def _insert_charge(ledger: tuple[Charge, ...], charge: Charge) -> tuple[Charge, ...]:
+    """``ledger`` with ``charge`` in time order (after any charges at the same time)."""
     if not ledger or ledger[-1].time <= charge.time:
-        return (*ledger, charge)
-    # Out of order: keep the ledger sorted by time (stable for equal times).
-    position = len(ledger)
-    while position > 0 and ledger[position - 1].time > charge.time:
-        position -= 1
-    return (*ledger[:position], charge, *ledger[position:])
+        return _Ledger((*ledger, charge))
+    position = bisect_right(ledger, charge.time, key=charge_time)
+    return _Ledger((*ledger[:position], charge, *ledger[position:]))
 
 
 def record(state: State, attempt: Attempt, *, now: float) -> State:
