@@ -36,7 +36,7 @@ from modelfolio._outcomes import Outcomes
 from modelfolio._request import Request, RouteContext
 from modelfolio._routing import Policy
 from modelfolio._scorers import BulkScorer
-from modelfolio._stats import wilson
+from modelfolio._stats import wilson, z_for
 from modelfolio._table import html_table
 
 __all__ = [
@@ -205,8 +205,6 @@ def _entry(
     if binary:
         low, high = wilson(sum(values), n, level)
     else:
-        from modelfolio._stats import z_for
-
         spread = math.sqrt(math.fsum((v - mean) ** 2 for v in values) / max(n - 1, 1) / n)
         low, high = mean - z_for(level) * spread, mean + z_for(level) * spread
     return QualityEntry(model=model, tag=tag, mean=mean, ci_low=low, ci_high=high, n=n)

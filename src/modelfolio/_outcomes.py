@@ -454,11 +454,10 @@ class Matrix:
     """Dense per-model columns of an :class:`Outcomes` table: ``score[m][i]``, ``cost[m][i]``.
 
     ``m`` is a model's column (``column[model]``), ``i`` an item index; a missing score
-    is NaN. ``item_tags[i]`` and ``item_split[i]`` describe item ``i`` (from its first
-    row). Replaying a million outcomes is then a matter of indexing, not searching.
+    is NaN. ``item_tags[i]`` are item ``i``'s tags (from its first row). Replaying a million outcomes is then a matter of indexing, not searching.
     """
 
-    __slots__ = ("column", "cost", "item_split", "item_tags", "models", "score")
+    __slots__ = ("column", "cost", "item_tags", "models", "score")
 
     def __init__(self, outcomes: Outcomes) -> None:
         n = len(outcomes.items)
@@ -467,23 +466,15 @@ class Matrix:
         self.score = [array("d", [math.nan]) * n for _ in outcomes.models]
         self.cost = [array("d", [0.0]) * n for _ in outcomes.models]
         tags: list[frozenset[str] | None] = [None] * n
-        splits: list[str | None] = [None] * n
         item, model, score, cost = outcomes.item, outcomes.model, outcomes.score, outcomes.cost
-        tag_sets, tag_index, split_values, split = (
-            outcomes.tag_sets,
-            outcomes.tag_index,
-            outcomes.split_values,
-            outcomes.split,
-        )
+        tag_sets, tag_index = outcomes.tag_sets, outcomes.tag_index
         for row in range(len(outcomes)):
             i, m = item[row], model[row]
             self.score[m][i] = score[row]
             self.cost[m][i] = cost[row]
             if tags[i] is None:
                 tags[i] = tag_sets[tag_index[row]]
-                splits[i] = split_values[split[row]]
         self.item_tags: list[frozenset[str]] = [t if t is not None else frozenset() for t in tags]
-        self.item_split = splits
 
     def complete_items(self) -> list[int]:
         """Items every model has a score for, by index."""

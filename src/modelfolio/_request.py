@@ -245,18 +245,15 @@ class Columns:
         "full",
         "ids",
         "index",
-        "input_rates",
         "location_masks",
         "min_tier_threshold",
         "open_weights_mask",
         "output_limits",
         "output_masks",
-        "output_rates",
         "provider_masks",
         "providers",
         "rate_pairs",
         "rate_triples",
-        "reasoning_rates",
         "region_masks",
         "tier_floors",
         "tiered",
@@ -290,12 +287,11 @@ class Columns:
         self.location_masks = _value_masks([(d.location,) for d in deployments])
         self.open_weights_mask = _mask(deployments, lambda d: d.model.open_weights)
         base = [d.price.rates(0) for d in deployments]
-        self.input_rates = tuple(r.input_per_mtok for r in base)
-        self.output_rates = tuple(r.output_per_mtok for r in base)
-        self.reasoning_rates = tuple(r.reasoning_per_mtok for r in base)
-        self.rate_pairs = tuple(zip(self.input_rates, self.output_rates, strict=True))
+        # (input, output) and (input, output, reasoning) rates per deployment, zipped
+        # once: unpacking pairs is the cheapest loop for estimates.
+        self.rate_pairs = tuple((r.input_per_mtok, r.output_per_mtok) for r in base)
         self.rate_triples = tuple(
-            zip(self.input_rates, self.output_rates, self.reasoning_rates, strict=True)
+            (r.input_per_mtok, r.output_per_mtok, r.reasoning_per_mtok) for r in base
         )
         # Tiered prices: (position, ((threshold, input, output, reasoning), ...) highest
         # first), sorted by lowest threshold so an estimate visits only those it reaches.
