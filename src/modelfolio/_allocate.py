@@ -42,7 +42,7 @@ from collections.abc import Callable, Iterable, Mapping
 from types import MappingProxyType
 from typing import Any
 
-from attrs import field, frozen
+from attrs import evolve, field, frozen
 
 from modelfolio._catalog import Capability, Catalog, Deployment
 from modelfolio._errors import ModelfolioError, ValidationError
@@ -538,8 +538,6 @@ def policy_from_allocation(allocation: Allocation, *, policy: Policy | None = No
     """
     if not isinstance(allocation, Allocation):
         raise ValidationError(f"allocation must be an Allocation, got {allocation!r}")
-    from attrs import evolve
-
     base = Policy() if policy is None else policy
     splits = {c.name: dict(allocation.weights(c.name)) for c in allocation.classes if c.volume}
     return evolve(base, split_by_tag=splits)

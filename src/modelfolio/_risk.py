@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import MappingProxyType
 from typing import Any, TypeVar, overload
 
-from attrs import frozen
+from attrs import evolve, frozen
 
 from modelfolio._catalog import Catalog, Deployment
 from modelfolio._errors import ValidationError
@@ -435,7 +435,6 @@ def _live_exit(
 
 def _without_vendor(policy: Policy, vendor: str) -> Policy:
     """``policy`` with one more filter: no deployment of ``vendor``."""
-    from attrs import evolve
 
     def without_vendor(request: Request, deployment: Any, context: Any) -> str | None:
         return f"vendor {vendor} has exited" if deployment.vendor == vendor else None
