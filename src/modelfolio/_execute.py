@@ -437,7 +437,18 @@ async def aexecute(
     classify: Callable[[BaseException], Any] = classify_error,
     rng: random.Random | None = None,
 ) -> Execution[Any]:
-    """:func:`execute` for an async ``call`` and an async ``sleep``."""
+    """:func:`execute` for an async ``call`` and an async ``sleep``.
+
+    Examples:
+        >>> import asyncio
+        >>> from modelfolio import Policy, Request, reference_catalog
+        >>> async def call(deployment, request):
+        ...     return Reply(response=deployment.id, usage=Usage(input_tokens=10, output_tokens=5))
+        >>> done = asyncio.run(aexecute(Request(input_tokens=10, output_tokens=5), reference_catalog(),
+        ...                             Policy(), call=call, now=lambda: 0.0))
+        >>> done.response, len(done.attempts)
+        ('local/phi-4-mini', 1)
+    """
     plan = _local_plan(
         request, catalog, policy, state, now, max_attempts, deadline_s, classify, rng
     )

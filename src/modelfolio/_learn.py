@@ -296,6 +296,13 @@ def best_within(table: QualityTable, max_cost: float) -> LearnedRouter:
     """Router: the best model for the query's tags among those costing at most ``max_cost`` per item.
 
     When none is that cheap, the cheapest is taken.
+
+    Examples:
+        >>> table = Outcomes.from_columns(item=[1, 2, 1, 2], model=["big", "big", "small", "small"],
+        ...                               score=[1, 1, 1, 0], cost=[0.01, 0.01, 0.001, 0.001])
+        >>> quality = fit_quality(table)
+        >>> best_within(quality, 0.02).choose(1, frozenset()), best_within(quality, 0.005).choose(1, frozenset())
+        (('big',), ('small',))
     """
     if not isinstance(table, QualityTable):
         raise ValidationError(f"table must be a QualityTable, got {table!r}")
@@ -466,6 +473,14 @@ def optimize_cascade(
     result on held-out ones with :func:`~modelfolio.simulate`.
 
     If no cascade fits the budget, the cheapest single model is returned.
+
+    Examples:
+        >>> table = Outcomes.from_columns(item=[1, 2, 1, 2], model=["big", "big", "small", "small"],
+        ...                               score=[1, 1, 1, 0], cost=[0.01, 0.01, 0.001, 0.001])
+        >>> confident = {(1, "small"): 0.9, (2, "small"): 0.2}
+        >>> router = optimize_cascade(table, lambda item, model: confident.get((item, model), 1.0), budget=0.01)
+        >>> router.choose(1, frozenset()), router.choose(2, frozenset())
+        (('small',), ('small', 'big'))
     """
     if not isinstance(outcomes, Outcomes):
         raise ValidationError(f"outcomes must be an Outcomes table, got {outcomes!r}")

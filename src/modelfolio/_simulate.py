@@ -366,6 +366,12 @@ def apgr(curve: Curve, *, weak: str, strong: str) -> float:
     The area under quality against the share of calls to ``strong``, over [0, 1] with
     both endpoints (``weak`` alone at 0, ``strong`` alone at 1), minus the weak
     quality, divided by the strong–weak gap.
+
+    Examples:
+        >>> baselines = {"weak": Point(quality=0.6, cost=1.0), "strong": Point(quality=0.8, cost=10.0)}
+        >>> smart = Point(quality=0.78, cost=4.0, shares={"strong": 0.3, "weak": 0.7})
+        >>> round(apgr(Curve(points=(smart,), baselines=baselines, n=1), weak="weak", strong="strong"), 3)
+        0.8
     """
     points, q_weak, q_strong = _share_curve(curve, weak, strong)
     area = math.fsum(
@@ -379,6 +385,12 @@ def cpt(curve: Curve, fraction: float, *, weak: str, strong: str) -> float:
 
     Read off the piecewise-linear curve of quality against share (with both
     endpoints): the smallest share where it reaches ``weak + fraction * gap``.
+
+    Examples:
+        >>> baselines = {"weak": Point(quality=0.6, cost=1.0), "strong": Point(quality=0.8, cost=10.0)}
+        >>> smart = Point(quality=0.78, cost=4.0, shares={"strong": 0.3, "weak": 0.7})
+        >>> round(cpt(Curve(points=(smart,), baselines=baselines, n=1), 0.5, weak="weak", strong="strong"), 4)
+        0.1667
     """
     if not 0 <= fraction <= 1:
         raise ValidationError(f"fraction must be between 0 and 1, got {fraction!r}")
