@@ -101,6 +101,7 @@ EXPECTED = {
     "Location",
     "Model",
     "ModelfolioError",
+    "MissingDependencyError",
     "Price",
     "PriceMapImport",
     "PriceTier",
@@ -171,6 +172,7 @@ def test_every_public_function_and_class_shows_an_example() -> None:
         "ValidationError",
         "CatalogError",
         "UnknownIdError",
+        "MissingDependencyError",
         "Rates",
         "PriceMapImport",
         "Limits",
@@ -193,3 +195,12 @@ def test_errors_subclass_the_builtins_they_resemble() -> None:
     assert issubclass(modelfolio.InfeasibleError, ValueError)
     assert issubclass(modelfolio.InfeasibleError, modelfolio.ModelfolioError)
     assert issubclass(modelfolio.NoRouteError, modelfolio.ModelfolioError)
+    assert issubclass(modelfolio.MissingDependencyError, ImportError)
+    assert issubclass(modelfolio.MissingDependencyError, modelfolio.ModelfolioError)
+
+
+def test_the_datasets_module_exports_exactly_its_api() -> None:
+    from modelfolio import datasets
+
+    assert ["Dataset", "load", "names"] == datasets.__all__
+    assert sorted(datasets.__all__) == sorted(dir(datasets))

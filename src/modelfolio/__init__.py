@@ -13,7 +13,13 @@ from modelfolio._budget import Budget, within_budgets
 from modelfolio._catalog import Capability, Catalog, Deployment, Latency, Limits, Location, Model
 from modelfolio._classify import Classification, classify_error
 from modelfolio._cost import Price, PriceTier, Rates, Usage, cost
-from modelfolio._errors import CatalogError, ModelfolioError, UnknownIdError, ValidationError
+from modelfolio._errors import (
+    CatalogError,
+    MissingDependencyError,
+    ModelfolioError,
+    UnknownIdError,
+    ValidationError,
+)
 from modelfolio._evaluate import (
     Comparison,
     ContaminationGap,
@@ -103,6 +109,7 @@ __all__ = [
     "LiveExitRow",
     "LiveExitTable",
     "Location",
+    "MissingDependencyError",
     "Model",
     "ModelfolioError",
     "NoRouteError",

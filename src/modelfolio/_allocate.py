@@ -46,6 +46,7 @@ from attrs import evolve, field, frozen
 
 from modelfolio._catalog import Capability, Catalog, Deployment
 from modelfolio._errors import ModelfolioError, ValidationError
+from modelfolio._plot import stacked_bars
 from modelfolio._routing import Policy
 from modelfolio._table import html_table
 from modelfolio._validate import check, text
@@ -128,6 +129,8 @@ class Allocation:
     """The constraints at their limit, in words."""
     classes: tuple[WorkloadClass, ...] = field(repr=False)
     """The classes allocated."""
+    vendors: Mapping[str, str] = field(factory=dict, repr=False)
+    """Deployment id to its vendor, for every deployment with traffic."""
 
     @property
     def total(self) -> int:
@@ -150,6 +153,28 @@ class Allocation:
 
     def _repr_html_(self) -> str:
         return html_table(self.to_rows(), caption=f"Allocation: ${self.cost:,.2f} per period")
+
+    def plot(self, ax: Any = None, *, title: str | None = None) -> Any:
+        """Tokens per vendor, stacked by class; returns the matplotlib ``Axes``.
+
+        Needs matplotlib (``pip install 'modelfolio[plot]'``).
+        """
+        vendors = sorted(self.vendor_shares, key=lambda v: (-self.vendor_shares[v], v))
+        segments: dict[str, list[float]] = {}
+        for c in self.classes:
+            per_vendor = dict.fromkeys(vendors, 0.0)
+            for (name, deployment), tokens in self.flows.items():
+                if name == c.name:
+                    per_vendor[self.vendors.get(deployment, deployment)] += tokens
+            segments[c.name] = [per_vendor[v] for v in vendors]
+        return stacked_bars(
+            ax,
+            "Allocation",
+            vendors,
+            segments,
+            xlabel="tokens per period",
+            title=title or f"Cheapest split: ${self.cost:,.2f} per period",
+        )
 
 
 class _Network:
@@ -441,6 +466,9 @@ def allocate(
         ),
         binding=tuple(binding),
         classes=workload,
+        vendors=MappingProxyType(
+            {d: catalog.deployment(d).vendor for d in sorted({d for _, d in flows})}
+        ),
     )
 
 

@@ -44,6 +44,7 @@ from typing import Any, Literal
 from attrs import field, frozen
 
 from modelfolio._errors import ModelfolioError, ValidationError
+from modelfolio._plot import intervals
 from modelfolio._stats import percentile_interval, poisson
 from modelfolio._table import html_table
 from modelfolio._validate import text
@@ -163,6 +164,23 @@ class Ratings:
     def _repr_html_(self) -> str:
         return html_table(
             self.to_rows(), caption=f"Bradley-Terry ratings ({self.level:.0%} intervals)"
+        )
+
+    def plot(self, ax: Any = None, *, top: int | None = None, title: str | None = None) -> Any:
+        """Each model's rating with its interval, best at the top (``top``: only the first N).
+
+        Returns the matplotlib ``Axes`` (needs ``pip install 'modelfolio[plot]'``).
+        """
+        models = self.models if top is None else self.models[:top]
+        return intervals(
+            ax,
+            "Ratings",
+            models,
+            [self.ratings[m] for m in models],
+            [self.intervals[m][0] for m in models],
+            [self.intervals[m][1] for m in models],
+            xlabel=f"rating ({self.level:.0%} interval, {self.bootstrap} bootstrap rounds)",
+            title=title or "Bradley-Terry ratings",
         )
 
 

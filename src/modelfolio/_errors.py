@@ -7,7 +7,13 @@ error also subclasses the builtin it resembles, so callers that already catch
 
 from __future__ import annotations
 
-__all__ = ["CatalogError", "ModelfolioError", "UnknownIdError", "ValidationError"]
+__all__ = [
+    "CatalogError",
+    "MissingDependencyError",
+    "ModelfolioError",
+    "UnknownIdError",
+    "ValidationError",
+]
 
 
 class ModelfolioError(Exception):
@@ -28,3 +34,7 @@ class UnknownIdError(ModelfolioError, KeyError):
     def __str__(self) -> str:
         # KeyError.__str__ quotes its argument; a sentence reads better.
         return str(self.args[0]) if self.args else ""
+
+
+class MissingDependencyError(ModelfolioError, ImportError):
+    """An optional extra is needed and not installed; the message says what to install."""

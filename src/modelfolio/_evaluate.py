@@ -25,6 +25,7 @@ from attrs import field, frozen
 
 from modelfolio._errors import ValidationError
 from modelfolio._outcomes import Outcomes
+from modelfolio._plot import axes, intervals
 from modelfolio._stats import (
     counts_of,
     mcnemar_exact,
@@ -161,6 +162,53 @@ class Leaderboard:
 
     def _repr_html_(self) -> str:
         return html_table(self.to_rows(), caption=f"Leaderboard ({self.level:.0%} intervals)")
+
+    def plot(self, ax: Any = None, *, title: str | None = None) -> Any:
+        """Each model's mean with its interval, best at the top; returns the matplotlib ``Axes``.
+
+        Needs matplotlib (``pip install 'modelfolio[plot]'``); without it raises
+        :class:`~modelfolio.MissingDependencyError`.
+        """
+        return intervals(
+            ax,
+            "Leaderboard",
+            self.models,
+            [e.mean for e in self.entries],
+            [e.ci_low for e in self.entries],
+            [e.ci_high for e in self.entries],
+            xlabel=f"mean score ({self.level:.0%} interval)",
+            title=title or "Leaderboard",
+        )
+
+    def plot_frontier(self, ax: Any = None, *, title: str | None = None) -> Any:
+        """Mean score against cost per item, the :func:`frontier` joined by a line.
+
+        Returns the matplotlib ``Axes`` (needs ``pip install 'modelfolio[plot]'``).
+        """
+        ax = axes(ax, "Leaderboard")
+        for entry in self.entries:
+            ax.scatter([entry.cost_per_item], [entry.mean], color="#1f5f8b")
+            ax.annotate(
+                entry.model,
+                (entry.cost_per_item, entry.mean),
+                textcoords="offset points",
+                xytext=(4, 4),
+                fontsize="small",
+            )
+        best = sorted(frontier(self), key=lambda e: e.cost_per_item)
+        ax.plot(
+            [e.cost_per_item for e in best],
+            [e.mean for e in best],
+            color="#c0392b",
+            label="frontier",
+        )
+        ax.set_xlabel("cost per item (US$)")
+        ax.ticklabel_format(axis="x", style="sci", scilimits=(-3, 4))
+        ax.set_ylabel("mean score")
+        ax.set_title(title or "Cost-quality frontier")
+        ax.legend(loc="lower right")
+        ax.grid(alpha=0.3)
+        return ax
 
 
 def leaderboard(
@@ -306,6 +354,23 @@ class Comparison:
 
     def _repr_html_(self) -> str:
         return html_table(self.to_rows(), caption=str(self))
+
+    def plot(self, ax: Any = None, *, title: str | None = None) -> Any:
+        """The difference (candidate minus baseline) with its interval, against zero.
+
+        Returns the matplotlib ``Axes`` (needs ``pip install 'modelfolio[plot]'``).
+        """
+        return intervals(
+            ax,
+            "Comparison",
+            [f"{self.candidate} - {self.baseline}"],
+            [self.diff],
+            [self.ci_low],
+            [self.ci_high],
+            xlabel=f"difference in mean score (p={self.p_value:.3g}, n={self.n})",
+            title=title or "Paired difference",
+            reference=0.0,
+        )
 
 
 def _sign_flip_p(differences: list[float], rng: random.Random) -> float:

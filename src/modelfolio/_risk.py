@@ -23,6 +23,7 @@ from modelfolio._catalog import Catalog, Deployment
 from modelfolio._errors import ValidationError
 from modelfolio._learn import LearnedRouter
 from modelfolio._outcomes import Outcomes
+from modelfolio._plot import bars
 from modelfolio._request import Request, estimate_cost
 from modelfolio._routing import NoRouteError, Policy, route
 from modelfolio._simulate import SimulationReport, simulate
@@ -66,6 +67,21 @@ class Concentration:
         return html_table(
             self.to_rows(),
             caption=f"HHI {self.hhi:.0f}, {self.effective_vendors:.2f} effective vendors",
+        )
+
+    def plot(self, ax: Any = None, *, title: str | None = None) -> Any:
+        """Each vendor's share, largest at the top, with HHI in the title.
+
+        Returns the matplotlib ``Axes`` (needs ``pip install 'modelfolio[plot]'``).
+        """
+        rows = self.to_rows()
+        return bars(
+            ax,
+            "Concentration",
+            [str(r["vendor"]) for r in rows],
+            [float(r["share"]) for r in rows],  # type: ignore[arg-type]
+            xlabel="share",
+            title=title or f"HHI {self.hhi:,.0f}, {self.effective_vendors:.2f} effective vendors",
         )
 
 
@@ -200,6 +216,22 @@ class ExitTable:
 
     def _repr_html_(self) -> str:
         return html_table(self.to_rows(), caption="If a vendor disappeared")
+
+    def plot(self, ax: Any = None, *, title: str | None = None) -> Any:
+        """Quality after each vendor's exit, against the quality with every vendor.
+
+        Returns the matplotlib ``Axes`` (needs ``pip install 'modelfolio[plot]'``).
+        """
+        return bars(
+            ax,
+            "ExitTable",
+            [f"without {r.vendor}" for r in self.rows],
+            [r.quality_after for r in self.rows],
+            xlabel="mean score",
+            title=title or "If a vendor disappeared",
+            reference=self.rows[0].quality_before if self.rows else None,
+            reference_label="with every vendor",
+        )
 
 
 @frozen(kw_only=True)

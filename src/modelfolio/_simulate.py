@@ -33,6 +33,7 @@ from attrs import field, frozen
 from modelfolio._errors import ValidationError
 from modelfolio._learn import LearnedRouter
 from modelfolio._outcomes import Matrix, Outcomes
+from modelfolio._plot import axes
 from modelfolio._table import html_table
 
 __all__ = ["Curve", "Point", "SimulationReport", "aiq", "apgr", "cpt", "simulate", "sweep"]
@@ -248,16 +249,25 @@ class Curve:
     def _repr_html_(self) -> str:
         return html_table(self.to_rows(), caption=f"Cost-quality curve over {self.n} items")
 
-    def plot(self, ax: Any = None, *, baselines: Iterable[str] = ("oracle", "random")) -> Any:
-        """Draw quality against cost per item with matplotlib (``pip install modelfolio[plot]``)."""
-        try:
-            import matplotlib.pyplot as plt  # type: ignore[import-not-found, unused-ignore]
-        except ImportError as error:  # pragma: no cover - depends on the environment
-            raise ImportError(
-                "Curve.plot needs matplotlib: pip install 'modelfolio[plot]'; to_rows() gives a table"
-            ) from error
-        if ax is None:
-            _, ax = plt.subplots()
+    def plot(
+        self,
+        ax: Any = None,
+        *,
+        baselines: Iterable[str] = ("oracle", "random"),
+        title: str | None = None,
+    ) -> Any:
+        """Quality against cost per item, with baselines; returns the matplotlib ``Axes``.
+
+        Needs matplotlib (``pip install 'modelfolio[plot]'``); without it raises
+        :class:`~modelfolio.MissingDependencyError`.
+        """
+        names = [baselines] if isinstance(baselines, str) else list(baselines)
+        for name in names:
+            if name not in self.baselines:
+                raise ValidationError(
+                    f"baselines names {name!r}; the curve has {', '.join(self.baselines)}"
+                )
+        ax = axes(ax, "Curve")
         ordered = sorted(self.points, key=lambda p: p.cost)
         ax.plot(
             [p.cost / self.n for p in ordered],
@@ -265,12 +275,15 @@ class Curve:
             marker="o",
             label="router",
         )
-        for name in baselines:
+        for name in names:
             point = self.baselines[name]
             ax.scatter([point.cost / self.n], [point.quality], marker="x", label=name)
         ax.set_xlabel("cost per item (US$)")
+        ax.ticklabel_format(axis="x", style="sci", scilimits=(-3, 4))
         ax.set_ylabel("quality")
-        ax.legend()
+        ax.set_title(title or "Cost-quality curve")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize="small")
         return ax
 
 

@@ -1,0 +1,722 @@
+"""The command line: ``modelfolio report`` (also ``python -m modelfolio report``).
+
+An I/O edge. It reads files (or the data shipped in the package), hands plain values to
+the pure analysis in :mod:`modelfolio._report` (which calls the public API), and writes
+one self-contained HTML file: figures as inline SVG, no scripts, fonts or anything else
+fetched over the network. Bad input ends with exit status 2 and one line on standard
+error naming the file, line, column or option; the HTML file is written to a temporary
+file beside the target and renamed, so a failed run leaves no partial report.
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import io
+import json
+import os
+import pathlib
+import sys
+import tempfile
+from collections.abc import Callable, Sequence
+from functools import partial
+from typing import Any, NoReturn
+
+from modelfolio import datasets
+from modelfolio._arena import Battle
+from modelfolio._catalog import Catalog
+from modelfolio._errors import MissingDependencyError, ModelfolioError
+from modelfolio._outcomes import Outcomes
+from modelfolio._report import Report, analyse
+from modelfolio._table import html_table
+
+__all__ = ["main"]
+
+EXAMPLES = """\
+examples:
+  modelfolio report
+      the whole analysis on the public data shipped in the package
+  modelfolio report -o out/report.html --seed 1
+  modelfolio report --outcomes evals.csv --item question --model model --score correct \\
+      --cost cost --tags task --vendors vendors.json --incumbent gpt-4o --challenger llama-3.3-70b
+  modelfolio report --outcomes wide.csv --item prompt --models gpt-4o,llama-3.3-70b \\
+      --catalog model_prices_and_context_window.json
+  modelfolio report --battles votes.jsonl --vendors vendors.json
+"""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a bad option is one line on standard error and exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def _share(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError(f"must be a share in (0, 1], got {text!r}")
+    return value
+
+
+def _margin(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not 0 <= value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a finite number >= 0, got {text!r}")
+    return value
+
+
+def _names(text: str) -> list[str]:
+    names = [part.strip() for part in text.split(",") if part.strip()]
+    if not names:
+        raise argparse.ArgumentTypeError(f"expected comma-separated names, got {text!r}")
+    return names
+
+
+def parser() -> argparse.ArgumentParser:
+    """The argument parser of ``modelfolio`` (every option documented in ``--help``)."""
+    top = _Parser(
+        prog="modelfolio",
+        description="Route, evaluate and de-risk LLM traffic across many vendors.",
+    )
+    commands = top.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    report = commands.add_parser(
+        "report",
+        help="write the HTML report: can we stop depending on one vendor, at what cost?",
+        description=(
+            "Run the whole analysis (leaderboards, incumbent vs challenger, routing savings, "
+            "vendor exposure, the cheapest split under a vendor cap, arena ratings) and "
+            "write one self-contained HTML file. With no options it runs on the public "
+            "data shipped in the package (RouteLLM's MMLU, GSM8K and MT-Bench results; "
+            "LLMFAO's crowd votes)."
+        ),
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    out = report.add_argument_group("output")
+    out.add_argument(
+        "-o",
+        "--output",
+        default="modelfolio-report.html",
+        metavar="PATH",
+        help="where to write the HTML report (default: %(default)s), e.g. -o out/report.html",
+    )
+    data = report.add_argument_group("your data (default: the shipped public data)")
+    data.add_argument(
+        "--outcomes",
+        metavar="PATH",
+        help="outcomes as CSV or JSONL: one row per item x model (long), or one row per "
+        "item with a score column per model when --models is given (wide); e.g. "
+        "--outcomes evals.csv",
+    )
+    data.add_argument(
+        "--item",
+        default="item",
+        type=_names,
+        metavar="COLUMN",
+        help="item id column; several comma-separated columns are joined with ':' "
+        "(default: item), e.g. --item question_id,turn",
+    )
+    data.add_argument("--model", default="model", help="model column, long format (default: model)")
+    data.add_argument(
+        "--score",
+        default="score",
+        help="score column, long format: 0/1, a number or a boolean (default: score)",
+    )
+    data.add_argument(
+        "--cost",
+        metavar="COLUMN",
+        help="cost column in US dollars (long), or the field of <model>|<field> cost "
+        "columns (wide); e.g. --cost total_cost. Default: no costs (all zero)",
+    )
+    data.add_argument(
+        "--tags",
+        type=_names,
+        metavar="COLUMN",
+        help="column(s) whose values tag each item (task, subject), e.g. --tags subject",
+    )
+    data.add_argument(
+        "--models",
+        type=_names,
+        metavar="NAMES",
+        help="wide format: the comma-separated score columns, one per model, "
+        "e.g. --models gpt-4o,llama-3.3-70b",
+    )
+    data.add_argument(
+        "--battles",
+        metavar="PATH",
+        help="pairwise votes as CSV or JSONL for the ratings section, e.g. --battles votes.jsonl",
+    )
+    data.add_argument(
+        "--battle-columns",
+        type=_names,
+        default=["model_a", "model_b", "winner"],
+        metavar="A,B,WINNER",
+        help="the battles' columns (default: model_a,model_b,winner), e.g. left,right,winner",
+    )
+    data.add_argument(
+        "--catalog",
+        metavar="PATH",
+        help="a LiteLLM price map (model_prices_and_context_window.json) for the cheapest "
+        "split; its deployments whose model id is a scored model are used",
+    )
+    data.add_argument(
+        "--vendors",
+        metavar="PATH",
+        help='JSON object of model to vendor, e.g. {"gpt-4o": "openai", "llama-3.3-70b": '
+        "\"meta\"}; default: the shipped data's, or the catalog's",
+    )
+    knobs = report.add_argument_group("analysis")
+    knobs.add_argument(
+        "--incumbent",
+        help="the model depended on today (default: the best on the first benchmark), "
+        "e.g. --incumbent gpt-4o",
+    )
+    knobs.add_argument(
+        "--challenger",
+        help="the model that might replace it (default: the cheapest other model), "
+        "e.g. --challenger llama-3.3-70b",
+    )
+    knobs.add_argument(
+        "--margin",
+        type=_margin,
+        default=0.05,
+        help="non-inferiority margin in score units; also how far below the incumbent's "
+        "quality the routed policy may go (default: %(default)s), e.g. --margin 0.02",
+    )
+    knobs.add_argument(
+        "--max-vendor-share",
+        type=_share,
+        default=0.6,
+        help="largest share of traffic any one vendor may carry in the cheapest split "
+        "(default: %(default)s), e.g. --max-vendor-share 0.5",
+    )
+    knobs.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="seed of every bootstrap and random baseline (default: %(default)s)",
+    )
+    return top
+
+
+# ---------------------------------------------------------------- reading inputs
+
+
+class InputError(ModelfolioError, ValueError):
+    """A file or option of the command line is unusable; the message says which."""
+
+
+def _reading(path: str, read: Callable[[], Any]) -> Any:
+    """Run ``read()``, naming ``path`` in any error it raises."""
+    try:
+        return read()
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a directory, not a file") from None
+    except UnicodeDecodeError as error:
+        raise InputError(f"{path}: not UTF-8 text (byte {error.start})") from None
+    except json.JSONDecodeError as error:
+        raise InputError(
+            f"{path} line {error.lineno} column {error.colno}: invalid JSON ({error.msg})"
+        ) from None
+    except (ModelfolioError, ValueError, KeyError, TypeError) as error:
+        message = str(error)
+        raise InputError(message if path in message else f"{path}: {message}") from None
+    except OSError as error:
+        raise InputError(f"{path}: {error.strerror or error}") from None
+
+
+def _read_outcomes(options: argparse.Namespace) -> Outcomes:
+    from modelfolio.io import read_outcomes_long, read_outcomes_wide
+
+    path = options.outcomes
+    item = options.item[0] if len(options.item) == 1 else options.item
+    tags = options.tags[0] if options.tags and len(options.tags) == 1 else options.tags
+    if options.models:
+        return _reading(  # type: ignore[no-any-return]
+            path,
+            lambda: read_outcomes_wide(
+                path, item=item, models=options.models, cost=options.cost, tags=tags
+            ),
+        )
+    return _reading(  # type: ignore[no-any-return]
+        path,
+        lambda: read_outcomes_long(
+            path,
+            item=item,
+            model=options.model,
+            score=options.score,
+            cost=options.cost,
+            tags=tags,
+        ),
+    )
+
+
+def _read_vendors(path: str) -> dict[str, str]:
+    from modelfolio.io import read_json
+
+    raw = _reading(path, lambda: read_json(path))
+    if not isinstance(raw, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) and v for k, v in raw.items()
+    ):
+        raise InputError(f"{path}: expected a JSON object of model name to vendor name")
+    return raw
+
+
+def _read_catalog(path: str) -> Catalog:
+    from modelfolio.io import load_litellm
+
+    imported = _reading(path, lambda: load_litellm(path))
+    return imported.catalog  # type: ignore[no-any-return]
+
+
+def _vendors_from_catalog(catalog: Catalog, models: Sequence[str]) -> dict[str, str]:
+    found = {}
+    for model in models:
+        serving = catalog.serving(model)
+        if serving:
+            found[model] = serving[0].vendor
+    return found
+
+
+def _inputs(options: argparse.Namespace) -> dict[str, Any]:
+    catalog = _read_catalog(options.catalog) if options.catalog else None
+    given_vendors = _read_vendors(options.vendors) if options.vendors else None
+    notes: list[str] = []
+    sources: list[datasets.Dataset] = []
+    benchmarks: dict[str, Outcomes] = {}
+    if options.outcomes:
+        outcomes = _read_outcomes(options)
+        benchmarks[pathlib.Path(options.outcomes).stem] = outcomes
+        vendors = dict(given_vendors or {})
+        if catalog is not None:
+            for model, vendor in _vendors_from_catalog(catalog, outcomes.models).items():
+                vendors.setdefault(model, vendor)
+        missing = [m for m in outcomes.models if m not in vendors]
+        if missing:
+            raise InputError(
+                "--vendors: no vendor for "
+                + ", ".join(repr(m) for m in missing)
+                + (f" (from {options.outcomes}); give a JSON map with --vendors")
+            )
+    else:
+        shipped = [datasets.load(n) for n in ("routellm-mmlu", "routellm-gsm8k")]
+        shipped.append(datasets.load("routellm-mt-bench"))
+        sources.extend(shipped)
+        for name, dataset in zip(("MMLU", "GSM8K", "MT-Bench"), shipped, strict=True):
+            assert dataset.outcomes is not None  # the shipped RouteLLM sets are scored
+            benchmarks[name] = dataset.outcomes
+        vendors = {**shipped[0].vendors, **(given_vendors or {})}
+        if catalog is None:
+            catalog = shipped[0].catalog
+            notes.append(
+                "Costs and the cheapest split use list prices from LiteLLM's price map "
+                "(1.109.1): GPT-4 Turbo $10/$30 and Mixtral 8x7B $0.60/$0.60 per million "
+                "input/output tokens; tokens are estimated as one per four characters of "
+                "prompt and answer (see modelfolio.datasets)."
+            )
+    battles: list[Battle] | list[tuple[str, str, str]] | None = None
+    battle_vendors: dict[str, str] = dict(given_vendors or {})
+    if options.battles:
+        from modelfolio.io import read_battles
+
+        if len(options.battle_columns) != 3:
+            raise InputError(
+                f"--battle-columns: expected A,B,WINNER, got {','.join(options.battle_columns)!r}"
+            )
+        a, b, winner = options.battle_columns
+        path = options.battles
+        battles = _reading(path, lambda: read_battles(path, a=a, b=b, winner=winner))
+        if not battles:
+            raise InputError(f"{path}: no battles in the file")
+    elif not options.outcomes:
+        votes = datasets.load("llmfao")
+        sources.append(votes)
+        battles = votes.battles
+        battle_vendors = {**votes.vendors, **battle_vendors}
+    for model in (options.incumbent, options.challenger):
+        if model is not None and not any(model in t.models for t in benchmarks.values()):
+            option = "--incumbent" if model == options.incumbent else "--challenger"
+            known = sorted({m for t in benchmarks.values() for m in t.models})
+            raise InputError(
+                f"{option}: no outcomes for {model!r}; the models are: {', '.join(known)}"
+            )
+    return {
+        "benchmarks": benchmarks,
+        "vendors": vendors,
+        "catalog": catalog,
+        "battles": battles,
+        "battle_vendors": battle_vendors,
+        "notes": notes,
+        "sources": sources,
+    }
+
+
+# ---------------------------------------------------------------- rendering
+
+
+def _pyplot() -> Any:
+    try:
+        import matplotlib
+    except ImportError as error:
+        raise MissingDependencyError(
+            "the report draws figures with matplotlib: pip install 'modelfolio[report]'"
+        ) from error
+    matplotlib.use("Agg")
+    matplotlib.rcParams["svg.fonttype"] = "none"  # text stays text: small, searchable
+    matplotlib.rcParams["svg.hashsalt"] = "modelfolio"  # the same ids on every run
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _svg(ax: Any) -> str:
+    plt = _pyplot()
+    figure = ax.figure
+    buffer = io.StringIO()
+    figure.savefig(buffer, format="svg", metadata={"Date": None})
+    plt.close(figure)
+    text = buffer.getvalue()
+    return text[text.index("<svg") :]
+
+
+def _figure(draw: Callable[[], Any], caption: str) -> str:
+    return f"<figure>{_svg(draw())}<figcaption>{html.escape(caption)}</figcaption></figure>"
+
+
+def _p(text: str) -> str:
+    return f"<p>{html.escape(text)}</p>"
+
+
+def _money(value: float) -> str:
+    return f"${value:,.6f}" if abs(value) < 1 else f"${value:,.2f}"
+
+
+CSS = """
+body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;max-width:60rem;margin:2rem auto;
+padding:0 1rem;color:#222;line-height:1.45}
+h1{font-size:1.7rem}h2{margin-top:2.5rem;border-bottom:1px solid #ddd;padding-bottom:.2rem}
+table{border-collapse:collapse;margin:.8rem 0;font-size:.85rem}
+td,th{border:1px solid #ccc;padding:.2rem .5rem;text-align:left}
+th{background:#f3f3f3}caption{caption-side:top;text-align:left;font-weight:600;padding:.3rem 0}
+figure{margin:1rem 0}figure svg{max-width:100%;height:auto}
+figcaption{font-size:.85rem;color:#555}.headline{background:#f6f8fa;padding:.8rem 1rem;
+border-left:4px solid #1f5f8b}.headline li{margin:.2rem 0}small{color:#666}
+"""
+
+
+def _section_leaderboards(report: Report) -> list[str]:
+    parts = ["<h2>1. Leaderboards</h2>"]
+    parts.append(
+        _p(
+            "Each model's mean score per benchmark with a 95% interval (Wilson's for 0/1 "
+            "scores, a seeded bootstrap otherwise), and what each item cost."
+        )
+    )
+    for name, board in report.leaderboards.items():
+        parts.append(_figure(partial(board.plot, title=name), f"Leaderboard: {name}"))
+        parts.append(html_table(board.to_rows(), caption=f"{name}: leaderboard"))
+    return parts
+
+
+def _section_compare(report: Report) -> list[str]:
+    parts = ["<h2>2. Can the challenger replace the incumbent?</h2>"]
+    parts.append(
+        _p(
+            f"{report.challenger} (challenger) against {report.incumbent} (incumbent) on the "
+            "same items: the paired difference with its 95% interval, the p-value (exact "
+            "McNemar for 0/1 scores, a sign-flip permutation test otherwise) and the "
+            f"non-inferiority verdict at a margin of {report.margin:g} score units "
+            "(one-sided, alpha 0.05)."
+        )
+    )
+    rows = []
+    for name, comparison in report.comparisons.items():
+        verdict = report.verdicts[name]
+        parts.append(
+            _figure(
+                partial(comparison.plot, title=f"{name}: challenger minus incumbent"),
+                f"{name}: paired difference",
+            )
+        )
+        rows.append(
+            {
+                "benchmark": name,
+                "n": comparison.n,
+                "incumbent": comparison.baseline_mean,
+                "challenger": comparison.candidate_mean,
+                "difference": comparison.diff,
+                "ci_low": comparison.ci_low,
+                "ci_high": comparison.ci_high,
+                "p_value": comparison.p_value,
+                "method": comparison.method,
+                "non-inferior": verdict.non_inferior,
+                "one-sided bound": verdict.bound,
+            }
+        )
+    parts.append(html_table(rows, caption="Paired comparison and non-inferiority"))
+    parts += [_p(str(v)) for v in report.verdicts.values()]
+    return parts
+
+
+def _section_routing(report: Report) -> list[str]:
+    parts = ["<h2>3. How much does routing save?</h2>"]
+    r = report.routing
+    if r is None:
+        return [*parts, _p("Routing needs at least two models in the routing table.")]
+    benchmarks = ", ".join(report.routing_benchmarks)
+    parts.append(
+        _p(
+            f"A per-tag quality table fitted on half of the items of {benchmarks} (a SHA-256 "
+            f"hash of the item id decides the half: {r.fit_items} items), and every "
+            "quality-floor router replayed on the other half, against the oracle, random "
+            "and single-model baselines. AIQ is RouterBench's area under the cost-quality "
+            "hull; APGR and CPT are RouteLLM's gap-recovered metrics with the challenger "
+            "as the weak model and the incumbent as the strong one."
+        )
+    )
+    singles = [m for m in r.curve.baselines if m not in ("oracle", "random")]
+    parts.append(
+        _figure(
+            lambda: r.curve.plot(baselines=["oracle", "random", *singles]),
+            "Cost-quality curve of quality-floor routers (replay half)",
+        )
+    )
+
+    def fmt(value: float | None, percent: bool = False) -> str:
+        if value is None:
+            return "n/a"
+        return f"{value:.1%}" if percent else f"{value:.4f}"
+
+    metrics = [
+        {"metric": "AIQ", "value": fmt(r.aiq)},
+        {"metric": "APGR", "value": fmt(r.apgr)},
+        {"metric": "CPT(50%)", "value": fmt(r.cpt50, True)},
+        {"metric": "CPT(80%)", "value": fmt(r.cpt80, True)},
+    ]
+    parts.append(html_table(metrics, caption="Routing metrics (replay half)"))
+    parts.append(
+        _p(
+            f"The routed policy (quality floor {r.floor:.4f}: the incumbent's fitted quality "
+            f"minus the margin) reaches {r.policy.quality:.4f} at "
+            f"{_money(r.policy.cost_per_item)} per item."
+        )
+    )
+    parts.append(html_table(r.policy.to_rows(), caption="Routed policy and baselines"))
+    return parts
+
+
+def _section_exposure(report: Report) -> list[str]:
+    parts = ["<h2>4. How exposed are we?</h2>"]
+    alone, routed = report.incumbent_concentration, report.routed_concentration
+    parts.append(
+        _p(
+            "Vendor concentration as the Herfindahl-Hirschman index (0-10,000; 10,000 is one "
+            f"vendor). The incumbent alone: HHI {alone.hhi:,.0f} "
+            f"({alone.effective_vendors:.2f} effective vendors)."
+            + (
+                ""
+                if routed is None
+                else f" With the routed policy: HHI {routed.hhi:,.0f} "
+                f"({routed.effective_vendors:.2f} effective vendors)."
+            )
+        )
+    )
+    if routed is not None:
+        parts.append(
+            _figure(
+                lambda: routed.plot(title="Vendor shares with the routed policy"),
+                "Vendor concentration with the routed policy",
+            )
+        )
+        parts.append(html_table(routed.to_rows(), caption="Vendor shares, routed policy"))
+    if report.exits is not None:
+        exits = report.exits
+        parts.append(
+            _figure(
+                lambda: exits.plot(title="Quality if a vendor disappeared"),
+                "Vendor exit, replayed through the routed policy",
+            )
+        )
+        parts.append(html_table(exits.to_rows(), caption="If a vendor disappeared"))
+    return parts
+
+
+def _section_split(report: Report) -> list[str]:
+    parts = ["<h2>5. The cheapest split</h2>"]
+    s = report.split
+    if s is None:
+        return [*parts, _p(f"Not computed: {report.split_note}.")]
+    parts.append(
+        _p(
+            "One workload class per benchmark (1,000 tokens per logged item, 80% input), "
+            "served by every catalog deployment of a scored model at its list price; no "
+            f"quality floor. The largest share any vendor may carry: {s.cap:.0%}."
+        )
+    )
+    if s.capped is None:
+        parts.append(_p(f"No split meets the cap: {s.infeasible}"))
+        shown = s.uncapped
+    else:
+        shown = s.capped
+        parts.append(
+            _p(
+                f"With the cap: {_money(s.capped.cost)} per period; without it: "
+                f"{_money(s.uncapped.cost)}. The cap costs {_money(s.cap_cost or 0.0)} "
+                f"per period. Binding: {'; '.join(s.capped.binding) or 'nothing'}."
+            )
+        )
+    parts.append(
+        _figure(
+            lambda: shown.plot(
+                title=f"Cheapest split {'with' if shown is s.capped else 'without'} the cap"
+            ),
+            "Tokens per vendor, stacked by class",
+        )
+    )
+    parts.append(html_table(shown.to_rows(), caption="Tokens per class and deployment"))
+    if shown is not s.uncapped:
+        parts.append(html_table(s.uncapped.to_rows(), caption="Without the cap"))
+    return parts
+
+
+def _section_arena(report: Report) -> list[str]:
+    parts = ["<h2>6. Arena ratings</h2>"]
+    a = report.arena
+    if a is None:
+        return [*parts, _p("No battles were given (--battles).")]
+    ratings = a.ratings
+    parts.append(
+        _p(
+            f"Bradley-Terry ratings of {len(ratings.models)} models from pairwise votes, with "
+            f"95% intervals from {ratings.bootstrap} seeded bootstrap rounds; a model's rank "
+            "is 1 plus the number of models that are surely better."
+        )
+    )
+    parts.append(
+        _figure(lambda: ratings.plot(title="Ratings"), "Bradley-Terry ratings with intervals")
+    )
+    rows = [{**row, "vendor": a.vendors[str(row["model"])]} for row in ratings.to_rows()]
+    parts.append(html_table(rows, caption="Ratings"))
+    c = a.top_concentration
+    parts.append(
+        _p(
+            f"The top {len(a.top)} by vendor: HHI {c.hhi:,.0f} "
+            f"({c.effective_vendors:.2f} effective vendors); {c.top} holds {c.top_share:.0%}."
+        )
+    )
+    parts.append(
+        _figure(
+            lambda: c.plot(title=f"Vendors of the top {len(a.top)} models"),
+            "Vendor concentration of the top models",
+        )
+    )
+    return parts
+
+
+def render(report: Report, *, notes: Sequence[str], sources: Sequence[Any]) -> str:
+    """The whole report as one self-contained HTML page."""
+    headline = "".join(f"<li>{html.escape(line)}</li>" for line in report.headline())
+    body = [
+        "<h1>modelfolio report: can we stop depending on one vendor, and what would it cost?</h1>",
+        f'<div class="headline"><ul>{headline}</ul></div>',
+    ]
+    for note in [*report.notes, *notes]:
+        body.append(_p(note))
+    for section in (
+        _section_leaderboards,
+        _section_compare,
+        _section_routing,
+        _section_exposure,
+        _section_split,
+        _section_arena,
+    ):
+        body.extend(section(report))
+    if sources:
+        body.append("<h2>Data</h2><ul>")
+        for source in sources:
+            body.append(
+                f"<li><b>{html.escape(source.name)}</b>: {html.escape(source.description)} "
+                f"<small>{html.escape(source.citation)} Licence: "
+                f"{html.escape(source.licence)}.</small></li>"
+            )
+        body.append("</ul>")
+    body.append(f"<p><small>Seed {report.seed}. Made by modelfolio.</small></p>")
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        "<title>modelfolio report</title>"
+        f"<style>{CSS}</style></head><body>{''.join(body)}</body></html>\n"
+    )
+
+
+def _write_atomically(path: pathlib.Path, text: str) -> None:
+    folder = path.parent if str(path.parent) else pathlib.Path(".")
+    if not folder.is_dir():
+        raise InputError(f"--output: the folder {str(folder)!r} does not exist")
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+        # mkstemp makes the file private; a report is as readable as any file the user makes.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)
+        os.replace(temporary, path)
+    except BaseException:
+        pathlib.Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def run_report(options: argparse.Namespace) -> int:
+    """The ``report`` command: analyse, render, write, summarise."""
+    output = pathlib.Path(options.output)
+    if output.is_dir():
+        raise InputError(f"--output: {str(output)!r} is a folder; name a file")
+    _pyplot()  # fail early, before any work, when matplotlib is missing
+    inputs = _inputs(options)
+    report = analyse(
+        inputs["benchmarks"],
+        vendors=inputs["vendors"],
+        catalog=inputs["catalog"],
+        battles=inputs["battles"],
+        battle_vendors=inputs["battle_vendors"],
+        incumbent=options.incumbent,
+        challenger=options.challenger,
+        margin=options.margin,
+        max_vendor_share=options.max_vendor_share,
+        seed=options.seed,
+    )
+    page = render(report, notes=inputs["notes"], sources=inputs["sources"])
+    _write_atomically(output, page)
+    print("modelfolio report")
+    for line in report.headline():
+        print(f"  {line}")
+    print(f"report written to {output}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line with ``argv`` (default: ``sys.argv[1:]``); return the exit status."""
+    top = parser()
+    options = top.parse_args(argv)
+    if options.command is None:
+        top.print_help()
+        return 2
+    try:
+        return run_report(options)
+    except (ModelfolioError, OSError) as error:
+        message = " ".join(str(error).split())
+        print(f"modelfolio {options.command}: error: {message}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,439 @@
+"""The main job's analysis: every number ``modelfolio report`` shows, from the public API.
+
+This module is pure: it takes outcomes, battles, a catalog and a vendor map that the
+command line (or a notebook) has already loaded, calls the same public functions a
+user would (``leaderboard``, ``compare``, ``non_inferiority``, ``fit_quality``,
+``quality_floor``, ``sweep``, ``simulate``, ``aiq``/``apgr``/``cpt``,
+``concentration``, ``vendor_exit``, ``allocate``, ``bradley_terry``) and gathers their
+results in one :class:`Report`. Rendering (text, HTML, SVG) is the command line's job.
+
+The choices it makes, so a reader of the report can reproduce every figure:
+
+- **Benchmarks** are named outcome tables; each gets a leaderboard and a paired
+  comparison of the challenger against the incumbent with a non-inferiority verdict at
+  ``margin`` (in that benchmark's score units).
+- **The routing table** is every benchmark with 0/1 scores stacked together, each item
+  tagged with its benchmark's name (if none is 0/1: the first benchmark). Its items are
+  halved by a stable hash (SHA-256 of the item id): a per-tag quality table is fitted on
+  one half and quality-floor routers are replayed on the other, one per distinct fitted
+  quality, which traces every router the family can produce. The *routed policy* is the
+  floor at the incumbent's fitted quality minus ``margin``.
+- **The cheapest split** has one workload class per benchmark of the routing table,
+  ``volume_per_item`` tokens per logged item (80% input), each deployment of the catalog
+  that serves a model scored at its model's mean on that benchmark, and no quality floor;
+  it is solved with the vendor share cap and without one.
+- **Ratings** are Bradley–Terry with a seeded bootstrap; the top ten's concentration
+  counts models per vendor.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Hashable, Mapping, Sequence
+from typing import Any
+
+from attrs import field, frozen
+
+from modelfolio._allocate import Allocation, InfeasibleError, WorkloadClass, allocate
+from modelfolio._arena import Battle, Ratings, bradley_terry
+from modelfolio._catalog import Catalog
+from modelfolio._errors import ValidationError
+from modelfolio._evaluate import (
+    Comparison,
+    Leaderboard,
+    NonInferiority,
+    compare,
+    leaderboard,
+    non_inferiority,
+)
+from modelfolio._learn import QualityTable, fit_quality, quality_floor
+from modelfolio._outcomes import Outcomes
+from modelfolio._risk import Concentration, ExitTable, concentration, vendor_exit
+from modelfolio._simulate import Curve, SimulationReport, aiq, apgr, cpt, simulate, sweep
+
+__all__ = ["Report", "analyse", "halve"]
+
+UNKNOWN_VENDOR = "unknown vendor"
+
+
+def halve(item: Hashable) -> str:
+    """``"fit"`` or ``"replay"`` by the first byte of SHA-256 of ``str(item)``: stable anywhere.
+
+    Examples:
+        >>> halve("anatomy:0"), halve("anatomy:1")
+        ('replay', 'fit')
+    """
+    return "fit" if hashlib.sha256(str(item).encode("utf-8")).digest()[0] % 2 == 0 else "replay"
+
+
+@frozen(kw_only=True, eq=False)
+class Routing:
+    """Section 3: a learned router fitted on one half and replayed on the other."""
+
+    table: QualityTable
+    """The per-tag quality table fitted on the ``fit`` half."""
+    curve: Curve
+    """Every quality-floor router replayed on the ``replay`` half."""
+    policy: SimulationReport
+    """The routed policy (floor at the incumbent's quality minus the margin), replayed."""
+    floor: float
+    """Its floor."""
+    aiq: float
+    """RouterBench's AIQ of the curve."""
+    apgr: float | None
+    """RouteLLM's APGR (challenger weak, incumbent strong); ``None`` when they tie."""
+    cpt50: float | None
+    """Share of incumbent calls needed to recover 50% of the gap."""
+    cpt80: float | None
+    """Share of incumbent calls needed to recover 80% of the gap."""
+    fit_items: int
+    """Items in the ``fit`` half."""
+
+
+@frozen(kw_only=True, eq=False)
+class Split:
+    """Section 5: the cheapest split with and without the vendor share cap."""
+
+    capped: Allocation | None
+    """The cheapest split under the cap, or ``None`` when no split meets it."""
+    uncapped: Allocation
+    """The cheapest split with no cap."""
+    cap: float
+    """The largest share any one vendor may carry."""
+    infeasible: str | None
+    """Why no split meets the cap, when none does."""
+
+    @property
+    def cap_cost(self) -> float | None:
+        """What the cap costs per period over no cap (``None`` when infeasible)."""
+        return None if self.capped is None else self.capped.cost - self.uncapped.cost
+
+
+@frozen(kw_only=True, eq=False)
+class Arena:
+    """Section 6: ratings from pairwise votes and the top ten's vendors."""
+
+    ratings: Ratings
+    """Bradley–Terry ratings with bootstrap intervals."""
+    vendors: Mapping[str, str]
+    """Model to vendor (``"unknown vendor"`` where none was given)."""
+    top: tuple[str, ...]
+    """The ten (or fewer) highest-rated models."""
+    top_concentration: Concentration
+    """How the top models are spread over vendors (each model counts once)."""
+
+
+@frozen(kw_only=True, eq=False)
+class Report:
+    """Everything the main job found, section by section."""
+
+    incumbent: str
+    """The model depended on today."""
+    challenger: str
+    """The model that might replace it."""
+    margin: float
+    """The non-inferiority margin, in score units."""
+    seed: int
+    """The seed of every bootstrap and random baseline."""
+    leaderboards: Mapping[str, Leaderboard]
+    """Section 1: a leaderboard per benchmark."""
+    comparisons: Mapping[str, Comparison]
+    """Section 2: challenger minus incumbent, paired, per benchmark."""
+    verdicts: Mapping[str, NonInferiority]
+    """Section 2: the non-inferiority verdict per benchmark."""
+    routing_benchmarks: tuple[str, ...]
+    """The benchmarks stacked into the routing table."""
+    routing: Routing | None
+    """Section 3 (``None`` when the routing table has a single model)."""
+    vendors: Mapping[str, str]
+    """Model to vendor for the scored models."""
+    incumbent_concentration: Concentration
+    """Section 4: all traffic on the incumbent."""
+    routed_concentration: Concentration | None
+    """Section 4: traffic as the routed policy spreads it."""
+    exits: ExitTable | None
+    """Section 4: each vendor's exit, replayed through the routed policy."""
+    split: Split | None
+    """Section 5 (``None`` without a catalog serving the models)."""
+    split_note: str | None
+    """Why section 5 is absent, when it is."""
+    arena: Arena | None
+    """Section 6 (``None`` without battles)."""
+    notes: tuple[str, ...] = field(default=())
+    """Anything the reader should know about how the data was used."""
+
+    def headline(self) -> list[str]:
+        """The main findings as short plain-text lines (the command line prints them)."""
+        lines = []
+        for name, comparison in self.comparisons.items():
+            verdict = self.verdicts[name]
+            lines.append(
+                f"{name}: {self.challenger} - {self.incumbent} = {comparison.diff:+.4f} "
+                f"[{comparison.ci_low:+.4f}, {comparison.ci_high:+.4f}], p={comparison.p_value:.3g}; "
+                f"{'non-inferior' if verdict.non_inferior else 'not shown non-inferior'} "
+                f"at margin {self.margin:g}"
+            )
+        if self.routing is not None:
+            r = self.routing
+            apgr_text = "n/a" if r.apgr is None else f"{r.apgr:.3f}"
+            cpt_text = "n/a" if r.cpt50 is None else f"{r.cpt50:.1%}"
+            lines.append(
+                f"routing: AIQ {r.aiq:.4f}, APGR {apgr_text}, CPT(50%) {cpt_text}; "
+                f"routed policy quality {r.policy.quality:.4f} at "
+                f"${r.policy.cost_per_item:.6f}/item vs incumbent "
+                f"{r.policy.baselines[self.incumbent].quality:.4f} at "
+                f"${r.policy.baselines[self.incumbent].cost / r.policy.n:.6f}/item"
+            )
+        routed = self.routed_concentration
+        lines.append(
+            f"exposure: HHI {self.incumbent_concentration.hhi:,.0f} on the incumbent alone"
+            + ("" if routed is None else f", {routed.hhi:,.0f} with the routed policy")
+        )
+        if self.split is not None:
+            s = self.split
+            if s.capped is None:
+                lines.append(f"cheapest split: no split meets a {s.cap:.0%} vendor cap")
+            else:
+                lines.append(
+                    f"cheapest split: ${s.capped.cost:,.2f}/period with a {s.cap:.0%} vendor cap, "
+                    f"${s.uncapped.cost:,.2f} without (the cap costs ${s.cap_cost:,.2f})"
+                )
+        if self.arena is not None:
+            a = self.arena
+            lines.append(
+                f"arena: {len(a.ratings.models)} models rated, best {a.top[0]}; top ten HHI "
+                f"{a.top_concentration.hhi:,.0f} by vendor"
+            )
+        return lines
+
+
+def _check_model(outcomes: Outcomes, model: str, option: str) -> None:
+    if model not in outcomes.models:
+        raise ValidationError(
+            f"{option} names {model!r}, which has no outcomes; the models are: "
+            + ", ".join(outcomes.models)
+        )
+
+
+def _tagged(outcomes: Outcomes, tag: str) -> Outcomes:
+    rows = outcomes.to_rows()
+    return Outcomes.from_columns(
+        item=[(tag, r["item"]) for r in rows],
+        model=[str(r["model"]) for r in rows],
+        score=[float(r["score"]) for r in rows],  # type: ignore[arg-type]
+        cost=[float(r["cost"]) for r in rows],  # type: ignore[arg-type]
+        latency_s=[r["latency_s"] for r in rows],  # type: ignore[misc]
+        tags=[frozenset(r["tags"]) | {tag} for r in rows],  # type: ignore[call-overload]
+        split=[r["split"] for r in rows],  # type: ignore[misc]
+    )
+
+
+def _routing_table(benchmarks: Mapping[str, Outcomes]) -> tuple[tuple[str, ...], Outcomes]:
+    binary = [name for name, table in benchmarks.items() if table.binary]
+    names = tuple(binary) if binary else (next(iter(benchmarks)),)
+    if len(names) == 1:
+        return names, benchmarks[names[0]]
+    return names, Outcomes.concat(_tagged(benchmarks[name], name) for name in names)
+
+
+def _optional_metric(function: Any, *args: Any, **kwargs: Any) -> float | None:
+    try:
+        return float(function(*args, **kwargs))
+    except ValidationError:
+        return None
+
+
+def _routing(
+    table: Outcomes, incumbent: str, challenger: str, margin: float, seed: int
+) -> Routing | None:
+    if len(table.models) < 2:
+        return None
+    halves = table.assign(split=halve)
+    fit, replay = halves.subset(split="fit"), halves.subset(split="replay")
+    if not len(fit) or not len(replay):
+        raise ValidationError("too few items to split into a fit half and a replay half")
+    quality = fit_quality(fit)
+    values = sorted({float(row["mean"]) for row in quality.to_rows()})  # type: ignore[arg-type]
+    knobs = [values[0] - 1.0, *values]
+    curve = sweep(lambda floor: quality_floor(quality, floor), knobs, replay)
+    floor = quality.quality(incumbent) - margin
+    policy = simulate(quality_floor(quality, floor), replay, seed=seed)
+    return Routing(
+        table=quality,
+        curve=curve,
+        policy=policy,
+        floor=floor,
+        aiq=aiq(curve),
+        apgr=_optional_metric(apgr, curve, weak=challenger, strong=incumbent),
+        cpt50=_optional_metric(cpt, curve, 0.5, weak=challenger, strong=incumbent),
+        cpt80=_optional_metric(cpt, curve, 0.8, weak=challenger, strong=incumbent),
+        fit_items=len(fit.items),
+    )
+
+
+def _split(
+    benchmarks: Mapping[str, Outcomes],
+    names: Sequence[str],
+    catalog: Catalog,
+    cap: float,
+    volume_per_item: int,
+) -> tuple[Split | None, str | None]:
+    models = sorted({m for name in names for m in benchmarks[name].models})
+    serving = [d for m in models for d in catalog.serving(m)]
+    if not serving:
+        return None, ("the catalog serves none of the scored models (" + ", ".join(models) + ")")
+    sub = Catalog(deployments=serving)
+    classes, quality = [], {}
+    for name in names:
+        board = leaderboard(benchmarks[name])
+        classes.append(
+            WorkloadClass(name=name, volume=volume_per_item * len(benchmarks[name].items))
+        )
+        for d in serving:
+            if d.model.id in board.models:
+                quality[(d.id, name)] = board.entry(d.model.id).mean
+    uncapped = allocate(classes, sub, quality)
+    try:
+        capped: Allocation | None = allocate(classes, sub, quality, max_vendor_share=cap)
+        why = None
+    except InfeasibleError as error:
+        capped, why = None, str(error)
+    return Split(capped=capped, uncapped=uncapped, cap=cap, infeasible=why), None
+
+
+def _arena(
+    battles: Sequence[Battle | tuple[str, str, str]],
+    vendors: Mapping[str, str],
+    seed: int,
+    bootstrap: int,
+) -> Arena:
+    ratings = bradley_terry(battles, bootstrap=bootstrap, seed=seed)
+    named = {m: vendors.get(m, UNKNOWN_VENDOR) for m in ratings.models}
+    top = ratings.models[:10]
+    counts: dict[str, float] = {}
+    for model in top:
+        counts[named[model]] = counts.get(named[model], 0.0) + 1.0
+    return Arena(ratings=ratings, vendors=named, top=top, top_concentration=concentration(counts))
+
+
+def _default_pair(board: Leaderboard) -> tuple[str, str]:
+    incumbent = board.models[0]
+    others = [e for e in board.entries if e.model != incumbent]
+    if not others:
+        raise ValidationError(
+            f"a comparison needs two models; the outcomes have only {incumbent!r}"
+        )
+    challenger = min(others, key=lambda e: (e.cost_per_item, -e.mean, e.model)).model
+    return incumbent, challenger
+
+
+def analyse(
+    benchmarks: Mapping[str, Outcomes],
+    *,
+    vendors: Mapping[str, str],
+    catalog: Catalog | None = None,
+    battles: Sequence[Battle | tuple[str, str, str]] | None = None,
+    battle_vendors: Mapping[str, str] | None = None,
+    incumbent: str | None = None,
+    challenger: str | None = None,
+    margin: float = 0.05,
+    max_vendor_share: float = 0.6,
+    seed: int = 0,
+    bootstrap: int = 100,
+    volume_per_item: int = 1_000,
+) -> Report:
+    """Run every section of the report on already-loaded data.
+
+    Without ``incumbent``, the best model of the first benchmark is the incumbent; without
+    ``challenger``, the cheapest other model (per item) is the challenger.
+
+    Raises:
+        ValidationError: an option is out of range, a named model has no outcomes, or
+            a scored model has no vendor.
+    """
+    if not benchmarks:
+        raise ValidationError("benchmarks must name at least one outcome table")
+    if isinstance(margin, bool) or not isinstance(margin, (int, float)) or not margin >= 0:
+        raise ValidationError(f"margin must be a number >= 0, got {margin!r}")
+    if math.isinf(margin):
+        raise ValidationError(f"margin must be finite, got {margin!r}")
+    if (
+        isinstance(max_vendor_share, bool)
+        or not isinstance(max_vendor_share, (int, float))
+        or not 0 < max_vendor_share <= 1
+    ):
+        raise ValidationError(
+            f"max_vendor_share must be a share in (0, 1], got {max_vendor_share!r}"
+        )
+    first = next(iter(benchmarks.values()))
+    boards = {name: leaderboard(table, seed=seed) for name, table in benchmarks.items()}
+    default_incumbent, default_challenger = _default_pair(boards[next(iter(boards))])
+    incumbent = incumbent or default_incumbent
+    challenger = challenger or (
+        default_challenger
+        if default_challenger != incumbent
+        else next(m for m in first.models if m != incumbent)
+    )
+    if incumbent == challenger:
+        raise ValidationError(f"incumbent and challenger must differ, got {incumbent!r} twice")
+    for table in benchmarks.values():
+        _check_model(table, incumbent, "incumbent")
+        _check_model(table, challenger, "challenger")
+    scored = sorted({m for table in benchmarks.values() for m in table.models})
+    missing = [m for m in scored if m not in vendors]
+    if missing:
+        raise ValidationError("vendors names no vendor for " + ", ".join(map(repr, missing)))
+    comparisons = {
+        name: compare(table, baseline=incumbent, candidate=challenger, seed=seed)
+        for name, table in benchmarks.items()
+    }
+    verdicts = {
+        name: non_inferiority(
+            table, baseline=incumbent, candidate=challenger, margin=margin, seed=seed
+        )
+        for name, table in benchmarks.items()
+    }
+    names, table = _routing_table(benchmarks)
+    routing = _routing(table, incumbent, challenger, margin, seed)
+    vendor_of = {m: vendors[m] for m in scored}
+    alone = concentration({vendor_of[incumbent]: 1.0})
+    routed = exits = None
+    if routing is not None:
+        routed = concentration(routing.policy, vendor_of=vendor_of)
+        replay = table.assign(split=halve).subset(split="replay")
+        if len({vendor_of[m] for m in table.models}) > 1:
+            exits = vendor_exit(replay, vendor_of, quality_floor(routing.table, routing.floor))
+    split: Split | None = None
+    split_note: str | None = "no catalog was given"
+    if catalog is not None:
+        split, split_note = _split(benchmarks, names, catalog, max_vendor_share, volume_per_item)
+    arena = None
+    if battles is not None:
+        arena = _arena(battles, battle_vendors or {}, seed, bootstrap)
+    notes = []
+    if len(names) > 1:
+        notes.append(
+            "The routing table stacks "
+            + ", ".join(names)
+            + ", each item tagged with its benchmark."
+        )
+    return Report(
+        incumbent=incumbent,
+        challenger=challenger,
+        margin=float(margin),
+        seed=seed,
+        leaderboards=boards,
+        comparisons=comparisons,
+        verdicts=verdicts,
+        routing_benchmarks=names,
+        routing=routing,
+        vendors=vendor_of,
+        incumbent_concentration=alone,
+        routed_concentration=routed,
+        exits=exits,
+        split=split,
+        split_note=split_note,
+        arena=arena,
+        notes=tuple(notes),
+    )

@@ -1,0 +1,379 @@
+"""Public evaluation data shipped inside the package, ready to analyse.
+
+An I/O edge: it reads the compact copies in ``modelfolio/_data`` and hands plain values
+to the pure core. Only sources whose licences allow redistribution are shipped, each
+with its licence and a NOTICE beside it:
+
+========================  ==========================================================
+name                      what it holds
+========================  ==========================================================
+``routellm-mmlu``         14,042 MMLU questions over 57 subjects, GPT-4 Turbo
+                          (``gpt-4-1106-preview``) vs Mixtral 8x7B correctness
+                          (RouteLLM, Apache-2.0)
+``routellm-gsm8k``        1,319 GSM8K problems, the same two models (RouteLLM)
+``routellm-mt-bench``     80 MT-Bench questions × 2 turns × the same two models,
+                          graded 1–10 by GPT-4 (RouteLLM)
+``llmfao``                8,931 crowd votes over 59 models' answers to 13 prompts,
+                          with each model's organisation (LLMFAO, CC BY 4.0)
+========================  ==========================================================
+
+Costs: RouteLLM logged no costs, so each outcome's cost is estimated as
+
+    cost = input_tokens × input price + output_tokens × output price,
+
+with tokens counted by the rule of thumb **one token per four characters**, rounded up
+(``ceil(len(text) / 4)``, at least one). Input is the prompt text (for an MT-Bench second
+turn: both questions and the model's first answer). Output is the model's own answer
+where the source keeps it (GSM8K answers, MT-Bench answers as the judge saw them) and one
+token for MMLU, whose prompts end in ``Answer:`` and are answered with a letter. Prices
+are list prices in US dollars per million tokens from LiteLLM's price map (version
+1.109.1): ``gpt-4-1106-preview`` at OpenAI $10 in / $30 out, and Mixtral 8x7B Instruct at
+Together AI (``together_ai/mistralai/Mixtral-8x7B-Instruct-v0.1``) $0.60 in / $0.60 out.
+The same prices are in each data set's :attr:`Dataset.catalog`.
+
+Examples:
+    >>> from modelfolio import datasets, leaderboard
+    >>> datasets.names()
+    ('llmfao', 'routellm-gsm8k', 'routellm-mmlu', 'routellm-mt-bench')
+    >>> mmlu = datasets.load("routellm-mmlu")
+    >>> mmlu.outcomes
+    Outcomes(14042 items, 2 models, 28084 rows)
+    >>> round(leaderboard(mmlu.outcomes).entry("gpt-4-1106-preview").mean, 4)
+    0.8058
+    >>> mmlu.vendors["mistralai/Mixtral-8x7B-Instruct-v0.1"]
+    'mistral'
+"""
+
+from __future__ import annotations
+
+import json
+import lzma
+import math
+from collections.abc import Hashable, Mapping
+from importlib import resources
+from types import MappingProxyType
+from typing import Any
+
+from attrs import field, frozen
+
+from modelfolio._arena import Battle
+from modelfolio._catalog import Catalog, Deployment, Model
+from modelfolio._cost import Price
+from modelfolio._errors import ValidationError
+from modelfolio._outcomes import Outcomes
+
+__all__ = ["Dataset", "load", "names"]
+
+
+def __dir__() -> list[str]:
+    return list(__all__)
+
+
+GPT4 = "gpt-4-1106-preview"
+MIXTRAL = "mistralai/Mixtral-8x7B-Instruct-v0.1"
+
+PRICES: Mapping[str, tuple[float, float]] = MappingProxyType(
+    {GPT4: (10.0, 30.0), MIXTRAL: (0.6, 0.6)}
+)
+"""US dollars per million input and output tokens used to estimate RouteLLM costs."""
+
+CHARS_PER_TOKEN = 4
+"""The tokens-per-character rule: one token per four characters, rounded up."""
+
+_ROUTELLM_VENDORS = MappingProxyType({GPT4: "openai", MIXTRAL: "mistral"})
+
+_ROUTELLM_CITATION = (
+    "Ong, I., Almahairi, A., Wu, V., Chiang, W.-L., Wu, T., Gonzalez, J. E., Kadous, M. W., "
+    "& Stoica, I. (2024). RouteLLM: Learning to Route LLMs with Preference Data. "
+    "arXiv:2406.18665. Data: https://github.com/lm-sys/RouteLLM "
+    "(commit 0b64fdafe049e596a3f5657c219329f24af24198)."
+)
+_LLMFAO_CITATION = (
+    "Ustalov, D. (2023). Large Language Model Feedback Analysis and Optimization (LLMFAO). "
+    "https://github.com/dustalov/llmfao (commit 9e224e94a40129fd6e1e1529b962307e84af40da), "
+    "licensed CC BY 4.0."
+)
+_APACHE = "Apache-2.0 (RouteLLM); see modelfolio/_data/routellm/LICENSE.Apache-2.0 and NOTICE"
+_CC_BY = "CC BY 4.0 (LLMFAO); see modelfolio/_data/llmfao/LICENSE.CC-BY and NOTICE"
+
+_NAMES = ("llmfao", "routellm-gsm8k", "routellm-mmlu", "routellm-mt-bench")
+
+
+def _mapping(value: Mapping[Any, Any]) -> Mapping[Any, Any]:
+    return MappingProxyType(dict(value))
+
+
+@frozen(kw_only=True, eq=False)
+class Dataset:
+    """One shipped data set: its outcomes or battles, texts, vendors, licence and citation.
+
+    Examples:
+        >>> from modelfolio import datasets
+        >>> votes = datasets.load("llmfao")
+        >>> votes.outcomes is None, len(votes.battles), votes.vendors["GPT 4"]
+        (True, 8931, 'OpenAI')
+        >>> print(votes.licence)
+        CC BY 4.0 (LLMFAO); see modelfolio/_data/llmfao/LICENSE.CC-BY and NOTICE
+    """
+
+    name: str
+    """The name :func:`load` takes."""
+    description: str
+    """One sentence on what it holds."""
+    outcomes: Outcomes | None
+    """Scored outcomes (item × model), or ``None`` for preference data."""
+    battles: list[Battle] | None
+    """Pairwise preferences, or ``None`` for scored data."""
+    battle_items: tuple[Hashable, ...] | None = None
+    """The prompt id each battle judged, parallel to :attr:`battles`."""
+    texts: Mapping[Hashable, str] = field(converter=_mapping)
+    """Item (or prompt) id to its text."""
+    vendors: Mapping[str, str] = field(converter=_mapping)
+    """Model to the organisation that makes it."""
+    contaminated: frozenset[Hashable] = frozenset()
+    """Items the source's authors excluded because they leaked into training data."""
+    catalog: Catalog | None = None
+    """Deployments at the list prices used to estimate :attr:`outcomes` costs."""
+    citation: str
+    """How to cite the source."""
+    licence: str
+    """The source's licence and where its text is shipped."""
+
+    @staticmethod
+    def names() -> tuple[str, ...]:
+        """Every shipped data set's name (the same as :func:`names`)."""
+        return _NAMES
+
+    def __repr__(self) -> str:
+        what = (
+            repr(self.outcomes)
+            if self.outcomes is not None
+            else f"{len(self.battles or ())} battles"
+        )
+        return f"Dataset({self.name!r}, {what})"
+
+
+def names() -> tuple[str, ...]:
+    """The names of the data sets shipped inside the package, sorted.
+
+    Examples:
+        >>> "routellm-mmlu" in names()
+        True
+    """
+    return _NAMES
+
+
+def _read(name: str) -> Any:
+    data = resources.files("modelfolio").joinpath("_data").joinpath(f"{name}.json.xz").read_bytes()
+    return json.loads(lzma.decompress(data).decode("utf-8"))
+
+
+def tokens(text_length: int) -> int:
+    """Tokens estimated for ``text_length`` characters: ``ceil(length / 4)``, at least 1."""
+    return max(1, math.ceil(text_length / CHARS_PER_TOKEN))
+
+
+def _cost(model: str, input_chars: int, output_tokens: int) -> float:
+    input_price, output_price = PRICES[model]
+    return (tokens(input_chars) * input_price + output_tokens * output_price) / 1e6
+
+
+def _routellm_catalog() -> Catalog:
+    models = {
+        GPT4: Model(
+            id=GPT4,
+            vendor="openai",
+            capabilities={"chat", "tools"},
+            context_window=128_000,
+            max_output_tokens=4_096,
+        ),
+        MIXTRAL: Model(
+            id=MIXTRAL,
+            vendor="mistral",
+            capabilities={"chat"},
+            context_window=32_768,
+            max_output_tokens=32_768,
+            open_weights=True,
+        ),
+    }
+    return Catalog(
+        deployments=[
+            Deployment(
+                id="openai/gpt-4-1106-preview",
+                model=models[GPT4],
+                provider="openai",
+                price=Price(input_per_mtok=PRICES[GPT4][0], output_per_mtok=PRICES[GPT4][1]),
+            ),
+            Deployment(
+                id="together_ai/Mixtral-8x7B-Instruct-v0.1",
+                model=models[MIXTRAL],
+                provider="together_ai",
+                price=Price(input_per_mtok=PRICES[MIXTRAL][0], output_per_mtok=PRICES[MIXTRAL][1]),
+            ),
+        ]
+    )
+
+
+def _contaminated(texts: Mapping[Hashable, str], leaked: list[str]) -> frozenset[Hashable]:
+    wanted = set(leaked)
+    return frozenset(item for item, text in texts.items() if text in wanted)
+
+
+def _mmlu() -> Dataset:
+    raw = _read("routellm-mmlu")
+    subjects: list[str] = raw["subjects"]
+    models: list[str] = raw["models"]
+    columns: dict[str, list[Any]] = {"item": [], "model": [], "score": [], "cost": [], "tags": []}
+    texts: dict[Hashable, str] = {}
+    counters = [0] * len(subjects)
+    tag_sets = [frozenset({s}) for s in subjects]
+    for subject, prompt, *correct in raw["rows"]:
+        item = f"{subjects[subject]}:{counters[subject]}"
+        counters[subject] += 1
+        texts[item] = prompt
+        for model, score in zip(models, correct, strict=True):
+            columns["item"].append(item)
+            columns["model"].append(model)
+            columns["score"].append(float(score))
+            columns["cost"].append(_cost(model, len(prompt), 1))
+            columns["tags"].append(tag_sets[subject])
+    return Dataset(
+        name="routellm-mmlu",
+        description=(
+            "MMLU: 14,042 multiple-choice questions over 57 subjects (the tag), "
+            "GPT-4 Turbo vs Mixtral 8x7B correctness, from RouteLLM."
+        ),
+        outcomes=Outcomes.from_columns(**columns),
+        battles=None,
+        texts=texts,
+        vendors=_ROUTELLM_VENDORS,
+        contaminated=_contaminated(texts, raw["contaminated"]),
+        catalog=_routellm_catalog(),
+        citation=_ROUTELLM_CITATION,
+        licence=_APACHE,
+    )
+
+
+def _gsm8k() -> Dataset:
+    raw = _read("routellm-gsm8k")
+    models: list[str] = raw["models"]
+    columns: dict[str, list[Any]] = {"item": [], "model": [], "score": [], "cost": []}
+    texts: dict[Hashable, str] = {}
+    for number, (prompt, *cells) in enumerate(raw["rows"]):
+        item = f"gsm8k:{number}"
+        texts[item] = prompt
+        correct, lengths = cells[: len(models)], cells[len(models) :]
+        for model, score, length in zip(models, correct, lengths, strict=True):
+            columns["item"].append(item)
+            columns["model"].append(model)
+            columns["score"].append(float(score))
+            columns["cost"].append(_cost(model, len(prompt), tokens(length)))
+    return Dataset(
+        name="routellm-gsm8k",
+        description=(
+            "GSM8K: 1,319 grade-school maths problems (no tags), GPT-4 Turbo vs "
+            "Mixtral 8x7B correctness, from RouteLLM."
+        ),
+        outcomes=Outcomes.from_columns(**columns),
+        battles=None,
+        texts=texts,
+        vendors=_ROUTELLM_VENDORS,
+        contaminated=_contaminated(texts, raw["contaminated"]),
+        catalog=_routellm_catalog(),
+        citation=_ROUTELLM_CITATION,
+        licence=_APACHE,
+    )
+
+
+def _mt_bench() -> Dataset:
+    raw = _read("routellm-mt-bench")
+    questions = {qid: (category, turns) for qid, category, turns in raw["questions"]}
+    columns: dict[str, list[Any]] = {"item": [], "model": [], "score": [], "cost": [], "tags": []}
+    texts: dict[Hashable, str] = {}
+    leaked = set(raw["contaminated"])
+    contaminated: set[Hashable] = set()
+    for qid, turn, model, score, answer_lengths in raw["grades"]:
+        category, turns = questions[qid]
+        item = f"{qid}:{turn}"
+        texts[item] = turns[turn - 1]
+        if turns[0] in leaked:
+            contaminated.add(item)
+        # Input: every question up to this turn plus the model's earlier answers.
+        input_chars = sum(len(t) for t in turns[:turn]) + sum(answer_lengths[: turn - 1])
+        columns["item"].append(item)
+        columns["model"].append(model)
+        columns["score"].append(float(score))
+        columns["cost"].append(_cost(model, input_chars, tokens(answer_lengths[turn - 1])))
+        columns["tags"].append({category, f"turn {turn}"})
+    return Dataset(
+        name="routellm-mt-bench",
+        description=(
+            "MT-Bench: 80 questions x 2 turns (item 'question:turn', tags the category "
+            "and the turn), GPT-4 Turbo vs Mixtral 8x7B, graded 1-10 by GPT-4, from RouteLLM."
+        ),
+        outcomes=Outcomes.from_columns(**columns),
+        battles=None,
+        texts=texts,
+        vendors=_ROUTELLM_VENDORS,
+        contaminated=frozenset(contaminated),
+        catalog=_routellm_catalog(),
+        citation=_ROUTELLM_CITATION,
+        licence=_APACHE,
+    )
+
+
+_WINNER = {"left": "a", "right": "b", "tie": "tie"}
+
+
+def _llmfao() -> Dataset:
+    raw = _read("llmfao")
+    vendors = {name: org for name, org, _, _ in raw["models"]}
+    battles, items = [], []
+    for prompt, left, right, winner in raw["votes"]:
+        battles.append(Battle(a=left, b=right, winner=_WINNER[winner]))  # type: ignore[arg-type]
+        items.append(prompt)
+    voted = {b.a for b in battles} | {b.b for b in battles}
+    return Dataset(
+        name="llmfao",
+        description=(
+            "LLMFAO: 8,931 crowd votes (left, right or tie) between 59 models' answers "
+            "to 13 prompts, with each model's organisation."
+        ),
+        outcomes=None,
+        battles=battles,
+        battle_items=tuple(items),
+        texts=dict(raw["prompts"]),
+        vendors={m: v for m, v in sorted(vendors.items()) if m in voted},
+        citation=_LLMFAO_CITATION,
+        licence=_CC_BY,
+    )
+
+
+_LOADERS = {
+    "llmfao": _llmfao,
+    "routellm-gsm8k": _gsm8k,
+    "routellm-mmlu": _mmlu,
+    "routellm-mt-bench": _mt_bench,
+}
+
+
+def load(name: str) -> Dataset:
+    """Load the shipped data set ``name`` (one of :func:`names`).
+
+    Raises:
+        ValidationError: ``name`` is not a shipped data set (the message lists them).
+
+    Examples:
+        >>> gsm8k = load("routellm-gsm8k")
+        >>> gsm8k.outcomes, len(gsm8k.texts), len(gsm8k.contaminated)
+        (Outcomes(1319 items, 2 models, 2638 rows), 1319, 12)
+        >>> load("mmlu")
+        Traceback (most recent call last):
+        ...
+        modelfolio._errors.ValidationError: no shipped data set is named 'mmlu'; the names are: llmfao, routellm-gsm8k, routellm-mmlu, routellm-mt-bench
+    """
+    if not isinstance(name, str) or name not in _LOADERS:
+        raise ValidationError(
+            f"no shipped data set is named {name!r}; the names are: {', '.join(_NAMES)}"
+        )
+    return _LOADERS[name]()
