@@ -680,6 +680,8 @@ def run_report(options: argparse.Namespace) -> int:
     output = pathlib.Path(options.output)
     if output.is_dir():
         raise InputError(f"--output: {str(output)!r} is a folder; name a file")
+    if not (output.parent if str(output.parent) else pathlib.Path(".")).is_dir():
+        raise InputError(f"--output: the folder {str(output.parent)!r} does not exist")
     _pyplot()  # fail early, before any work, when matplotlib is missing
     inputs = _inputs(options)
     report = analyse(

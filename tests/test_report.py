@@ -1,0 +1,318 @@
+"""The main job: ``modelfolio report``, its numbers (the public API's) and its bad-input handling."""
+
+from __future__ import annotations
+
+import json
+import pathlib
+import re
+import subprocess
+import sys
+
+import pytest
+
+from modelfolio import (
+    ModelfolioError,
+    Outcomes,
+    apgr,
+    bradley_terry,
+    compare,
+    concentration,
+    cpt,
+    datasets,
+    fit_quality,
+    leaderboard,
+    non_inferiority,
+    quality_floor,
+    sweep,
+)
+from modelfolio.__main__ import _write_atomically, main, parser
+from modelfolio._report import analyse, halve
+
+GPT4, MIXTRAL = "gpt-4-1106-preview", "mistralai/Mixtral-8x7B-Instruct-v0.1"
+
+
+@pytest.fixture(scope="module")
+def default_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[pathlib.Path, str]:
+    """The README's command, run once in-process: the path written and what it printed."""
+    folder = tmp_path_factory.mktemp("report")
+    path = folder / "report.html"
+    capture = folder / "stdout.txt"
+    original = sys.stdout
+    with capture.open("w", encoding="utf-8") as out:
+        sys.stdout = out
+        try:
+            status = main(["report", "-o", str(path)])
+        finally:
+            sys.stdout = original
+    assert 0 == status
+    return path, capture.read_text(encoding="utf-8")
+
+
+def test_the_default_report_is_a_readable_self_contained_page(
+    default_run: tuple[pathlib.Path, str],
+) -> None:
+    path, printed = default_run
+    page = path.read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>")
+    assert page.count("<svg") >= 6
+    for section in (
+        "1. Leaderboards",
+        "2. Can the challenger replace the incumbent?",
+        "3. How much does routing save?",
+        "4. How exposed are we?",
+        "5. The cheapest split",
+        "6. Arena ratings",
+    ):
+        assert section in page
+    # Nothing to fetch: no scripts, no external stylesheets, fonts or images.
+    assert "<script" not in page
+    assert not re.search(r"""(src|href)=["']?(https?:)?//""", page)
+    assert "@import" not in page
+    assert not re.search(r"url\(\s*['\"]?(https?:)?//", page)
+    assert f"report written to {path}" in printed
+    assert [p.name for p in path.parent.iterdir() if p.suffix == ".tmp"] == []
+
+
+def test_the_report_prints_the_public_apis_numbers(default_run: tuple[pathlib.Path, str]) -> None:
+    _, printed = default_run
+    mmlu = datasets.load("routellm-mmlu").outcomes
+    gsm8k = datasets.load("routellm-gsm8k").outcomes
+    assert mmlu is not None and gsm8k is not None
+    result = compare(mmlu, baseline=GPT4, candidate=MIXTRAL)
+    assert (
+        f"MMLU: {MIXTRAL} - {GPT4} = {result.diff:+.4f} [{result.ci_low:+.4f}, {result.ci_high:+.4f}]"
+        in printed
+    )
+    verdict = non_inferiority(mmlu, baseline=GPT4, candidate=MIXTRAL, margin=0.05)
+    assert ("not shown non-inferior" in printed) == (not verdict.non_inferior)
+    votes = datasets.load("llmfao")
+    assert votes.battles is not None
+    best = bradley_terry(votes.battles).models[0]
+    assert f"best {best};" in printed
+
+
+def test_analyse_is_a_thin_shell_over_the_public_api() -> None:
+    """Every section's figure recomputed by hand with public functions."""
+    mmlu = datasets.load("routellm-mmlu")
+    gsm8k = datasets.load("routellm-gsm8k")
+    votes = datasets.load("llmfao")
+    assert mmlu.outcomes is not None and gsm8k.outcomes is not None
+    assert votes.battles is not None
+    report = analyse(
+        {"MMLU": mmlu.outcomes, "GSM8K": gsm8k.outcomes},
+        vendors=mmlu.vendors,
+        catalog=mmlu.catalog,
+        battles=votes.battles,
+        battle_vendors=votes.vendors,
+        bootstrap=10,
+    )
+    assert (GPT4, MIXTRAL) == (report.incumbent, report.challenger)
+    for name, table in (("MMLU", mmlu.outcomes), ("GSM8K", gsm8k.outcomes)):
+        assert leaderboard(table).to_rows() == report.leaderboards[name].to_rows()
+        assert compare(table, baseline=GPT4, candidate=MIXTRAL).to_rows() == (
+            report.comparisons[name].to_rows()
+        )
+    # Routing: the benchmarks stacked, tagged, halved by hash, floors swept.
+    stacked = Outcomes.concat(
+        Outcomes.from_columns(
+            item=[(name, r["item"]) for r in t.to_rows()],
+            model=[str(r["model"]) for r in t.to_rows()],
+            score=[float(r["score"]) for r in t.to_rows()],  # type: ignore[arg-type]
+            cost=[float(r["cost"]) for r in t.to_rows()],  # type: ignore[arg-type]
+            tags=[set(r["tags"]) | {name} for r in t.to_rows()],  # type: ignore[call-overload]
+        )
+        for name, t in (("MMLU", mmlu.outcomes), ("GSM8K", gsm8k.outcomes))
+    ).assign(split=halve)
+    table = fit_quality(stacked.subset(split="fit"))
+    values = sorted({float(r["mean"]) for r in table.to_rows()})  # type: ignore[arg-type]
+    curve = sweep(
+        lambda f: quality_floor(table, f), [values[0] - 1, *values], stacked.subset(split="replay")
+    )
+    assert report.routing is not None
+    assert apgr(curve, weak=MIXTRAL, strong=GPT4) == report.routing.apgr
+    assert cpt(curve, 0.8, weak=MIXTRAL, strong=GPT4) == report.routing.cpt80
+    assert 10_000.0 == report.incumbent_concentration.hhi
+    assert report.routed_concentration is not None
+    shares = report.routing.policy.shares
+    expected = concentration({"openai": shares[GPT4], "mistral": shares[MIXTRAL]})
+    assert expected.hhi == pytest.approx(report.routed_concentration.hhi, rel=1e-12)
+    # The cheapest split: the cap binds at exactly 60% for the cheap vendor.
+    assert report.split is not None and report.split.capped is not None
+    assert 0.6 == pytest.approx(report.split.capped.vendor_shares["mistral"])
+    assert report.split.cap_cost is not None and report.split.cap_cost > 0
+    # Arena: the same fit as calling bradley_terry.
+    assert report.arena is not None
+    assert bradley_terry(votes.battles, bootstrap=10, seed=0).ratings == (
+        report.arena.ratings.ratings
+    )
+    assert 10 == len(report.arena.top)
+
+
+def test_help_documents_every_option_with_an_example(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as done:
+        parser().parse_args(["report", "--help"])
+    assert 0 == done.value.code
+    text = capsys.readouterr().out
+    options = [
+        "--output",
+        "--outcomes",
+        "--item",
+        "--model",
+        "--score",
+        "--cost",
+        "--tags",
+        "--models",
+        "--battles",
+        "--catalog",
+        "--vendors",
+        "--incumbent",
+        "--challenger",
+        "--margin",
+        "--max-vendor-share",
+        "--seed",
+    ]
+    for option in options:
+        assert option in text
+    assert "examples:" in text
+
+
+# ------------------------------------------------------------------ bad input
+
+
+@pytest.fixture
+def files(tmp_path: pathlib.Path) -> pathlib.Path:
+    (tmp_path / "ok.csv").write_text(
+        "item,model,score,cost\n"
+        + "".join(
+            f"q{k},{m},{(k + j) % 2},{c}\n"
+            for k in range(20)
+            for j, (m, c) in enumerate([("<script>alert(1)</script>", 0.01), ("small", 0.001)])
+        ),
+        encoding="utf-8",
+    )
+    (tmp_path / "bad.csv").write_text("item,model,score\nq1,a,1\nq2,a,zzz\n", encoding="utf-8")
+    (tmp_path / "latin1.csv").write_bytes("item,model,score\nq1,caf\xe9,1\n".encode("latin-1"))
+    (tmp_path / "vendors.json").write_text(
+        json.dumps({"<script>alert(1)</script>": "acme", "small": "tiny"}), encoding="utf-8"
+    )
+    (tmp_path / "broken.json").write_text('{"a": ', encoding="utf-8")
+    return tmp_path
+
+
+BAD = [
+    (["--outcomes", "{d}/missing.csv"], r"missing\.csv: no such file"),
+    (["--outcomes", "{d}/bad.csv", "--vendors", "{d}/vendors.json"], r"bad\.csv line 3.*'zzz'"),
+    (["--outcomes", "{d}/latin1.csv"], r"latin1\.csv: not UTF-8"),
+    (["--outcomes", "{d}/ok.csv"], r"--vendors: no vendor for"),
+    (["--vendors", "{d}/broken.json"], r"broken\.json line 1 column 7: invalid JSON"),
+    (["--incumbent", "gpt-5"], r"--incumbent: no outcomes for 'gpt-5'; the models are"),
+    (["--challenger", "gpt-5"], r"--challenger: no outcomes for 'gpt-5'"),
+    (["--max-vendor-share", "2"], r"--max-vendor-share: must be a share in \(0, 1\]"),
+    (["--max-vendor-share", "0"], r"--max-vendor-share: must be a share"),
+    (["--margin", "nan"], r"--margin: must be a finite number"),
+    (["--margin", "abc"], r"--margin: expected a number"),
+    (["--seed", "x"], r"--seed: invalid int value"),
+    (["--no-such-option"], r"unrecognized arguments: --no-such-option"),
+    (["--battle-columns", "a,b", "--battles", "{d}/ok.csv"], r"--battle-columns: expected"),
+    (["--battles", "{d}/ok.csv"], r"ok\.csv line 2: no column 'winner'"),
+    (["-o", "{d}/no/such/folder/r.html"], r"--output: the folder .* does not exist"),
+    (["-o", "{d}"], r"--output: .* is a folder"),
+    (
+        [
+            "--outcomes",
+            "{d}/ok.csv",
+            "--vendors",
+            "{d}/vendors.json",
+            "--incumbent",
+            "small",
+            "--challenger",
+            "small",
+        ],
+        r"incumbent and challenger must differ",
+    ),
+]
+
+
+@pytest.mark.parametrize(("arguments", "message"), BAD, ids=[" ".join(a) for a, _ in BAD])
+def test_bad_input_is_one_line_and_exit_status_2(
+    files: pathlib.Path,
+    capsys: pytest.CaptureFixture[str],
+    arguments: list[str],
+    message: str,
+) -> None:
+    argv = ["report", "-o", str(files / "out.html")] + [a.format(d=files) for a in arguments]
+    try:
+        status = main(argv)
+    except SystemExit as exit:  # argparse's own errors
+        status = int(exit.code or 0)
+    captured = capsys.readouterr()
+    assert 2 == status
+    lines = captured.err.strip().splitlines()
+    assert 1 == len(lines), captured.err
+    assert re.search(message, lines[0]), lines[0]
+    assert "Traceback" not in captured.err
+    assert not (files / "out.html").exists()
+    assert [p.name for p in files.iterdir() if p.suffix == ".tmp"] == []
+
+
+def test_names_from_user_files_are_escaped(files: pathlib.Path) -> None:
+    out = files / "mine.html"
+    status = main(
+        [
+            "report",
+            "-o",
+            str(out),
+            "--outcomes",
+            str(files / "ok.csv"),
+            "--cost",
+            "cost",
+            "--vendors",
+            str(files / "vendors.json"),
+        ]
+    )
+    assert 0 == status
+    page = out.read_text(encoding="utf-8")
+    assert "<script" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "6. Arena ratings" in page and "No battles were given" in page
+
+
+def test_a_failed_write_leaves_nothing_behind(tmp_path: pathlib.Path) -> None:
+    target = tmp_path / "r.html"
+    with pytest.raises(UnicodeEncodeError):
+        _write_atomically(target, "ok so far \ud800 and then a lone surrogate")
+    assert [] == list(tmp_path.iterdir())
+    _write_atomically(target, "done")
+    assert "done" == target.read_text(encoding="utf-8")
+    assert [target] == list(tmp_path.iterdir())
+
+
+def test_analyse_rejects_impossible_options() -> None:
+    gsm8k = datasets.load("routellm-gsm8k")
+    assert gsm8k.outcomes is not None
+    for kwargs, message in (
+        ({"margin": -0.1}, "margin"),
+        ({"max_vendor_share": 1.5}, "max_vendor_share"),
+        ({"incumbent": GPT4, "challenger": GPT4}, "must differ"),
+        ({"vendors": {GPT4: "openai"}}, "no vendor for"),
+    ):
+        options = {"vendors": gsm8k.vendors, **kwargs}
+        with pytest.raises(ModelfolioError, match=message):
+            analyse({"GSM8K": gsm8k.outcomes}, **options)  # type: ignore[arg-type]
+
+
+def test_python_dash_m_runs_the_command(tmp_path: pathlib.Path) -> None:
+    """The real entry point in a child process: bad input, then --help."""
+    done = subprocess.run(
+        [sys.executable, "-m", "modelfolio", "report", "--outcomes", str(tmp_path / "x.csv")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+        check=False,
+    )
+    assert 2 == done.returncode
+    assert [f"modelfolio report: error: {tmp_path / 'x.csv'}: no such file"] == (
+        done.stderr.strip().splitlines()
+    )
+    assert not list(tmp_path.iterdir())
