@@ -84,7 +84,8 @@ def test_gsm8k_and_mt_bench() -> None:
 def test_llmfao_battles_and_vendors() -> None:
     votes = datasets.load("llmfao")
     assert votes.outcomes is None
-    assert votes.battles is not None and votes.battle_items is not None
+    assert votes.battles is not None
+    assert votes.battle_items is not None
     assert 8_931 == len(votes.battles) == len(votes.battle_items)
     assert all(isinstance(b, Battle) for b in votes.battles)
     models = {m for b in votes.battles for m in (b.a, b.b)}
@@ -103,7 +104,9 @@ def test_licences_and_notices_ship_beside_the_data() -> None:
         assert "Modified by modelfolio" in folder.joinpath("NOTICE").read_text(encoding="utf-8")
     for name in datasets.names():
         data = datasets.load(name)
-        assert data.citation and data.licence and data.description
+        assert data.citation
+        assert data.licence
+        assert data.description
         assert name in repr(data)
 
 

@@ -10,9 +10,9 @@ import matplotlib
 import pytest
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
-from modelfolio import (  # noqa: E402
+from modelfolio import (
     MissingDependencyError,
     Outcomes,
     ValidationError,

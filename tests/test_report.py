@@ -77,7 +77,8 @@ def test_the_report_prints_the_public_apis_numbers(default_run: tuple[pathlib.Pa
     _, printed = default_run
     mmlu = datasets.load("routellm-mmlu").outcomes
     gsm8k = datasets.load("routellm-gsm8k").outcomes
-    assert mmlu is not None and gsm8k is not None
+    assert mmlu is not None
+    assert gsm8k is not None
     result = compare(mmlu, baseline=GPT4, candidate=MIXTRAL)
     assert (
         f"MMLU: {MIXTRAL} - {GPT4} = {result.diff:+.4f} [{result.ci_low:+.4f}, {result.ci_high:+.4f}]"
@@ -96,7 +97,8 @@ def test_analyse_is_a_thin_shell_over_the_public_api() -> None:
     mmlu = datasets.load("routellm-mmlu")
     gsm8k = datasets.load("routellm-gsm8k")
     votes = datasets.load("llmfao")
-    assert mmlu.outcomes is not None and gsm8k.outcomes is not None
+    assert mmlu.outcomes is not None
+    assert gsm8k.outcomes is not None
     assert votes.battles is not None
     report = analyse(
         {"MMLU": mmlu.outcomes, "GSM8K": gsm8k.outcomes},
@@ -137,9 +139,11 @@ def test_analyse_is_a_thin_shell_over_the_public_api() -> None:
     expected = concentration({"openai": shares[GPT4], "mistral": shares[MIXTRAL]})
     assert expected.hhi == pytest.approx(report.routed_concentration.hhi, rel=1e-12)
     # The cheapest split: the cap binds at exactly 60% for the cheap vendor.
-    assert report.split is not None and report.split.capped is not None
+    assert report.split is not None
+    assert report.split.capped is not None
     assert 0.6 == pytest.approx(report.split.capped.vendor_shares["mistral"])
-    assert report.split.cap_cost is not None and report.split.cap_cost > 0
+    assert report.split.cap_cost is not None
+    assert report.split.cap_cost > 0
     # Arena: the same fit as calling bradley_terry.
     assert report.arena is not None
     assert bradley_terry(votes.battles, bootstrap=10, seed=0).ratings == (
@@ -274,7 +278,8 @@ def test_names_from_user_files_are_escaped(files: pathlib.Path) -> None:
     page = out.read_text(encoding="utf-8")
     assert "<script" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
-    assert "6. Arena ratings" in page and "No battles were given" in page
+    assert "6. Arena ratings" in page
+    assert "No battles were given" in page
 
 
 def test_a_failed_write_leaves_nothing_behind(tmp_path: pathlib.Path) -> None:
