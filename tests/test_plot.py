@@ -71,6 +71,7 @@ def test_comparison_draws_the_difference_against_zero() -> None:
     result = compare(TABLE, baseline="big", candidate="small")
     ax = result.plot()
     assert [result.diff] == list(ax.lines[0].get_xdata())
+    assert "small minus big" in ax.get_xlabel()
     assert any(list(line.get_xdata()) == [0.0, 0.0] for line in ax.lines[1:])
 
 

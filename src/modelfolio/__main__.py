@@ -18,7 +18,7 @@ import os
 import pathlib
 import sys
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from typing import Any, NoReturn
 
@@ -392,6 +392,16 @@ def _figure(draw: Callable[[], Any], caption: str) -> str:
     return f"<figure>{_svg(draw())}<figcaption>{html.escape(caption)}</figcaption></figure>"
 
 
+def _table(rows: Sequence[Mapping[str, object]], caption: str) -> str:
+    """An HTML table without the columns that are empty on every row."""
+    keep = [
+        k
+        for k in dict.fromkeys(k for row in rows for k in row)
+        if any(row.get(k) is not None for row in rows)
+    ]
+    return html_table([{k: row.get(k) for k in keep} for row in rows], caption=caption)
+
+
 def _p(text: str) -> str:
     return f"<p>{html.escape(text)}</p>"
 
@@ -423,7 +433,7 @@ def _section_leaderboards(report: Report) -> list[str]:
     )
     for name, board in report.leaderboards.items():
         parts.append(_figure(partial(board.plot, title=name), f"Leaderboard: {name}"))
-        parts.append(html_table(board.to_rows(), caption=f"{name}: leaderboard"))
+        parts.append(_table(board.to_rows(), caption=f"{name}: leaderboard"))
     return parts
 
 
@@ -462,7 +472,7 @@ def _section_compare(report: Report) -> list[str]:
                 "one-sided bound": verdict.bound,
             }
         )
-    parts.append(html_table(rows, caption="Paired comparison and non-inferiority"))
+    parts.append(_table(rows, caption="Paired comparison and non-inferiority"))
     parts += [_p(str(v)) for v in report.verdicts.values()]
     return parts
 
@@ -502,7 +512,7 @@ def _section_routing(report: Report) -> list[str]:
         {"metric": "CPT(50%)", "value": fmt(r.cpt50, True)},
         {"metric": "CPT(80%)", "value": fmt(r.cpt80, True)},
     ]
-    parts.append(html_table(metrics, caption="Routing metrics (replay half)"))
+    parts.append(_table(metrics, caption="Routing metrics (replay half)"))
     parts.append(
         _p(
             f"The routed policy (quality floor {r.floor:.4f}: the incumbent's fitted quality "
@@ -510,7 +520,7 @@ def _section_routing(report: Report) -> list[str]:
             f"{_money(r.policy.cost_per_item)} per item."
         )
     )
-    parts.append(html_table(r.policy.to_rows(), caption="Routed policy and baselines"))
+    parts.append(_table(r.policy.to_rows(), caption="Routed policy and baselines"))
     return parts
 
 
@@ -537,7 +547,7 @@ def _section_exposure(report: Report) -> list[str]:
                 "Vendor concentration with the routed policy",
             )
         )
-        parts.append(html_table(routed.to_rows(), caption="Vendor shares, routed policy"))
+        parts.append(_table(routed.to_rows(), caption="Vendor shares, routed policy"))
     if report.exits is not None:
         exits = report.exits
         parts.append(
@@ -546,7 +556,7 @@ def _section_exposure(report: Report) -> list[str]:
                 "Vendor exit, replayed through the routed policy",
             )
         )
-        parts.append(html_table(exits.to_rows(), caption="If a vendor disappeared"))
+        parts.append(_table(exits.to_rows(), caption="If a vendor disappeared"))
     return parts
 
 
@@ -582,9 +592,9 @@ def _section_split(report: Report) -> list[str]:
             "Tokens per vendor, stacked by class",
         )
     )
-    parts.append(html_table(shown.to_rows(), caption="Tokens per class and deployment"))
+    parts.append(_table(shown.to_rows(), caption="Tokens per class and deployment"))
     if shown is not s.uncapped:
-        parts.append(html_table(s.uncapped.to_rows(), caption="Without the cap"))
+        parts.append(_table(s.uncapped.to_rows(), caption="Without the cap"))
     return parts
 
 
@@ -605,7 +615,7 @@ def _section_arena(report: Report) -> list[str]:
         _figure(lambda: ratings.plot(title="Ratings"), "Bradley-Terry ratings with intervals")
     )
     rows = [{**row, "vendor": a.vendors[str(row["model"])]} for row in ratings.to_rows()]
-    parts.append(html_table(rows, caption="Ratings"))
+    parts.append(_table(rows, caption="Ratings"))
     c = a.top_concentration
     parts.append(
         _p(

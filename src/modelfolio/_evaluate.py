@@ -360,17 +360,19 @@ class Comparison:
 
         Returns the matplotlib ``Axes`` (needs ``pip install 'modelfolio[plot]'``).
         """
-        return intervals(
+        ax = intervals(
             ax,
             "Comparison",
-            [f"{self.candidate} - {self.baseline}"],
+            ["difference"],
             [self.diff],
             [self.ci_low],
             [self.ci_high],
-            xlabel=f"difference in mean score (p={self.p_value:.3g}, n={self.n})",
+            xlabel=f"{self.candidate} minus {self.baseline} (p={self.p_value:.3g}, n={self.n})",
             title=title or "Paired difference",
             reference=0.0,
         )
+        ax.set_yticks([])  # one row: the axis label says what it is
+        return ax
 
 
 def _sign_flip_p(differences: list[float], rng: random.Random) -> float:

@@ -283,7 +283,7 @@ class Curve:
         ax.set_ylabel("quality")
         ax.set_title(title or "Cost-quality curve")
         ax.grid(alpha=0.3)
-        ax.legend(fontsize="small")
+        ax.legend(fontsize="small", loc="lower right")
         return ax
 
 
