@@ -2,8 +2,11 @@
 
     python benchmarks/route.py
 
-Catalogs are drawn from LiteLLM's price map in ../shared/data (every n-th chat
-deployment, so vendors and providers vary). The policy is the default: all five
+Catalogs are drawn from LiteLLM's price map in ../shared/data (every n-th standard-tier
+chat deployment with a known context window, so vendors and providers vary and the same
+catalogs come out of versions that import more of the map). A third line routes the
+same standard-only requests over the 200-deployment catalog with each deployment's
+batch, flex and priority channels added (what ``from_litellm`` now imports). The policy is the default: all five
 default filters (capabilities, context, constraints, health, budgets), the cost scorer
 and two vendor-diverse fallbacks. Requests vary in size and needs; 10% need tools and
 5% vision. Each figure is the median, over 61 rounds, of the mean time per decision in
@@ -29,8 +32,23 @@ MAP = (
 
 
 def catalog_of(size: int, everything: Catalog) -> Catalog:
-    step = len(everything) // size
-    return Catalog(deployments=everything.deployments[::step][:size])
+    plain = [
+        d
+        for d in everything.deployments
+        if getattr(d, "tier", "standard") == "standard" and d.model.context_window is not None
+    ]
+    step = len(plain) // size
+    return Catalog(deployments=plain[::step][:size])
+
+
+def with_channels(catalog: Catalog, everything: Catalog) -> Catalog:
+    extra = [
+        everything.deployment(f"{d.id}@{tier}")
+        for d in catalog.deployments
+        for tier in ("priority", "flex", "batch")
+        if f"{d.id}@{tier}" in everything
+    ]
+    return Catalog(deployments=[*catalog.deployments, *extra])
 
 
 def requests(count: int, seed: int = 7) -> list[Request]:
@@ -62,10 +80,13 @@ def main() -> None:
     everything = load_litellm(MAP).catalog
     policy = Policy()
     batch = requests(1_000)
-    catalogs = {size: catalog_of(size, everything) for size in (20, 200)}
+    catalogs: dict[object, Catalog] = {size: catalog_of(size, everything) for size in (20, 200)}
+    tiered = with_channels(catalogs[200], everything)
+    if len(tiered) > len(catalogs[200]):
+        catalogs["200+tiers"] = tiered
     for catalog in catalogs.values():  # warm up: build each catalog's columns once
         round_us(catalog, batch[:200], policy)
-    rounds: dict[int, list[float]] = {size: [] for size in catalogs}
+    rounds: dict[object, list[float]] = {size: [] for size in catalogs}
     for _ in range(61):
         for size, catalog in catalogs.items():
             rounds[size].append(round_us(catalog, batch, policy))
@@ -74,7 +95,7 @@ def main() -> None:
     )
     for size, catalog in catalogs.items():
         print(
-            f"{size:>4} deployments ({len(catalog.vendors)} vendors): "
+            f"{size!s:>9}: {len(catalog)} deployments ({len(catalog.vendors)} vendors): "
             f"median {statistics.median(rounds[size]):.2f} us per decision "
             f"(fastest round {min(rounds[size]):.2f})"
         )

@@ -65,10 +65,25 @@ def test_is_the_same_object_each_time() -> None:
 def test_figures_match_the_litellm_map(litellm_map: dict[str, Any]) -> None:
     imported = from_litellm(litellm_map).catalog
     for deployment in reference_catalog():
-        source = imported.deployment(SOURCES[deployment.id])
+        base, _, tier = deployment.id.partition("@")
+        source = imported.deployment(SOURCES[base] + ("@" + tier if tier else ""))
+        assert source.tier == deployment.tier, deployment.id
         assert source.model.context_window == deployment.model.context_window, deployment.id
         assert source.model.capabilities == deployment.model.capabilities, deployment.id
         if deployment.location == Location.ON_DEVICE:
             continue
         assert source.price == deployment.price, deployment.id
         assert source.vendor == deployment.vendor, deployment.id
+
+
+def test_batch_and_flex_channels_cost_less_and_serve_only_their_tier() -> None:
+    catalog = reference_catalog()
+    channels = [d for d in catalog if d.tier != "standard"]
+    assert {"batch", "flex"} == {d.tier for d in channels}
+    assert len(channels) >= 20
+    for channel in channels:
+        standard = catalog.deployment(channel.id.partition("@")[0])
+        assert channel.model == standard.model
+        assert channel.provider == standard.provider
+        assert channel.id == f"{standard.id}@{channel.tier}"
+        assert channel.price.input_per_mtok < standard.price.input_per_mtok

@@ -10,9 +10,19 @@ from modelfolio._allocate import (
 )
 from modelfolio._arena import Battle, RatingError, Ratings, bradley_terry
 from modelfolio._budget import Budget, within_budgets
-from modelfolio._catalog import Capability, Catalog, Deployment, Latency, Limits, Location, Model
+from modelfolio._catalog import (
+    TIERS,
+    Capability,
+    Catalog,
+    Deployment,
+    Latency,
+    Limits,
+    Location,
+    Model,
+    Tier,
+)
 from modelfolio._classify import Classification, classify_error
-from modelfolio._cost import Price, PriceTier, Rates, Usage, cost
+from modelfolio._cost import OffPeak, OffPeakWindow, Price, PriceTier, Rates, Usage, cost
 from modelfolio._errors import (
     CatalogError,
     MissingDependencyError,
@@ -41,7 +51,12 @@ from modelfolio._execute import (
     backoff_s,
     execute,
 )
-from modelfolio._filters import fits_context, has_capabilities, meets_constraints
+from modelfolio._filters import (
+    fits_context,
+    has_capabilities,
+    knows_context_window,
+    meets_constraints,
+)
 from modelfolio._health import is_healthy
 from modelfolio._learn import (
     Bridge,
@@ -114,6 +129,8 @@ __all__ = [
     "ModelfolioError",
     "NoRouteError",
     "NonInferiority",
+    "OffPeak",
+    "OffPeakWindow",
     "Outcomes",
     "Point",
     "Policy",
@@ -131,6 +148,8 @@ __all__ = [
     "Scorer",
     "SimulationReport",
     "State",
+    "TIERS",
+    "Tier",
     "UnknownIdError",
     "Usage",
     "VENDOR_RULES",
@@ -164,6 +183,7 @@ __all__ = [
     "frontier",
     "has_capabilities",
     "is_healthy",
+    "knows_context_window",
     "leaderboard",
     "learned_policy",
     "meets_constraints",

@@ -44,9 +44,11 @@ from typing import Any
 
 from attrs import evolve, field, frozen
 
-from modelfolio._catalog import Capability, Catalog, Deployment
+from modelfolio._catalog import Capability, Catalog, Deployment, Tier
+from modelfolio._cost import utc_moment
 from modelfolio._errors import ModelfolioError, ValidationError
 from modelfolio._plot import stacked_bars
+from modelfolio._request import STANDARD, tier_set
 from modelfolio._routing import Policy
 from modelfolio._table import html_table
 from modelfolio._validate import check, text
@@ -83,6 +85,11 @@ def _floor(instance: object, attribute: Any, value: Any) -> None:
         raise ValidationError(f"floor must be a finite number, got {value!r}")
 
 
+def _moment(instance: object, attribute: Any, value: Any) -> None:
+    if value is not None:
+        utc_moment(value, attribute.name)
+
+
 def _needs(value: Iterable[Capability | str]) -> frozenset[Capability]:
     if isinstance(value, str):
         raise ValidationError(f"needs must be a collection of capabilities, got {value!r}")
@@ -113,6 +120,12 @@ class WorkloadClass:
     """Capabilities the deployment's model must have."""
     input_share: float = field(default=0.8, validator=_share)
     """The fraction of the volume that is input."""
+    tiers: frozenset[Tier] = field(default=STANDARD, converter=tier_set)
+    """Service tiers the class may use (``standard`` by default); a class of work that
+    can wait accepts ``batch`` or ``flex`` and lands there when it is cheaper."""
+    at: float | None = field(default=None, validator=_moment)
+    """When the class runs (POSIX seconds, UTC), to price it at off-peak rates where a
+    deployment has them; ``None`` prices standard rates."""
 
 
 @frozen(kw_only=True)
@@ -381,14 +394,12 @@ def allocate(
     for c in workload:
         balance[class_node[c.name]] += c.volume
         for d in deployments:
-            if c.needs - d.model.capabilities:
+            if d.tier not in c.tiers or c.needs - d.model.capabilities:
                 continue
             if score(d, c) < c.floor:
                 continue
-            price = (
-                c.input_share * d.price.input_per_mtok
-                + (1.0 - c.input_share) * d.price.output_per_mtok
-            )
+            rates = d.price.rates(0, at=c.at)
+            price = c.input_share * rates.input_per_mtok + (1.0 - c.input_share) * rates.output_per_mtok
             class_arcs[(c.name, d.id)] = network.arc(
                 class_node[c.name], deployment_node[d.id], unbounded, price
             )

@@ -142,7 +142,7 @@ class _WithinBudgets(BulkFilter):
             if not budget.applies(request, deployment):
                 continue
             if estimate is None:
-                estimate = estimate_cost(request, deployment)
+                estimate = estimate_cost(request, deployment, at=context.at)
             peak = budget.peak_usd(context.state, now=context.now)
             if peak + estimate > budget.limit_usd:
                 return (

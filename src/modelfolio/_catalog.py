@@ -13,7 +13,7 @@ import enum
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from types import MappingProxyType
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from attrs import field, frozen
 
@@ -24,7 +24,6 @@ from modelfolio._validate import (
     check,
     number,
     optional_positive_count,
-    positive_count,
     slug,
     text,
     texts,
@@ -32,7 +31,35 @@ from modelfolio._validate import (
 
 _T = TypeVar("_T")
 
-__all__ = ["Capability", "Catalog", "Deployment", "Latency", "Limits", "Location", "Model"]
+__all__ = [
+    "TIERS",
+    "Capability",
+    "Catalog",
+    "Deployment",
+    "Latency",
+    "Limits",
+    "Location",
+    "Model",
+    "Tier",
+]
+
+Tier = Literal["standard", "priority", "flex", "batch"]
+"""A service tier: the same model sold on other terms by the same provider."""
+
+TIERS: tuple[Tier, ...] = ("standard", "priority", "flex", "batch")
+"""Every service tier: ``standard`` (the default), ``priority`` (faster, dearer),
+``flex`` (slower, cheaper, may be queued) and ``batch`` (asynchronous, within hours)."""
+
+
+def tier_of(value: Any, name: str = "tier", error: type[Exception] = CatalogError) -> Tier:
+    """``value`` as a :data:`Tier`, or ``error`` naming ``name`` and the value."""
+    if value not in TIERS or not isinstance(value, str):
+        raise error(f"{name} must be one of {', '.join(map(repr, TIERS))}, got {value!r}")
+    return value  # type: ignore[return-value]
+
+
+def _tier(instance: object, attribute: object, value: Any) -> None:
+    tier_of(value)
 
 
 class Capability(str, enum.Enum):
@@ -121,10 +148,10 @@ class Model:
     """The lab that makes the model, as a lowercase slug (``openai``, ``meta``, ...)."""
     capabilities: frozenset[Capability] = field(converter=_capabilities)
     """What it can do."""
-    context_window: int = field(validator=check(positive_count, CatalogError))
-    """The most tokens of input it accepts in one call."""
-    max_output_tokens: int = field(validator=check(positive_count, CatalogError))
-    """The most tokens it writes in one call."""
+    context_window: int | None = field(validator=check(optional_positive_count, CatalogError))
+    """The most tokens of input it accepts in one call; ``None`` when not known."""
+    max_output_tokens: int | None = field(validator=check(optional_positive_count, CatalogError))
+    """The most tokens it writes in one call; ``None`` when not known."""
     open_weights: bool = field(default=False, validator=_is_bool)
     """Whether its weights are published, so anyone can host it."""
 
@@ -243,6 +270,9 @@ class Deployment:
     """The *name* of the credential to call it with; never the secret itself."""
     latency: Latency | None = field(default=None, validator=_latency)
     """Typical speed, if known; used by latency-aware scorers."""
+    tier: Tier = field(default="standard", validator=_tier)
+    """The service tier this channel sells: ``standard``, ``priority``, ``flex`` or
+    ``batch``. A request uses only the tiers it accepts (``Request.tiers``)."""
 
     @property
     def vendor(self) -> str:
@@ -259,6 +289,8 @@ class Deployment:
             if value
         )
         location = "" if self.location is Location.CLOUD else f", location={self.location.value!r}"
+        if self.tier != "standard":
+            location += f", tier={self.tier!r}"
         return (
             f"Deployment(id={self.id!r}, model={self.model.id!r}, vendor={self.vendor!r}, "
             f"provider={self.provider!r}, input_per_mtok={self.price.input_per_mtok:g}, "
@@ -272,6 +304,7 @@ class Deployment:
             "model": self.model.id,
             "vendor": self.model.vendor,
             "provider": self.provider,
+            "tier": self.tier,
             "location": self.location.value,
             "input_per_mtok": self.price.input_per_mtok,
             "output_per_mtok": self.price.output_per_mtok,
@@ -324,8 +357,8 @@ class Catalog:
     Examples:
         >>> from modelfolio import reference_catalog
         >>> catalog = reference_catalog()
-        >>> [d.provider for d in catalog.serving("claude-sonnet-4-5")]
-        ['anthropic', 'bedrock', 'vertex_ai']
+        >>> [(d.provider, d.tier) for d in catalog.serving("claude-sonnet-4-5")]
+        [('anthropic', 'standard'), ('anthropic', 'batch'), ('bedrock', 'standard'), ('bedrock', 'batch'), ('vertex_ai', 'standard'), ('vertex_ai', 'batch')]
     """
 
     deployments: tuple[Deployment, ...] = field(converter=_deployment_tuple)
@@ -405,7 +438,11 @@ class Catalog:
         for deployments in self._by_model.values():
             ordered = sorted(
                 deployments,
-                key=lambda d: (-d.model.context_window, -d.model.max_output_tokens, d.id),
+                key=lambda d: (
+                    -(d.model.context_window or 0),
+                    -(d.model.max_output_tokens or 0),
+                    d.id,
+                ),
             )
             distinct.update((deployment.model, None) for deployment in ordered)
         return tuple(distinct)

@@ -175,8 +175,9 @@ def _plan(
     def skip_done(req: Request, deployment: Deployment, context: RouteContext) -> str | None:
         if deployment.id in done:
             return "already failed in this execution"
-        if deployment.model.context_window <= min_window:
-            return f"window {deployment.model.context_window:,} is no larger than the one that was too small"
+        window = deployment.model.context_window
+        if window is not None and window <= min_window:
+            return f"window {window:,} is no larger than the one that was too small"
         return None
 
     plan_policy = evolve(policy, filters=(*policy.filters, skip_done))
@@ -246,7 +247,8 @@ def _plan(
             done.add(deployment.id)
         if failure in (Failure.TIMEOUT, Failure.SERVER_ERROR, Failure.CONTENT_FILTERED):
             avoid_vendors.add(deployment.vendor)
-        if failure is Failure.CONTEXT_TOO_LONG:
+        if failure is Failure.CONTEXT_TOO_LONG and deployment.model.context_window is not None:
+            # An unknown window that proved too small tells nothing about the others.
             min_window = max(min_window, deployment.model.context_window)
     message = f"no attempt succeeded ({len(attempts)} of at most {max_attempts} made"
     message += f"; deadline {deadline_s:g} s)" if deadline_s is not None else ")"

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from modelfolio._routing import Policy
     from modelfolio._state import State
 
-__all__ = ["fits_context", "has_capabilities", "meets_constraints"]
+__all__ = ["fits_context", "has_capabilities", "knows_context_window", "meets_constraints"]
 
 
 class Run:
@@ -29,6 +29,7 @@ class Run:
     __slots__ = (
         "_context",
         "_estimated",
+        "at",
         "catalog",
         "columns",
         "demoted",
@@ -49,7 +50,9 @@ class Run:
         policy: Policy,
         state: State,
         now: float,
+        at: float | None = None,
     ) -> None:
+        self.at = at
         self.request = request
         self.columns = columns
         self.catalog = catalog
@@ -70,7 +73,11 @@ class Run:
         """The context handed to plain filter and scorer functions, built on first use."""
         if self._context is None:
             self._context = RouteContext(
-                catalog=self.catalog, policy=self.policy, state=self.state, now=self.now
+                catalog=self.catalog,
+                policy=self.policy,
+                state=self.state,
+                now=self.now,
+                at=self.at,
             )
         return self._context
 
@@ -79,7 +86,7 @@ class Run:
         cached = self._estimated
         if cached is not None and cached[0] is positions:
             return cached[1]
-        values = self.columns.estimates(self.request, positions)
+        values = self.columns.estimates(self.request, positions, self.at)
         self._estimated = (positions, values)
         return values
 
@@ -144,16 +151,17 @@ class _FitsContext(BulkFilter):
     def __call__(
         self, request: Request, deployment: Deployment, context: RouteContext
     ) -> str | None:
+        # An unknown window or output limit is let through: the filter cannot say it is
+        # too small. Decision.explain() marks such deployments, and a policy that must be
+        # sure adds the knows_context_window filter.
         total = request.total_tokens
-        if total > deployment.model.context_window:
-            return (
-                f"needs {total:,} tokens of context; window is {deployment.model.context_window:,}"
-            )
+        window = deployment.model.context_window
+        if window is not None and total > window:
+            return f"needs {total:,} tokens of context; window is {window:,}"
         out = request.output_tokens + request.reasoning_tokens
-        if out > deployment.model.max_output_tokens:
-            return (
-                f"needs {out:,} output tokens; max output is {deployment.model.max_output_tokens:,}"
-            )
+        limit = deployment.model.max_output_tokens
+        if limit is not None and out > limit:
+            return f"needs {out:,} output tokens; max output is {limit:,}"
         return None
 
     def narrow(self, run: Run, mask: int) -> int:
@@ -165,6 +173,22 @@ class _FitsContext(BulkFilter):
         if out > columns.output_limits[0]:
             mask &= columns.at_least(columns.output_limits, columns.output_masks, out)
         return mask
+
+
+class _KnowsContextWindow(BulkFilter):
+    """Rejects deployments whose model's context window is not known."""
+
+    name = "knows_context_window"
+
+    def __call__(
+        self, request: Request, deployment: Deployment, context: RouteContext
+    ) -> str | None:
+        if deployment.model.context_window is None:
+            return "context window unknown"
+        return None
+
+    def narrow(self, run: Run, mask: int) -> int:
+        return mask & run.columns.known_window_mask
 
 
 def _any_of(masks: dict[Any, int], wanted: Iterable[Any]) -> int:
@@ -184,6 +208,8 @@ class _MeetsConstraints(BulkFilter):
         self, request: Request, deployment: Deployment, context: RouteContext
     ) -> str | None:
         vendor, provider = deployment.vendor, deployment.provider
+        if deployment.tier not in request.tiers:
+            return f"tier {deployment.tier} is not among {', '.join(sorted(request.tiers))}"
         if request.vendors and vendor not in request.vendors:
             return f"vendor {vendor} is not among {', '.join(sorted(request.vendors))}"
         if vendor in request.exclude_vendors:
@@ -202,13 +228,17 @@ class _MeetsConstraints(BulkFilter):
         if request.open_weights_only and not deployment.model.open_weights:
             return "weights are not open"
         if request.max_cost_usd is not None:
-            estimate = estimate_cost(request, deployment)
+            estimate = estimate_cost(
+                request, deployment, at=None if context is None else context.at
+            )
             if estimate > request.max_cost_usd:
                 return f"estimated ${estimate:.6g} is over the ${request.max_cost_usd:.6g} ceiling"
         return None
 
     def narrow(self, run: Run, mask: int) -> int | None:
         request, columns = run.request, run.columns
+        if columns.tiered_channels and not columns.tiers_accepted(request.tiers):
+            mask &= _any_of(columns.tier_masks, request.tiers)
         if not request.constrained:
             return mask
         if request.vendors:
@@ -243,4 +273,8 @@ has_capabilities: BulkFilter = _HasCapabilities()
 fits_context: BulkFilter = _FitsContext()
 """Filter: input + output + reasoning fit the window, output + reasoning the max output."""
 meets_constraints: BulkFilter = _MeetsConstraints()
-"""Filter: vendor, provider, region, compliance, location, open-weights and cost ceiling."""
+"""Filter: service tier, vendor, provider, region, compliance, location, open-weights and
+cost ceiling."""
+knows_context_window: BulkFilter = _KnowsContextWindow()
+"""Filter: the model's context window is known. Add it to a policy that must not send a
+request to a deployment whose window is unknown (``fits_context`` lets those through)."""

@@ -579,7 +579,7 @@ class Bridge:
         >>> from modelfolio import reference_catalog
         >>> bridge = Bridge({"gpt-4-1106-preview": "gpt-5", "mixtral": ["together_ai/llama-3.3-70b"]})
         >>> [d.id for d in bridge.deployments("gpt-4-1106-preview", reference_catalog())]
-        ['azure/gpt-5', 'openai/gpt-5']
+        ['azure/gpt-5', 'azure/gpt-5@batch', 'openai/gpt-5', 'openai/gpt-5@batch', 'openai/gpt-5@flex']
     """
 
     models: Mapping[str, tuple[str, ...]] = field(converter=_bridge_map)

@@ -16,6 +16,20 @@ Pass your own rules ahead of ours to extend or override them::
     from_litellm(mapping, vendor_rules=(VendorRule(r"^acme-", "acme"), *VENDOR_RULES))
 
 A name that no rule matches gets the vendor ``"unknown"``.
+
+**Service tiers.** An entry that also prices ``priority``, ``flex`` or batch calls
+(``input_cost_per_token_priority``, ``..._flex``, ``..._batches``, with their
+long-context companions such as ``input_cost_per_token_above_272k_tokens_priority``)
+becomes one deployment per tier: the plain key for the standard tier and
+``f"{key}@{tier}"`` for the others, each with its own :class:`Price`. As in LiteLLM, a
+priority or flex rate the entry does not give falls back to the standard rate; a batch
+input or output rate it does not give is half the standard one.
+
+**Off-peak prices.** An ``off_peak_pricing`` block (UTC hour ranges, optionally per
+weekday, and the rates that replace the standard ones) becomes the price's
+:class:`OffPeak`; it applies to the standard, priority and flex channels.
+
+An entry without a context window is imported with ``context_window=None`` (unknown).
 """
 
 from __future__ import annotations
@@ -29,8 +43,8 @@ from typing import Any
 
 from attrs import evolve, field, frozen
 
-from modelfolio._catalog import Capability, Catalog, Deployment, Limits, Model
-from modelfolio._cost import Price, PriceTier
+from modelfolio._catalog import Capability, Catalog, Deployment, Limits, Model, Tier
+from modelfolio._cost import OffPeak, OffPeakWindow, Price, PriceTier
 from modelfolio._errors import CatalogError, ModelfolioError
 
 __all__ = ["VENDOR_RULES", "PriceMapImport", "VendorRule", "from_litellm"]
@@ -148,6 +162,7 @@ _CROSS_REGION = re.compile(r"^(us|eu|apac|jp|au|ca|global|us-gov)\.")
 _FIREWORKS_CACHED_SHARE = 0.5
 _INCLUSIVE_THRESHOLD_PROVIDERS = frozenset({"xai"})
 _TIER_FIELD = re.compile(r"^input_cost_per_token_above_(\d+)(k?)_tokens$")
+_BATCH_TIER_FIELD = re.compile(r"^input_cost_per_token_above_(\d+)(k?)_tokens_batches$")
 
 _CAPABILITY_FLAGS = {
     "supports_function_calling": Capability.TOOLS,
@@ -212,9 +227,9 @@ def _optional_rate(entry: Mapping[str, Any], name: str) -> float | None:
     return None if value is None else per_mtok(value, name)
 
 
-def _tokens(entry: Mapping[str, Any], name: str) -> int | None:
+def _tokens(entry: Mapping[str, Any], name: str, *, zero: bool = False) -> int | None:
     value = entry.get(name)
-    if value is None:
+    if value is None or (zero and value == 0 and not isinstance(value, bool)):
         return None
     if isinstance(value, float) and value.is_integer():
         value = int(value)
@@ -322,6 +337,159 @@ def _price(entry: Mapping[str, Any], provider: str) -> Price:
     )
 
 
+_SERVICE_SUFFIX: Mapping[Tier, str] = MappingProxyType({"priority": "_priority", "flex": "_flex"})
+_BATCH = "_batches"
+_RATE_PREFIXES = (
+    "input_cost_per_token",
+    "output_cost_per_token",
+    "cache_read_input_token_cost",
+    "cache_creation_input_token_cost",
+)
+
+
+def _sells(entry: Mapping[str, Any], suffix: str) -> bool:
+    return any(entry.get(f"{prefix}{suffix}") is not None for prefix in _RATE_PREFIXES[:2])
+
+
+def _service_view(entry: Mapping[str, Any], suffix: str) -> dict[str, Any]:
+    """The entry as the service tier sees it: each rate its tier's own, else the standard."""
+    view = {k: v for k, v in entry.items() if not k.endswith(("_priority", "_flex", _BATCH))}
+    view.update(
+        {k[: -len(suffix)]: v for k, v in entry.items() if k.endswith(suffix) and v is not None}
+    )
+    return view
+
+
+def _half(entry: Mapping[str, Any], name: str) -> float | None:
+    rate = _optional_rate(entry, name)
+    return None if rate is None else rate / 2
+
+
+def _batch_price(entry: Mapping[str, Any], provider: str) -> Price:
+    """The batch channel's price, as LiteLLM's ``batch_cost_calculator`` bills it.
+
+    With a batch input rate, cached and written input without a batch rate of their own
+    are billed as plain batch input; without one, input is half the standard rate (and
+    cached input half the standard cached rate). A missing batch output rate is half the
+    standard one. Reasoning is billed as output. Long-context batch rates
+    (``..._above_200k_tokens_batches``) become tiers.
+    """
+    batch_input = _optional_rate(entry, f"input_cost_per_token{_BATCH}")
+    output = _optional_rate(entry, f"output_cost_per_token{_BATCH}")
+    if output is None:
+        output = _half(entry, "output_cost_per_token")
+    if output is None:
+        raise _Skip("batch prices without an output rate")
+    if batch_input is None:
+        plain = _half(entry, "input_cost_per_token")
+        if plain is None:
+            raise _Skip("batch prices without an input rate")
+        cached = _half(entry, "cache_read_input_token_cost")
+        write = _half(entry, "cache_creation_input_token_cost")
+        return Price(
+            input_per_mtok=plain,
+            output_per_mtok=output,
+            cached_input_per_mtok=0.0 if cached is None else cached,
+            cache_write_per_mtok=plain if write is None else write,
+        )
+    tiers = []
+    for name in entry:
+        match = _BATCH_TIER_FIELD.match(name)
+        if not match:
+            continue
+        suffix = f"above_{match.group(1)}{match.group(2)}_tokens{_BATCH}"
+        threshold = int(match.group(1)) * (1000 if match.group(2) else 1)
+        tier_output = _optional_rate(entry, f"output_cost_per_token_{suffix}")
+        tiers.append(
+            PriceTier(
+                above_input_tokens=threshold,
+                input_per_mtok=per_mtok(entry[name], name),
+                output_per_mtok=output if tier_output is None else tier_output,
+                cached_input_per_mtok=_optional_rate(
+                    entry, f"cache_read_input_token_cost_{suffix}"
+                ),
+                cache_write_per_mtok=_optional_rate(
+                    entry, f"cache_creation_input_token_cost_{suffix}"
+                ),
+            )
+        )
+    if provider in _INCLUSIVE_THRESHOLD_PROVIDERS:
+        tiers = [evolve(tier, above_input_tokens=tier.above_input_tokens - 1) for tier in tiers]
+    return Price(
+        input_per_mtok=batch_input,
+        output_per_mtok=output,
+        cached_input_per_mtok=_optional_rate(entry, f"cache_read_input_token_cost{_BATCH}"),
+        cache_write_per_mtok=_optional_rate(entry, f"cache_creation_input_token_cost{_BATCH}"),
+        tiers=tiers,
+    )
+
+
+# Zones without daylight saving, by their fixed UTC offset in minutes: the core reads no
+# time-zone database, so only these can name the calendar of an off-peak block's weekdays.
+_FIXED_ZONES: Mapping[str, int] = MappingProxyType(
+    {
+        "UTC": 0,
+        "Etc/UTC": 0,
+        "GMT": 0,
+        "Asia/Shanghai": 480,
+        "Asia/Hong_Kong": 480,
+        "Asia/Singapore": 480,
+        "Asia/Taipei": 480,
+        "Asia/Tokyo": 540,
+        "Asia/Seoul": 540,
+        "Asia/Kolkata": 330,
+    }
+)
+
+
+def _off_peak_block(entry: Mapping[str, Any]) -> OffPeak | None:
+    """The entry's ``off_peak_pricing`` block as an :class:`OffPeak`, or ``None``."""
+    block = entry.get("off_peak_pricing")
+    if block is None:
+        return None
+    where = "off_peak_pricing"
+    if not isinstance(block, Mapping):
+        raise _Skip(f"{where} is {block!r}, not a mapping")
+    zone = block.get("weekday_timezone")
+    offset = 0
+    if zone is not None:
+        if not isinstance(zone, str) or zone.strip() not in _FIXED_ZONES:
+            raise _Skip(
+                f"{where}.weekday_timezone is {zone!r}; known zones: {', '.join(_FIXED_ZONES)}"
+            )
+        offset = _FIXED_ZONES[zone.strip()]
+    windows = []
+    try:
+        if block.get("hours_utc") is not None:
+            where = "off_peak_pricing.hours_utc"
+            windows.append(OffPeakWindow(hours_utc=block["hours_utc"]))
+        rules = block.get("windows", [])
+        if isinstance(rules, (str, bytes, Mapping)) or not isinstance(rules, list):
+            raise _Skip(f"off_peak_pricing.windows is {rules!r}, not a list")
+        for k, rule in enumerate(rules):
+            where = f"off_peak_pricing.windows[{k}]"
+            if not isinstance(rule, Mapping):
+                raise _Skip(f"{where} is {rule!r}, not a mapping")
+            days = rule.get("weekdays")
+            windows.append(
+                OffPeakWindow(hours_utc=rule.get("hours_utc"))
+                if days is None
+                else OffPeakWindow(hours_utc=rule.get("hours_utc"), weekdays=days)
+            )
+        where = "off_peak_pricing"
+        return OffPeak(
+            windows=windows,
+            input_per_mtok=_optional_rate(block, "input_cost_per_token"),
+            output_per_mtok=_optional_rate(block, "output_cost_per_token"),
+            cached_input_per_mtok=_optional_rate(block, "cache_read_input_token_cost"),
+            cache_write_per_mtok=_optional_rate(block, "cache_creation_input_token_cost"),
+            reasoning_per_mtok=_optional_rate(block, "output_cost_per_reasoning_token"),
+            weekday_offset_minutes=offset,
+        )
+    except CatalogError as error:
+        raise _Skip(f"{where}: {error}") from None
+
+
 def provider_of(entry: Mapping[str, Any]) -> str:
     """The provider slug of a map entry: LiteLLM's provider, with families folded.
 
@@ -389,18 +557,29 @@ def _capabilities(entry: Mapping[str, Any]) -> set[Capability]:
     return capabilities
 
 
-def _deployment(
+def _deployments(
     key: str,
     entry: Mapping[str, Any],
     model_id: str,
     rule: VendorRule | None,
-) -> Deployment:
+) -> list[Deployment]:
+    """The entry's standard deployment, and one per other tier it prices."""
     provider = provider_of(entry)
-    window = _tokens(entry, "max_input_tokens") or _tokens(entry, "max_tokens")
-    if window is None:
-        raise _Skip("no context window (max_input_tokens or max_tokens)")
-    max_output = _tokens(entry, "max_output_tokens") or _tokens(entry, "max_tokens") or window
+    # A window of 0 in the map means "not given", as a missing one does: unknown.
+    window = _tokens(entry, "max_input_tokens", zero=True) or _tokens(
+        entry, "max_tokens", zero=True
+    )
+    max_output = (
+        _tokens(entry, "max_output_tokens", zero=True)
+        or _tokens(entry, "max_tokens", zero=True)
+        or window
+    )
     regions = entry.get("supported_regions") or ()
+    if isinstance(regions, str):
+        regions = (regions,)
+    if not isinstance(regions, (list, tuple)):
+        raise _Skip(f"supported_regions is {regions!r}, not a list of regions")
+    off_peak = _off_peak_block(entry)
     try:
         model = Model(
             id=model_id,
@@ -410,14 +589,40 @@ def _deployment(
             max_output_tokens=max_output,
             open_weights=False if rule is None else rule.open_weights,
         )
-        return Deployment(
-            id=key,
-            model=model,
-            provider=provider,
-            price=_price(entry, provider),
-            regions=[region for region in regions if region != "global"],
-            limits=Limits(rpm=_tokens(entry, "rpm"), tpm=_tokens(entry, "tpm")),
-        )
+        prices: list[tuple[Tier, Price]] = []
+        try:
+            standard = _price(entry, provider)
+        except _Skip as reason:
+            # An entry that prices only another tier (a priority-only listing) keeps it.
+            if not any(_sells(entry, s) for s in (*_SERVICE_SUFFIX.values(), _BATCH)):
+                raise
+            del reason
+        else:
+            prices.append(
+                ("standard", standard if off_peak is None else evolve(standard, off_peak=off_peak))
+            )
+        for tier, suffix in _SERVICE_SUFFIX.items():
+            if _sells(entry, suffix):
+                price = _price(_service_view(entry, suffix), provider)
+                prices.append(
+                    (tier, price if off_peak is None else evolve(price, off_peak=off_peak))
+                )
+        if _sells(entry, _BATCH):
+            prices.append(("batch", _batch_price(entry, provider)))
+        kept_regions = [region for region in regions if region != "global"]
+        limits = Limits(rpm=_tokens(entry, "rpm"), tpm=_tokens(entry, "tpm"))
+        return [
+            Deployment(
+                id=key if tier == "standard" else f"{key}@{tier}",
+                model=model,
+                provider=provider,
+                price=price,
+                regions=kept_regions,
+                limits=limits,
+                tier=tier,
+            )
+            for tier, price in prices
+        ]
     except CatalogError as error:
         raise _Skip(str(error)) from None
 
@@ -430,8 +635,10 @@ def from_litellm(
 ) -> PriceMapImport:
     """Build a catalog from LiteLLM's parsed price map.
 
-    Chat entries with token prices become deployments whose ids are the map's keys;
-    everything else is listed in ``skipped`` with the reason. ``model_aliases`` maps a
+    Chat entries with token prices become deployments whose ids are the map's keys (one
+    more per priority, flex or batch tier the entry prices, with id ``f"{key}@{tier}"``);
+    everything else is listed in ``skipped`` with the reason. An entry without a
+    context window is kept, with ``context_window=None``. ``model_aliases`` maps a
     provider's name for a model to the id you want it known by, so that, say, Bedrock's
     ``anthropic.claude-sonnet-4-5-20250929-v1:0`` and Anthropic's ``claude-sonnet-4-5``
     can be one model.
@@ -482,7 +689,7 @@ def from_litellm(
     deployments: list[Deployment] = []
     for key, entry, model_id in chat:
         try:
-            deployments.append(_deployment(key, entry, model_id, vendor_rule[model_id]))
+            deployments.extend(_deployments(key, entry, model_id, vendor_rule[model_id]))
         except _Skip as reason:
             skipped[key] = str(reason)
     return PriceMapImport(catalog=Catalog(deployments=deployments), skipped=skipped)

@@ -3,8 +3,9 @@
 It exists so that examples, notebooks and tests have a realistic multi-vendor catalog
 without reading a file: each major lab's flagship and small models, reasoning models,
 the same model bought through several channels (OpenAI direct and on Azure; Anthropic
-direct, on Bedrock and on Vertex; Llama on four hosts) and a small open model running
-on the device at no cost per token.
+direct, on Bedrock and on Vertex; Llama on four hosts), the batch and flex tiers its
+vendors sell (``openai/gpt-5@batch``, ``openai/gpt-5@flex``, ...: about half price, for
+work that can wait) and a small open model running on the device at no cost per token.
 
 Prices, windows and capabilities were taken from LiteLLM's price map (version
 1.109.1) on :data:`AS_OF`; ``SOURCES`` names the map entry behind each deployment
@@ -17,8 +18,10 @@ from __future__ import annotations
 import datetime
 from functools import lru_cache
 
-from modelfolio._catalog import Catalog, Deployment, Location, Model
+from modelfolio._catalog import Catalog, Deployment, Location, Model, Tier
 from modelfolio._cost import Price, PriceTier
+
+_Band = tuple[int, float, float, "float | None", "float | None"]
 
 __all__ = ["AS_OF", "SOURCES", "reference_catalog"]
 
@@ -617,6 +620,54 @@ _FIGURES: dict[
 }
 
 
+# deployment id -> its other channels at the same provider: (tier, price, tiers), from
+# the same map entry's batch and flex prices (tools/make_reference_catalog.py prints them)
+_CHANNELS: dict[str, tuple[tuple[Tier, dict[str, float], tuple[_Band, ...]], ...]] = {
+    'openai/gpt-5': (('batch', {'input_per_mtok': 0.625, 'output_per_mtok': 5.0, 'cached_input_per_mtok': 0.0625}, ()), ('flex', {'input_per_mtok': 0.625, 'output_per_mtok': 5.0, 'cached_input_per_mtok': 0.0625}, ())),
+    'azure/gpt-5': (('batch', {'input_per_mtok': 0.625, 'output_per_mtok': 5.0, 'cached_input_per_mtok': 0.0625}, ()),),
+    'openai/gpt-5-mini': (('batch', {'input_per_mtok': 0.125, 'output_per_mtok': 1.0, 'cached_input_per_mtok': 0.0125}, ()), ('flex', {'input_per_mtok': 0.125, 'output_per_mtok': 1.0, 'cached_input_per_mtok': 0.0125}, ())),
+    'openai/gpt-5-nano': (('batch', {'input_per_mtok': 0.025, 'output_per_mtok': 0.2, 'cached_input_per_mtok': 0.0025}, ()), ('flex', {'input_per_mtok': 0.025, 'output_per_mtok': 0.2, 'cached_input_per_mtok': 0.0025}, ())),
+    'openai/o3': (('batch', {'input_per_mtok': 1.0, 'output_per_mtok': 4.0}, ()), ('flex', {'input_per_mtok': 1.0, 'output_per_mtok': 4.0, 'cached_input_per_mtok': 0.25}, ())),
+    'openai/o4-mini': (('batch', {'input_per_mtok': 0.55, 'output_per_mtok': 2.2}, ()), ('flex', {'input_per_mtok': 0.55, 'output_per_mtok': 2.2, 'cached_input_per_mtok': 0.138}, ())),
+    'openai/gpt-4o': (('batch', {'input_per_mtok': 1.25, 'output_per_mtok': 5.0}, ()),),
+    'azure/gpt-4o': (('batch', {'input_per_mtok': 1.25, 'output_per_mtok': 5.0}, ()),),
+    'anthropic/claude-opus-4-5': (('batch', {'input_per_mtok': 2.5, 'output_per_mtok': 12.5, 'cached_input_per_mtok': 0.25, 'cache_write_per_mtok': 3.125}, ()),),
+    'anthropic/claude-sonnet-4-5': (('batch', {'input_per_mtok': 1.5, 'output_per_mtok': 7.5, 'cached_input_per_mtok': 0.15, 'cache_write_per_mtok': 1.875}, ()),),
+    'bedrock/claude-sonnet-4-5': (('batch', {'input_per_mtok': 1.5, 'output_per_mtok': 7.5}, ()),),
+    'vertex_ai/claude-sonnet-4-5': (('batch', {'input_per_mtok': 1.5, 'output_per_mtok': 7.5, 'cached_input_per_mtok': 0.15, 'cache_write_per_mtok': 1.88}, ()),),
+    'anthropic/claude-haiku-4-5': (('batch', {'input_per_mtok': 0.5, 'output_per_mtok': 2.5, 'cached_input_per_mtok': 0.05, 'cache_write_per_mtok': 0.625}, ()),),
+    'gemini/gemini-2.5-pro': (('batch', {'input_per_mtok': 0.625, 'output_per_mtok': 5.0, 'cached_input_per_mtok': 0.125}, ((200000, 1.25, 7.5, 0.25, None),)), ('flex', {'input_per_mtok': 0.625, 'output_per_mtok': 5.0, 'cached_input_per_mtok': 0.125}, ((200000, 2.5, 15.0, 0.25, None),))),
+    'vertex_ai/gemini-2.5-pro': (('batch', {'input_per_mtok': 0.625, 'output_per_mtok': 5.0}, ((200000, 1.25, 7.5, None, None),)), ('flex', {'input_per_mtok': 0.625, 'output_per_mtok': 5.0, 'cached_input_per_mtok': 0.125}, ((200000, 2.5, 15.0, 0.25, 0.25),))),
+    'gemini/gemini-2.5-flash': (('batch', {'input_per_mtok': 0.15, 'output_per_mtok': 1.25, 'cached_input_per_mtok': 0.03}, ()), ('flex', {'input_per_mtok': 0.15, 'output_per_mtok': 1.25, 'cached_input_per_mtok': 0.03, 'reasoning_per_mtok': 2.5}, ())),
+    'gemini/gemini-2.5-flash-lite': (('batch', {'input_per_mtok': 0.05, 'output_per_mtok': 0.2, 'cached_input_per_mtok': 0.01}, ()), ('flex', {'input_per_mtok': 0.05, 'output_per_mtok': 0.2, 'cached_input_per_mtok': 0.01, 'reasoning_per_mtok': 0.4}, ())),
+    'bedrock/llama-3.3-70b': (('batch', {'input_per_mtok': 0.36, 'output_per_mtok': 0.36}, ()),),
+    'vertex_ai/llama-3.3-70b': (('batch', {'input_per_mtok': 0.36, 'output_per_mtok': 0.36}, ()),),
+    'xai/grok-4.3': (('batch', {'input_per_mtok': 1.0, 'output_per_mtok': 2.0, 'cached_input_per_mtok': 0.16}, ((199999, 2.0, 4.0, 0.32, None),)),),
+    'bedrock/nova-pro': (('batch', {'input_per_mtok': 0.4, 'output_per_mtok': 1.6}, ()), ('flex', {'input_per_mtok': 0.4, 'output_per_mtok': 1.6, 'cached_input_per_mtok': 0.1}, ())),
+    'bedrock/nova-micro': (('batch', {'input_per_mtok': 0.0175, 'output_per_mtok': 0.07}, ()),),
+}
+
+
+def _price(price: dict[str, float], bands: tuple[_Band, ...]) -> Price:
+    return Price(
+        input_per_mtok=price["input_per_mtok"],
+        output_per_mtok=price["output_per_mtok"],
+        cached_input_per_mtok=price.get("cached_input_per_mtok"),
+        cache_write_per_mtok=price.get("cache_write_per_mtok"),
+        reasoning_per_mtok=price.get("reasoning_per_mtok"),
+        tiers=[
+            PriceTier(
+                above_input_tokens=above,
+                input_per_mtok=plain,
+                output_per_mtok=out,
+                cached_input_per_mtok=cached,
+                cache_write_per_mtok=write,
+            )
+            for above, plain, out, cached, write in bands
+        ],
+    )
+
+
 @lru_cache(maxsize=1)
 def reference_catalog() -> Catalog:
     """The embedded reference catalog (see :data:`AS_OF` for its date).
@@ -625,8 +676,10 @@ def reference_catalog() -> Catalog:
         >>> catalog = reference_catalog()
         >>> catalog.as_of.isoformat(), len(catalog) >= 30, len(catalog.vendors) >= 8
         ('2026-11-22', True, True)
-        >>> sorted(d.provider for d in catalog.serving("llama-3.3-70b-instruct"))
+        >>> sorted(d.provider for d in catalog.serving("llama-3.3-70b-instruct") if d.tier == "standard")
         ['azure_ai', 'bedrock', 'together_ai', 'vertex_ai']
+        >>> [d.id for d in catalog.serving("gpt-5-mini")]
+        ['openai/gpt-5-mini', 'openai/gpt-5-mini@batch', 'openai/gpt-5-mini@flex']
         >>> catalog.deployment("local/phi-4-mini").price.input_per_mtok
         0.0
     """
@@ -644,37 +697,32 @@ def reference_catalog() -> Catalog:
         if location == Location.ON_DEVICE:
             price = {"input_per_mtok": 0.0, "output_per_mtok": 0.0}
             tiers = ()
-        deployments.append(
-            Deployment(
-                id=deployment_id,
-                model=Model(
-                    id=model_id,
-                    vendor=vendor,
-                    capabilities=capabilities.split(),
-                    context_window=window,
-                    max_output_tokens=max_output,
-                    open_weights=open_weights,
-                ),
-                provider=provider,
-                price=Price(
-                    **price,
-                    tiers=[
-                        PriceTier(
-                            above_input_tokens=above,
-                            input_per_mtok=plain,
-                            output_per_mtok=out,
-                            cached_input_per_mtok=cached,
-                            cache_write_per_mtok=write,
-                        )
-                        for above, plain, out, cached, write in tiers
-                    ],
-                ),
-                regions=regions,
-                compliance=compliance,
-                location=location,
-                credential=None
-                if location == Location.ON_DEVICE
-                else f"{provider.upper()}_API_KEY",
-            )
+        model = Model(
+            id=model_id,
+            vendor=vendor,
+            capabilities=capabilities.split(),
+            context_window=window,
+            max_output_tokens=max_output,
+            open_weights=open_weights,
         )
+        channels: tuple[tuple[Tier, dict[str, float], tuple[_Band, ...]], ...] = (
+            ("standard", price, tiers),
+            *_CHANNELS.get(deployment_id, ()),
+        )
+        for tier, tier_price, bands in channels:
+            deployments.append(
+                Deployment(
+                    id=deployment_id if tier == "standard" else f"{deployment_id}@{tier}",
+                    model=model,
+                    provider=provider,
+                    price=_price(tier_price, bands),
+                    regions=regions,
+                    compliance=compliance,
+                    location=location,
+                    credential=None
+                    if location == Location.ON_DEVICE
+                    else f"{provider.upper()}_API_KEY",
+                    tier=tier,
+                )
+            )
     return Catalog(deployments=deployments, as_of=AS_OF)

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 from attrs import field, frozen
 
-from modelfolio._catalog import Capability, Catalog, Deployment, Location
+from modelfolio._catalog import TIERS, Capability, Catalog, Deployment, Location, Tier, tier_of
 from modelfolio._cost import Usage, cost
 from modelfolio._errors import ValidationError
 from modelfolio._validate import check, count, optional_number, text
@@ -94,6 +94,23 @@ def _compliance(value: Iterable[str]) -> frozenset[str]:
     return _names("compliance")(value)
 
 
+STANDARD: frozenset[Tier] = frozenset({"standard"})
+
+
+def tier_set(value: Any, name: str = "tiers") -> frozenset[Tier]:
+    """``value`` as a non-empty set of service tiers; a lone tier name is one tier."""
+    if isinstance(value, str):
+        value = (value,)
+    if not isinstance(value, Iterable):
+        raise ValidationError(
+            f"{name} must be a collection of tiers ({', '.join(TIERS)}), got {value!r}"
+        )
+    tiers = frozenset(tier_of(item, name, ValidationError) for item in value)
+    if not tiers:
+        raise ValidationError(f"{name} must accept at least one tier ({', '.join(TIERS)})")
+    return STANDARD if tiers == STANDARD else tiers
+
+
 def _optional_text(instance: object, attribute: Any, value: Any) -> None:
     if value is not None:
         text(value, attribute.name)
@@ -154,6 +171,9 @@ class Request:
     """Only models whose weights are published."""
     max_cost_usd: float | None = field(default=None, validator=check(optional_number))
     """A ceiling on the estimated cost of the call, in US dollars."""
+    tiers: frozenset[Tier] = field(default=STANDARD, converter=tier_set)
+    """Service tiers the call may use: ``standard`` by default; add ``flex`` or ``batch``
+    for work that can wait (cheaper, slower), ``priority`` for work that cannot."""
 
     @property
     def usage(self) -> Usage:
@@ -191,11 +211,13 @@ class Request:
         )
 
 
-def estimate_cost(request: Request, deployment: Deployment) -> float:
+def estimate_cost(request: Request, deployment: Deployment, *, at: float | None = None) -> float:
     """The estimated cost of serving ``request`` on ``deployment``, in US dollars.
 
     Reasoning tokens are billed as output unless the price sets them apart, and
-    long-context tiers apply, as for :func:`modelfolio.cost`.
+    long-context tiers apply, as for :func:`modelfolio.cost`. ``at`` is the POSIX time
+    (seconds, UTC) the call would run at, for prices with off-peak windows; without it
+    the standard rates apply.
 
     Examples:
         >>> from modelfolio import reference_catalog
@@ -203,7 +225,7 @@ def estimate_cost(request: Request, deployment: Deployment) -> float:
         >>> estimate_cost(Request(input_tokens=10_000, output_tokens=1_000, reasoning_tokens=3_000), gpt5)
         0.0525
     """
-    return cost(request.usage, deployment.price)
+    return cost(request.usage, deployment.price, at=at)
 
 
 @frozen(kw_only=True)
@@ -218,6 +240,9 @@ class RouteContext:
     """Health and spend, as of ``now``."""
     now: float
     """The routing time, in seconds, as passed to ``route``."""
+    at: float | None = None
+    """The wall-clock moment (POSIX seconds, UTC) prices are read at, as passed to
+    ``route``; ``None`` for standard rates."""
 
 
 Filter: TypeAlias = Callable[[Request, Deployment, RouteContext], "str | None"]
@@ -245,8 +270,10 @@ class Columns:
         "full",
         "ids",
         "index",
+        "known_window_mask",
         "location_masks",
         "min_tier_threshold",
+        "off_peak",
         "open_weights_mask",
         "output_limits",
         "output_masks",
@@ -256,7 +283,10 @@ class Columns:
         "rate_triples",
         "region_masks",
         "tier_floors",
+        "tier_masks",
         "tiered",
+        "tiered_channels",
+        "tiers_present",
         "vendor_masks",
         "vendors",
         "window_masks",
@@ -274,12 +304,20 @@ class Columns:
         self.vendors = tuple(d.vendor for d in deployments)
         self.providers = tuple(d.provider for d in deployments)
         self.capability_masks = _value_masks([tuple(d.model.capabilities) for d in deployments])
+        # An unknown window or output limit passes every size check: fits_context lets
+        # it through (and says so); knows_context_window is the filter that does not.
         self.windows, self.window_masks = _threshold_masks(
-            [d.model.context_window for d in deployments]
+            [_UNKNOWN if w is None else w for w in (d.model.context_window for d in deployments)]
         )
         self.output_limits, self.output_masks = _threshold_masks(
-            [d.model.max_output_tokens for d in deployments]
+            [_UNKNOWN if w is None else w for w in (d.model.max_output_tokens for d in deployments)]
         )
+        self.known_window_mask = _mask(deployments, lambda d: d.model.context_window is not None)
+        self.tier_masks = _value_masks([(d.tier,) for d in deployments])
+        self.tiers_present = frozenset(self.tier_masks)
+        self.tiered_channels = self.tiers_present != STANDARD and bool(deployments)
+        # Positions whose price has off-peak windows, for estimates at a moment.
+        self.off_peak = tuple(i for i, d in enumerate(deployments) if d.price.off_peak is not None)
         self.vendor_masks = _value_masks([(d.vendor,) for d in deployments])
         self.provider_masks = _value_masks([(d.provider,) for d in deployments])
         self.region_masks = _value_masks([tuple(d.regions) for d in deployments])
@@ -314,6 +352,10 @@ class Columns:
         self.tier_floors = tuple(bands[-1][0] for _, bands in self.tiered)
         self.min_tier_threshold = self.tier_floors[0] if self.tier_floors else float("inf")
         self._chunks: dict[tuple[int, int], tuple[int, ...]] = {}
+
+    def tiers_accepted(self, tiers: frozenset[str]) -> bool:
+        """Whether every tier sold in the catalog is among ``tiers`` (nothing to narrow)."""
+        return self.tiers_present <= tiers
 
     @classmethod
     def of(cls, catalog: Catalog) -> Columns:
@@ -351,7 +393,9 @@ class Columns:
             mask |= 1 << i
         return mask
 
-    def estimates(self, request: Request, positions: Sequence[int]) -> list[float]:
+    def estimates(
+        self, request: Request, positions: Sequence[int], at: float | None = None
+    ) -> list[float]:
         """Estimated cost of ``request`` at each position, exactly as :func:`estimate_cost`.
 
         The arithmetic is the same as :func:`modelfolio.cost` for a usage with no
@@ -385,7 +429,18 @@ class Columns:
                             else (a * x + b * y) / 1_000_000.0
                         )
                         break
+        if at is not None and self.off_peak:
+            # Off-peak prices are few: price them one by one, as estimate_cost does.
+            where = None if positions is self.all else {p: k for k, p in enumerate(positions)}
+            deployments = self.deployments
+            for i in self.off_peak:
+                k = i if where is None else where.get(i)
+                if k is not None:
+                    result[k] = estimate_cost(request, deployments[i], at=at)
         return result
+
+
+_UNKNOWN = 1 << 62  # an unknown window sorts above every real one
 
 
 def _gather(column: tuple[_T, ...], positions: Sequence[int]) -> tuple[_T, ...]:

@@ -37,6 +37,7 @@ from attrs import field, frozen
 
 from modelfolio._budget import Budget, within_budgets
 from modelfolio._catalog import Catalog, Deployment
+from modelfolio._cost import utc_moment
 from modelfolio._errors import ModelfolioError, ValidationError
 from modelfolio._filters import BulkFilter, Run, fits_context, has_capabilities, meets_constraints
 from modelfolio._health import is_healthy
@@ -179,11 +180,19 @@ class Policy:
         object.__setattr__(self, "_plan", _BULK_DEFAULTS if plan == _BULK_DEFAULTS else plan)
 
 
+_UNKNOWN_WINDOW = "context window unknown: assumed to fit (add knows_context_window to require one)"
+
+
 class NoRouteError(ModelfolioError, LookupError):
     """No deployment passed the filters. ``rejected`` maps every id to its reason."""
 
-    def __init__(self, rejected: Mapping[str, str], counts: Mapping[str, int]) -> None:
+    def __init__(
+        self, rejected: Mapping[str, str], counts: Mapping[str, int], *, message: str | None = None
+    ) -> None:
         self.rejected: Mapping[str, str] = MappingProxyType(dict(rejected))
+        if message is not None:
+            super().__init__(message)
+            return
         examples: dict[str, str] = {}
         for reason in rejected.values():
             name, _, detail = reason.partition(": ")
@@ -404,7 +413,9 @@ class Decision:
         """Why each deployment other than the chosen one was not chosen.
 
         A rejected deployment gets the first filter's reason; one that passed gets its
-        rank and score against the chosen one's.
+        rank and score against the chosen one's. A deployment whose context window is
+        unknown passed ``fits_context`` without being measured, and its reason says so;
+        when the chosen one's window is unknown it is listed too, with that warning.
         """
         run = self._run
         columns = run.columns
@@ -418,8 +429,11 @@ class Decision:
         total = len(self._positions)
         worst_fallback = max((position[i] for i in fallback_rank), default=0)
         reasons: dict[str, str] = {}
+        unmeasured = fits_context in run.policy.filters
         for i, deployment in enumerate(columns.deployments):
             if i == chosen:
+                if unmeasured and deployment.model.context_window is None:
+                    reasons[ids[i]] = "chosen; " + _UNKNOWN_WINDOW
                 continue
             if i not in position:
                 reasons[ids[i]] = _first_rejection(run, deployment)
@@ -437,6 +451,8 @@ class Decision:
                 )
             if self.split_target:
                 reason += "; the split sends this key to the chosen deployment"
+            if unmeasured and deployment.model.context_window is None:
+                reason += "; " + _UNKNOWN_WINDOW
             reasons[ids[i]] = reason
         return MappingProxyType(reasons)
 
@@ -499,11 +515,19 @@ def route(
     *,
     state: State = _EMPTY_STATE,
     now: float,
+    at: float | None = None,
 ) -> Decision:
     """Choose a deployment for ``request``, with ordered fallbacks.
 
+    ``now`` is the caller's monotonic clock, in seconds: health (cooldowns, breakers)
+    and budget windows are read against it. ``at`` is a different clock: the wall-clock
+    moment, as a POSIX timestamp (seconds since 1970-01-01 UTC), at which prices are
+    read, for deployments whose price has off-peak windows. Without ``at`` every
+    deployment is priced at its standard rates.
+
     Raises:
-        NoRouteError: no deployment passed the filters; ``.rejected`` says why.
+        NoRouteError: no deployment passed the filters (or the catalog is empty);
+            ``.rejected`` says why.
 
     Examples:
         >>> from modelfolio import Request, reference_catalog
@@ -524,8 +548,12 @@ def route(
         _check(request, catalog, policy, state)
     if type(now) is not float or not math.isfinite(now):
         now = finite(now, "now")
+    if at is not None:
+        utc_moment(at)  # validates: a finite number of seconds
+    if not catalog.deployments:
+        raise NoRouteError({}, {}, message="the catalog is empty: no deployment to route to")
     columns = Columns.of(catalog)
-    run = Run(request, columns, catalog, policy, state, now)
+    run = Run(request, columns, catalog, policy, state, now, at)
     positions = _filter(run)
     if not positions:
         raise _no_route(run)
@@ -593,6 +621,8 @@ def _filter(run: Run) -> tuple[int, ...]:
         # the ones that cannot reject anything here: constraints (none set), budgets
         # (none set), capabilities (none needed) and health (no marks).
         fused = columns.full
+        if columns.tiered_channels and not columns.tiers_accepted(request.tiers):
+            fused = meets_constraints.narrow(run, fused)  # type: ignore[assignment]
         if request.needs:
             fused = has_capabilities.narrow(run, fused)  # type: ignore[assignment]
         fused = fits_context.narrow(run, fused)  # type: ignore[assignment]

@@ -44,7 +44,7 @@ class _ByCost(BulkScorer):
     name = "by_cost"
 
     def __call__(self, request: Request, deployment: Deployment, context: RouteContext) -> float:
-        return estimate_cost(request, deployment)
+        return estimate_cost(request, deployment, at=None if context is None else context.at)
 
     def scores(self, run: Run, positions: tuple[int, ...]) -> list[float]:
         return run.estimates(positions)
