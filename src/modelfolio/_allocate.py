@@ -399,7 +399,9 @@ def allocate(
             if score(d, c) < c.floor:
                 continue
             rates = d.price.rates(0, at=c.at)
-            price = c.input_share * rates.input_per_mtok + (1.0 - c.input_share) * rates.output_per_mtok
+            price = (
+                c.input_share * rates.input_per_mtok + (1.0 - c.input_share) * rates.output_per_mtok
+            )
             class_arcs[(c.name, d.id)] = network.arc(
                 class_node[c.name], deployment_node[d.id], unbounded, price
             )

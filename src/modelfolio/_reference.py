@@ -623,28 +623,188 @@ _FIGURES: dict[
 # deployment id -> its other channels at the same provider: (tier, price, tiers), from
 # the same map entry's batch and flex prices (tools/make_reference_catalog.py prints them)
 _CHANNELS: dict[str, tuple[tuple[Tier, dict[str, float], tuple[_Band, ...]], ...]] = {
-    'openai/gpt-5': (('batch', {'input_per_mtok': 0.625, 'output_per_mtok': 5.0, 'cached_input_per_mtok': 0.0625}, ()), ('flex', {'input_per_mtok': 0.625, 'output_per_mtok': 5.0, 'cached_input_per_mtok': 0.0625}, ())),
-    'azure/gpt-5': (('batch', {'input_per_mtok': 0.625, 'output_per_mtok': 5.0, 'cached_input_per_mtok': 0.0625}, ()),),
-    'openai/gpt-5-mini': (('batch', {'input_per_mtok': 0.125, 'output_per_mtok': 1.0, 'cached_input_per_mtok': 0.0125}, ()), ('flex', {'input_per_mtok': 0.125, 'output_per_mtok': 1.0, 'cached_input_per_mtok': 0.0125}, ())),
-    'openai/gpt-5-nano': (('batch', {'input_per_mtok': 0.025, 'output_per_mtok': 0.2, 'cached_input_per_mtok': 0.0025}, ()), ('flex', {'input_per_mtok': 0.025, 'output_per_mtok': 0.2, 'cached_input_per_mtok': 0.0025}, ())),
-    'openai/o3': (('batch', {'input_per_mtok': 1.0, 'output_per_mtok': 4.0}, ()), ('flex', {'input_per_mtok': 1.0, 'output_per_mtok': 4.0, 'cached_input_per_mtok': 0.25}, ())),
-    'openai/o4-mini': (('batch', {'input_per_mtok': 0.55, 'output_per_mtok': 2.2}, ()), ('flex', {'input_per_mtok': 0.55, 'output_per_mtok': 2.2, 'cached_input_per_mtok': 0.138}, ())),
-    'openai/gpt-4o': (('batch', {'input_per_mtok': 1.25, 'output_per_mtok': 5.0}, ()),),
-    'azure/gpt-4o': (('batch', {'input_per_mtok': 1.25, 'output_per_mtok': 5.0}, ()),),
-    'anthropic/claude-opus-4-5': (('batch', {'input_per_mtok': 2.5, 'output_per_mtok': 12.5, 'cached_input_per_mtok': 0.25, 'cache_write_per_mtok': 3.125}, ()),),
-    'anthropic/claude-sonnet-4-5': (('batch', {'input_per_mtok': 1.5, 'output_per_mtok': 7.5, 'cached_input_per_mtok': 0.15, 'cache_write_per_mtok': 1.875}, ()),),
-    'bedrock/claude-sonnet-4-5': (('batch', {'input_per_mtok': 1.5, 'output_per_mtok': 7.5}, ()),),
-    'vertex_ai/claude-sonnet-4-5': (('batch', {'input_per_mtok': 1.5, 'output_per_mtok': 7.5, 'cached_input_per_mtok': 0.15, 'cache_write_per_mtok': 1.88}, ()),),
-    'anthropic/claude-haiku-4-5': (('batch', {'input_per_mtok': 0.5, 'output_per_mtok': 2.5, 'cached_input_per_mtok': 0.05, 'cache_write_per_mtok': 0.625}, ()),),
-    'gemini/gemini-2.5-pro': (('batch', {'input_per_mtok': 0.625, 'output_per_mtok': 5.0, 'cached_input_per_mtok': 0.125}, ((200000, 1.25, 7.5, 0.25, None),)), ('flex', {'input_per_mtok': 0.625, 'output_per_mtok': 5.0, 'cached_input_per_mtok': 0.125}, ((200000, 2.5, 15.0, 0.25, None),))),
-    'vertex_ai/gemini-2.5-pro': (('batch', {'input_per_mtok': 0.625, 'output_per_mtok': 5.0}, ((200000, 1.25, 7.5, None, None),)), ('flex', {'input_per_mtok': 0.625, 'output_per_mtok': 5.0, 'cached_input_per_mtok': 0.125}, ((200000, 2.5, 15.0, 0.25, 0.25),))),
-    'gemini/gemini-2.5-flash': (('batch', {'input_per_mtok': 0.15, 'output_per_mtok': 1.25, 'cached_input_per_mtok': 0.03}, ()), ('flex', {'input_per_mtok': 0.15, 'output_per_mtok': 1.25, 'cached_input_per_mtok': 0.03, 'reasoning_per_mtok': 2.5}, ())),
-    'gemini/gemini-2.5-flash-lite': (('batch', {'input_per_mtok': 0.05, 'output_per_mtok': 0.2, 'cached_input_per_mtok': 0.01}, ()), ('flex', {'input_per_mtok': 0.05, 'output_per_mtok': 0.2, 'cached_input_per_mtok': 0.01, 'reasoning_per_mtok': 0.4}, ())),
-    'bedrock/llama-3.3-70b': (('batch', {'input_per_mtok': 0.36, 'output_per_mtok': 0.36}, ()),),
-    'vertex_ai/llama-3.3-70b': (('batch', {'input_per_mtok': 0.36, 'output_per_mtok': 0.36}, ()),),
-    'xai/grok-4.3': (('batch', {'input_per_mtok': 1.0, 'output_per_mtok': 2.0, 'cached_input_per_mtok': 0.16}, ((199999, 2.0, 4.0, 0.32, None),)),),
-    'bedrock/nova-pro': (('batch', {'input_per_mtok': 0.4, 'output_per_mtok': 1.6}, ()), ('flex', {'input_per_mtok': 0.4, 'output_per_mtok': 1.6, 'cached_input_per_mtok': 0.1}, ())),
-    'bedrock/nova-micro': (('batch', {'input_per_mtok': 0.0175, 'output_per_mtok': 0.07}, ()),),
+    "openai/gpt-5": (
+        (
+            "batch",
+            {"input_per_mtok": 0.625, "output_per_mtok": 5.0, "cached_input_per_mtok": 0.0625},
+            (),
+        ),
+        (
+            "flex",
+            {"input_per_mtok": 0.625, "output_per_mtok": 5.0, "cached_input_per_mtok": 0.0625},
+            (),
+        ),
+    ),
+    "azure/gpt-5": (
+        (
+            "batch",
+            {"input_per_mtok": 0.625, "output_per_mtok": 5.0, "cached_input_per_mtok": 0.0625},
+            (),
+        ),
+    ),
+    "openai/gpt-5-mini": (
+        (
+            "batch",
+            {"input_per_mtok": 0.125, "output_per_mtok": 1.0, "cached_input_per_mtok": 0.0125},
+            (),
+        ),
+        (
+            "flex",
+            {"input_per_mtok": 0.125, "output_per_mtok": 1.0, "cached_input_per_mtok": 0.0125},
+            (),
+        ),
+    ),
+    "openai/gpt-5-nano": (
+        (
+            "batch",
+            {"input_per_mtok": 0.025, "output_per_mtok": 0.2, "cached_input_per_mtok": 0.0025},
+            (),
+        ),
+        (
+            "flex",
+            {"input_per_mtok": 0.025, "output_per_mtok": 0.2, "cached_input_per_mtok": 0.0025},
+            (),
+        ),
+    ),
+    "openai/o3": (
+        ("batch", {"input_per_mtok": 1.0, "output_per_mtok": 4.0}, ()),
+        (
+            "flex",
+            {"input_per_mtok": 1.0, "output_per_mtok": 4.0, "cached_input_per_mtok": 0.25},
+            (),
+        ),
+    ),
+    "openai/o4-mini": (
+        ("batch", {"input_per_mtok": 0.55, "output_per_mtok": 2.2}, ()),
+        (
+            "flex",
+            {"input_per_mtok": 0.55, "output_per_mtok": 2.2, "cached_input_per_mtok": 0.138},
+            (),
+        ),
+    ),
+    "openai/gpt-4o": (("batch", {"input_per_mtok": 1.25, "output_per_mtok": 5.0}, ()),),
+    "azure/gpt-4o": (("batch", {"input_per_mtok": 1.25, "output_per_mtok": 5.0}, ()),),
+    "anthropic/claude-opus-4-5": (
+        (
+            "batch",
+            {
+                "input_per_mtok": 2.5,
+                "output_per_mtok": 12.5,
+                "cached_input_per_mtok": 0.25,
+                "cache_write_per_mtok": 3.125,
+            },
+            (),
+        ),
+    ),
+    "anthropic/claude-sonnet-4-5": (
+        (
+            "batch",
+            {
+                "input_per_mtok": 1.5,
+                "output_per_mtok": 7.5,
+                "cached_input_per_mtok": 0.15,
+                "cache_write_per_mtok": 1.875,
+            },
+            (),
+        ),
+    ),
+    "bedrock/claude-sonnet-4-5": (("batch", {"input_per_mtok": 1.5, "output_per_mtok": 7.5}, ()),),
+    "vertex_ai/claude-sonnet-4-5": (
+        (
+            "batch",
+            {
+                "input_per_mtok": 1.5,
+                "output_per_mtok": 7.5,
+                "cached_input_per_mtok": 0.15,
+                "cache_write_per_mtok": 1.88,
+            },
+            (),
+        ),
+    ),
+    "anthropic/claude-haiku-4-5": (
+        (
+            "batch",
+            {
+                "input_per_mtok": 0.5,
+                "output_per_mtok": 2.5,
+                "cached_input_per_mtok": 0.05,
+                "cache_write_per_mtok": 0.625,
+            },
+            (),
+        ),
+    ),
+    "gemini/gemini-2.5-pro": (
+        (
+            "batch",
+            {"input_per_mtok": 0.625, "output_per_mtok": 5.0, "cached_input_per_mtok": 0.125},
+            ((200000, 1.25, 7.5, 0.25, None),),
+        ),
+        (
+            "flex",
+            {"input_per_mtok": 0.625, "output_per_mtok": 5.0, "cached_input_per_mtok": 0.125},
+            ((200000, 2.5, 15.0, 0.25, None),),
+        ),
+    ),
+    "vertex_ai/gemini-2.5-pro": (
+        (
+            "batch",
+            {"input_per_mtok": 0.625, "output_per_mtok": 5.0},
+            ((200000, 1.25, 7.5, None, None),),
+        ),
+        (
+            "flex",
+            {"input_per_mtok": 0.625, "output_per_mtok": 5.0, "cached_input_per_mtok": 0.125},
+            ((200000, 2.5, 15.0, 0.25, 0.25),),
+        ),
+    ),
+    "gemini/gemini-2.5-flash": (
+        (
+            "batch",
+            {"input_per_mtok": 0.15, "output_per_mtok": 1.25, "cached_input_per_mtok": 0.03},
+            (),
+        ),
+        (
+            "flex",
+            {
+                "input_per_mtok": 0.15,
+                "output_per_mtok": 1.25,
+                "cached_input_per_mtok": 0.03,
+                "reasoning_per_mtok": 2.5,
+            },
+            (),
+        ),
+    ),
+    "gemini/gemini-2.5-flash-lite": (
+        (
+            "batch",
+            {"input_per_mtok": 0.05, "output_per_mtok": 0.2, "cached_input_per_mtok": 0.01},
+            (),
+        ),
+        (
+            "flex",
+            {
+                "input_per_mtok": 0.05,
+                "output_per_mtok": 0.2,
+                "cached_input_per_mtok": 0.01,
+                "reasoning_per_mtok": 0.4,
+            },
+            (),
+        ),
+    ),
+    "bedrock/llama-3.3-70b": (("batch", {"input_per_mtok": 0.36, "output_per_mtok": 0.36}, ()),),
+    "vertex_ai/llama-3.3-70b": (("batch", {"input_per_mtok": 0.36, "output_per_mtok": 0.36}, ()),),
+    "xai/grok-4.3": (
+        (
+            "batch",
+            {"input_per_mtok": 1.0, "output_per_mtok": 2.0, "cached_input_per_mtok": 0.16},
+            ((199999, 2.0, 4.0, 0.32, None),),
+        ),
+    ),
+    "bedrock/nova-pro": (
+        ("batch", {"input_per_mtok": 0.4, "output_per_mtok": 1.6}, ()),
+        ("flex", {"input_per_mtok": 0.4, "output_per_mtok": 1.6, "cached_input_per_mtok": 0.1}, ()),
+    ),
+    "bedrock/nova-micro": (("batch", {"input_per_mtok": 0.0175, "output_per_mtok": 0.07}, ()),),
 }
 
 
