@@ -1,14 +1,16 @@
 """The cheapest traffic split across vendors, under quality floors, capacity and share caps.
 
 **The problem.** Traffic comes in classes (``WorkloadClass``: a name, a volume in
-tokens per period, a quality floor, needed capabilities, an input share). Each class
-must be served in full by deployments that meet its needs and whose quality for it
+tokens per period, a quality floor, needed capabilities, an input share, the service
+tiers it accepts and optionally the moment it runs). Each class must be served in full
+by deployments of an accepted tier that meet its needs and whose quality for it
 reaches its floor. A deployment carries at most its ``capacity`` and at least its
 ``reserved`` volume (provisioned throughput, already paid for); a vendor carries at
 most ``max_vendor_share`` of the total volume, rounded down to whole tokens. Among all
 splits that satisfy this, :func:`allocate` finds one of least cost, pricing a token of
 class ``c`` on deployment ``d`` at the blended rate
-``input_share · input price + (1 − input_share) · output price`` (base rates).
+``input_share · input price + (1 − input_share) · output price`` (base rates, or the
+off-peak rates of a deployment whose window is open at the class's ``at``).
 
 **The network.** That is a minimum-cost flow with lower bounds::
 
