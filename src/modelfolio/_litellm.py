@@ -238,22 +238,24 @@ def _tokens(entry: Mapping[str, Any], name: str, *, zero: bool = False) -> int |
     return value
 
 
-def _threshold_tiers(entry: Mapping[str, Any]) -> list[PriceTier]:
+def _threshold_tiers(
+    entry: Mapping[str, Any], default_output: float, end: str = ""
+) -> list[PriceTier]:
+    """Tiers from ``input_cost_per_token_above_<N>[k]_tokens<end>`` fields and companions."""
+    pattern = _BATCH_TIER_FIELD if end else _TIER_FIELD
     tiers = []
     for name in entry:
-        match = _TIER_FIELD.match(name)
+        match = pattern.match(name)
         if not match:
             continue
-        suffix = f"above_{match.group(1)}{match.group(2)}_tokens"
+        suffix = f"above_{match.group(1)}{match.group(2)}_tokens{end}"
         threshold = int(match.group(1)) * (1000 if match.group(2) else 1)
         output = _optional_rate(entry, f"output_cost_per_token_{suffix}")
         tiers.append(
             PriceTier(
                 above_input_tokens=threshold,
                 input_per_mtok=per_mtok(entry[name], name),
-                output_per_mtok=per_mtok(entry["output_cost_per_token"], "output_cost_per_token")
-                if output is None
-                else output,
+                output_per_mtok=default_output if output is None else output,
                 cached_input_per_mtok=_optional_rate(
                     entry, f"cache_read_input_token_cost_{suffix}"
                 ),
@@ -322,7 +324,9 @@ def _price(entry: Mapping[str, Any], provider: str) -> Price:
     if cached is None and provider == "fireworks_ai":
         # Fireworks bills cached input at half the input rate unless it says otherwise.
         cached = plain * _FIREWORKS_CACHED_SHARE
-    tiers = _threshold_tiers(entry)
+    tiers = _threshold_tiers(
+        entry, per_mtok(entry["output_cost_per_token"], "output_cost_per_token")
+    )
     if provider in _INCLUSIVE_THRESHOLD_PROVIDERS:
         # xAI bills the higher tier from the threshold itself (>=), which for whole
         # token counts is "more than threshold - 1".
@@ -392,27 +396,7 @@ def _batch_price(entry: Mapping[str, Any], provider: str) -> Price:
             cached_input_per_mtok=0.0 if cached is None else cached,
             cache_write_per_mtok=plain if write is None else write,
         )
-    tiers = []
-    for name in entry:
-        match = _BATCH_TIER_FIELD.match(name)
-        if not match:
-            continue
-        suffix = f"above_{match.group(1)}{match.group(2)}_tokens{_BATCH}"
-        threshold = int(match.group(1)) * (1000 if match.group(2) else 1)
-        tier_output = _optional_rate(entry, f"output_cost_per_token_{suffix}")
-        tiers.append(
-            PriceTier(
-                above_input_tokens=threshold,
-                input_per_mtok=per_mtok(entry[name], name),
-                output_per_mtok=output if tier_output is None else tier_output,
-                cached_input_per_mtok=_optional_rate(
-                    entry, f"cache_read_input_token_cost_{suffix}"
-                ),
-                cache_write_per_mtok=_optional_rate(
-                    entry, f"cache_creation_input_token_cost_{suffix}"
-                ),
-            )
-        )
+    tiers = _threshold_tiers(entry, output, _BATCH)
     if provider in _INCLUSIVE_THRESHOLD_PROVIDERS:
         tiers = [evolve(tier, above_input_tokens=tier.above_input_tokens - 1) for tier in tiers]
     return Price(

@@ -60,7 +60,13 @@ def intervals(
     ax.errorbar(centres, positions, xerr=errors, fmt="o", capsize=3, color="#1f5f8b")
     if reference is not None:
         ax.axvline(reference, color="#888888", linestyle="--", linewidth=1)
-    ax.set_yticks(positions)
+    return _label_rows(ax, positions, labels, xlabel, title)
+
+
+def _label_rows(
+    ax: Any, positions: Sequence[int], labels: Sequence[str], xlabel: str, title: str
+) -> Any:
+    ax.set_yticks(list(positions))
     ax.set_yticklabels(list(labels))
     ax.set_xlabel(xlabel)
     ax.set_title(title)
@@ -87,12 +93,7 @@ def bars(
         ax.axvline(reference, color="#c0392b", linestyle="--", linewidth=1, label=reference_label)
         if reference_label:
             ax.legend(loc="lower right")
-    ax.set_yticks(positions)
-    ax.set_yticklabels(list(labels))
-    ax.set_xlabel(xlabel)
-    ax.set_title(title)
-    ax.grid(axis="x", alpha=0.3)
-    return ax
+    return _label_rows(ax, positions, labels, xlabel, title)
 
 
 def stacked_bars(
@@ -111,10 +112,5 @@ def stacked_bars(
     for name, values in segments.items():
         ax.barh(positions, list(values), left=list(left), label=name)
         left = [a + b for a, b in zip(left, values, strict=True)]
-    ax.set_yticks(positions)
-    ax.set_yticklabels(list(labels))
-    ax.set_xlabel(xlabel)
-    ax.set_title(title)
     ax.legend(loc="best", fontsize="small")
-    ax.grid(axis="x", alpha=0.3)
-    return ax
+    return _label_rows(ax, positions, labels, xlabel, title)

@@ -219,6 +219,27 @@ def _contaminated(texts: Mapping[Hashable, str], leaked: list[str]) -> frozenset
     return frozenset(item for item, text in texts.items() if text in wanted)
 
 
+def _routellm(
+    name: str,
+    description: str,
+    columns: dict[str, list[Any]],
+    texts: dict[Hashable, str],
+    contaminated: frozenset[Hashable],
+) -> Dataset:
+    return Dataset(
+        name=name,
+        description=description,
+        outcomes=Outcomes.from_columns(**columns),
+        battles=None,
+        texts=texts,
+        vendors=_ROUTELLM_VENDORS,
+        contaminated=contaminated,
+        catalog=_routellm_catalog(),
+        citation=_ROUTELLM_CITATION,
+        licence=_APACHE,
+    )
+
+
 def _mmlu() -> Dataset:
     raw = _read("routellm-mmlu")
     subjects: list[str] = raw["subjects"]
@@ -237,20 +258,13 @@ def _mmlu() -> Dataset:
             columns["score"].append(float(score))
             columns["cost"].append(_cost(model, len(prompt), 1))
             columns["tags"].append(tag_sets[subject])
-    return Dataset(
-        name="routellm-mmlu",
-        description=(
-            "MMLU: 14,042 multiple-choice questions over 57 subjects (the tag), "
-            "GPT-4 Turbo vs Mixtral 8x7B correctness, from RouteLLM."
-        ),
-        outcomes=Outcomes.from_columns(**columns),
-        battles=None,
-        texts=texts,
-        vendors=_ROUTELLM_VENDORS,
-        contaminated=_contaminated(texts, raw["contaminated"]),
-        catalog=_routellm_catalog(),
-        citation=_ROUTELLM_CITATION,
-        licence=_APACHE,
+    return _routellm(
+        "routellm-mmlu",
+        "MMLU: 14,042 multiple-choice questions over 57 subjects (the tag), "
+        "GPT-4 Turbo vs Mixtral 8x7B correctness, from RouteLLM.",
+        columns,
+        texts,
+        _contaminated(texts, raw["contaminated"]),
     )
 
 
@@ -268,20 +282,13 @@ def _gsm8k() -> Dataset:
             columns["model"].append(model)
             columns["score"].append(float(score))
             columns["cost"].append(_cost(model, len(prompt), tokens(length)))
-    return Dataset(
-        name="routellm-gsm8k",
-        description=(
-            "GSM8K: 1,319 grade-school maths problems (no tags), GPT-4 Turbo vs "
-            "Mixtral 8x7B correctness, from RouteLLM."
-        ),
-        outcomes=Outcomes.from_columns(**columns),
-        battles=None,
-        texts=texts,
-        vendors=_ROUTELLM_VENDORS,
-        contaminated=_contaminated(texts, raw["contaminated"]),
-        catalog=_routellm_catalog(),
-        citation=_ROUTELLM_CITATION,
-        licence=_APACHE,
+    return _routellm(
+        "routellm-gsm8k",
+        "GSM8K: 1,319 grade-school maths problems (no tags), GPT-4 Turbo vs "
+        "Mixtral 8x7B correctness, from RouteLLM.",
+        columns,
+        texts,
+        _contaminated(texts, raw["contaminated"]),
     )
 
 
@@ -305,20 +312,13 @@ def _mt_bench() -> Dataset:
         columns["score"].append(float(score))
         columns["cost"].append(_cost(model, input_chars, tokens(answer_lengths[turn - 1])))
         columns["tags"].append({category, f"turn {turn}"})
-    return Dataset(
-        name="routellm-mt-bench",
-        description=(
-            "MT-Bench: 80 questions x 2 turns (item 'question:turn', tags the category "
-            "and the turn), GPT-4 Turbo vs Mixtral 8x7B, graded 1-10 by GPT-4, from RouteLLM."
-        ),
-        outcomes=Outcomes.from_columns(**columns),
-        battles=None,
-        texts=texts,
-        vendors=_ROUTELLM_VENDORS,
-        contaminated=frozenset(contaminated),
-        catalog=_routellm_catalog(),
-        citation=_ROUTELLM_CITATION,
-        licence=_APACHE,
+    return _routellm(
+        "routellm-mt-bench",
+        "MT-Bench: 80 questions x 2 turns (item 'question:turn', tags the category "
+        "and the turn), GPT-4 Turbo vs Mixtral 8x7B, graded 1-10 by GPT-4, from RouteLLM.",
+        columns,
+        texts,
+        frozenset(contaminated),
     )
 
 
