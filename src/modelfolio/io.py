@@ -19,14 +19,21 @@ import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, Literal, Union
 
-from modelfolio._errors import ValidationError
+from modelfolio._catalog import Catalog
+from modelfolio._errors import MissingDependencyError, ValidationError
+from modelfolio._formats import inspect_outcomes, lm_eval_outcomes, otlp_records, spend_log_records
 from modelfolio._litellm import VENDOR_RULES, PriceMapImport, VendorRule, from_litellm
 from modelfolio._outcomes import Outcomes
+from modelfolio._traffic import UsageRecord
 
 __all__ = [
     "load_litellm",
     "read_battles",
+    "read_inspect_log",
     "read_json",
+    "read_litellm_spend_logs",
+    "read_lm_eval",
+    "read_otel_genai",
     "read_outcomes_long",
     "read_outcomes_wide",
 ]
@@ -336,3 +343,268 @@ def read_battles(
             raise ValidationError(f"winners must map to 'a', 'b' or 'tie', got {battle[2]!r}")
         battles.append(battle)
     return battles
+
+
+# ---------------------------------------------------------------- other tools' logs
+
+
+def _paths(path: PathLike | Iterable[PathLike], name: str) -> list[str]:
+    if isinstance(path, (str, os.PathLike)):
+        return [os.fspath(path)]
+    if isinstance(path, Iterable) and not isinstance(path, (bytes, Mapping)):
+        found = [os.fspath(p) for p in path]
+        if found:
+            return found
+    raise ValidationError(f"{name} must be a path or a non-empty list of paths, got {path!r}")
+
+
+def _read_text(path: str) -> str:
+    try:
+        with open(path, encoding="utf-8-sig") as handle:
+            return handle.read()
+    except FileNotFoundError:
+        raise ValidationError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise ValidationError(f"{path}: a folder, not a file") from None
+    except UnicodeDecodeError as error:
+        raise ValidationError(f"{path}: not UTF-8 text (byte {error.start})") from None
+
+
+def _parse(text: str, where: str) -> Any:
+    if not text.strip():
+        raise ValidationError(f"{where}: empty")
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ValidationError(
+            f"{where} line {error.lineno} column {error.colno}: not JSON ({error.msg})"
+        ) from None
+
+
+def _json_lines(path: str) -> Iterator[tuple[str, Any]]:
+    text = _read_text(path)
+    if not text.strip():
+        raise ValidationError(f"{path}: empty")
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.strip():
+            yield f"{path} line {number}", _parse(line, f"{path} line {number}")
+
+
+_ZSTD = 93  # the ZIP compression method number of Zstandard
+
+
+def _eval_members(path: str) -> dict[str, bytes]:
+    """The JSON members of an Inspect ``.eval`` log (a zip, members zstd-compressed)."""
+    import zipfile
+
+    try:
+        archive = zipfile.ZipFile(path)
+    except FileNotFoundError:
+        raise ValidationError(f"{path}: no such file") from None
+    except (zipfile.BadZipFile, OSError) as error:
+        raise ValidationError(f"{path}: not an Inspect .eval log (a zip): {error}") from None
+    members = {}
+    with archive, open(path, "rb") as raw:
+        for info in archive.infolist():
+            if not info.filename.endswith(".json"):
+                continue
+            if info.compress_type != _ZSTD:
+                try:
+                    members[info.filename] = archive.read(info)
+                except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError) as error:
+                    raise ValidationError(f"{path}: member {info.filename}: {error}") from None
+                continue
+            # zipfile cannot inflate zstd: read the member's bytes from its local header.
+            raw.seek(info.header_offset)
+            header = raw.read(30)
+            if len(header) < 30 or header[:4] != b"PK\x03\x04":
+                raise ValidationError(f"{path}: member {info.filename}: truncated")
+            start = info.header_offset + 30 + int.from_bytes(header[26:28], "little")
+            start += int.from_bytes(header[28:30], "little")
+            raw.seek(start)
+            data = raw.read(info.compress_size)
+            if len(data) < info.compress_size:
+                raise ValidationError(f"{path}: member {info.filename}: truncated")
+            members[info.filename] = _unzstd(data, info.file_size, f"{path}: {info.filename}")
+    return members
+
+
+def _unzstd(data: bytes, size: int, where: str) -> bytes:
+    try:
+        import zstandard
+    except ImportError:
+        raise MissingDependencyError(
+            "reading Inspect .eval logs needs zstandard: pip install 'modelfolio[inspect]' "
+            "(or read the .json logs Inspect writes with --log-format json)"
+        ) from None
+    try:
+        return bytes(zstandard.ZstdDecompressor().decompress(data, max_output_size=max(size, 1)))
+    except zstandard.ZstdError as error:
+        raise ValidationError(f"{where}: damaged ({error})") from None
+
+
+def _inspect_log(path: str) -> tuple[Mapping[str, Any], list[Any]]:
+    if path.endswith(".eval"):
+        members = _eval_members(path)
+        header_name = "header.json" if "header.json" in members else "_journal/start.json"
+        if header_name not in members:
+            raise ValidationError(f"{path}: no header.json; not an Inspect .eval log")
+        header = _parse(members[header_name].decode("utf-8"), f"{path}: {header_name}")
+        samples = [
+            _parse(members[name].decode("utf-8"), f"{path}: {name}")
+            for name in sorted(members)
+            if name.startswith("samples/")
+        ]
+        return header, samples
+    document = _parse(_read_text(path), path)
+    if not isinstance(document, Mapping):
+        raise ValidationError(f"{path}: not an Inspect log (a JSON object)")
+    return document, list(document.get("samples") or [])
+
+
+def read_inspect_log(
+    path: PathLike | Iterable[PathLike],
+    *,
+    scorer: str | None = None,
+    catalog: Catalog | None = None,
+) -> Outcomes:
+    """Read Inspect AI eval logs (``.eval`` or ``.json``; one or several) into ``Outcomes``.
+
+    One row per sample and epoch: item ``"<task>:<sample id>"`` (with ``"#<epoch>"`` when
+    the log has several epochs), model ``eval.model``, score the value of ``scorer``
+    (required when samples carry several scorers) mapped as Inspect's
+    ``value_to_float`` does (``C`` 1, ``I`` 0, ``P`` 0.5, ``N`` 0, numbers, booleans,
+    ``yes``/``no``), tags the task name and ``dataset:<name>``, cost the samples' logged
+    ``total_cost`` (else their token usage, with cache reads and writes, priced through
+    ``catalog``), latency ``total_time``. A sample that errored is a missing score.
+
+    ``.json`` logs need nothing; Inspect's default ``.eval`` logs (a zip of
+    zstd-compressed members) need ``pip install 'modelfolio[inspect]'`` (zstandard).
+
+    Raises:
+        ValidationError: a file that is not an Inspect log, or a value that is not as
+            Inspect writes it; the message names the file and sample.
+        MissingDependencyError: a ``.eval`` log without zstandard installed.
+    """
+    logs = []
+    for p in _paths(path, "path"):
+        header, samples = _inspect_log(p)
+        logs.append((p, header, samples))
+    return inspect_outcomes(logs, scorer=scorer, catalog=catalog)
+
+
+def read_lm_eval(
+    output_dir: PathLike,
+    *,
+    metric: str | Mapping[str, str] | None = None,
+    filter: str | Mapping[str, str] | None = None,
+) -> Outcomes:
+    """Read lm-evaluation-harness output (``--output_path DIR --log_samples``) into ``Outcomes``.
+
+    Every ``results_<date>.json`` under ``output_dir`` (one folder per model) is paired
+    with the ``samples_<task>_<date>.jsonl`` files of the same date. One row per document:
+    item ``"<task>:<doc_id>"``, model the results file's ``model_name`` (else its
+    config's model), score the sample's ``metric`` (``acc``, ``exact_match``, ...;
+    required when a task reports several), tags the task and its groups, the line of
+    ``filter`` (required when a task has several). ``metric`` and ``filter`` are one name
+    for all tasks or a mapping of task to name.
+
+    Raises:
+        ValidationError: no results file, a results file without its samples, an unknown
+            metric or filter (the message lists the available ones), a malformed line.
+    """
+    root = os.fspath(output_dir)
+    if not os.path.isdir(root):
+        raise ValidationError(f"{root}: no such folder")
+    runs = []
+    for folder, _, files in sorted(os.walk(root)):
+        for name in sorted(files):
+            if not (name.startswith("results_") and name.endswith(".json")):
+                continue
+            where = os.path.join(folder, name)
+            results = _parse(_read_text(where), where)
+            if not isinstance(results, Mapping):
+                raise ValidationError(f"{where}: not a harness results file (a JSON object)")
+            stamp = name[len("results_") : -len(".json")]
+            tasks: dict[str, list[tuple[str, Any]]] = {}
+            for sample_name in sorted(files):
+                if sample_name.startswith("samples_") and sample_name.endswith(f"_{stamp}.jsonl"):
+                    task = sample_name[len("samples_") : -len(f"_{stamp}.jsonl")]
+                    tasks[task] = list(_json_lines(os.path.join(folder, sample_name)))
+            if not tasks:
+                raise ValidationError(
+                    f"{where}: no samples_<task>_{stamp}.jsonl beside it; run lm-eval with --log_samples"
+                )
+            runs.append((where, results, tasks))
+    if not runs:
+        raise ValidationError(f"{root}: no results_<date>.json file (lm-eval --output_path)")
+    return lm_eval_outcomes(runs, metric=metric, filter=filter)
+
+
+def read_otel_genai(
+    path: PathLike | Iterable[PathLike],
+    *,
+    catalog: Catalog | None = None,
+    vendor_of: Mapping[str, str] | None = None,
+) -> list[UsageRecord]:
+    """Read OpenTelemetry traces in OTLP/JSON (the collector's file exporter) into usage records.
+
+    Each line (or the whole file) is an ``ExportTraceServiceRequest`` in JSON
+    (``{"resourceSpans": [...]}``). Every span carrying GenAI semantic-convention
+    attributes becomes one :class:`~modelfolio.UsageRecord`: model
+    ``gen_ai.response.model`` (else ``gen_ai.request.model``), provider
+    ``gen_ai.provider.name`` (the older ``gen_ai.system`` too; ``aws.bedrock`` becomes
+    ``bedrock``, ``azure.ai.openai`` ``azure``, ...), tokens ``gen_ai.usage.input_tokens``
+    and ``output_tokens`` (the older ``prompt_tokens`` and ``completion_tokens`` too),
+    latency from the span's start and end, failure from ``error.type`` (or an error
+    status). Cost and vendor come from the deployment of ``catalog`` that serves the
+    model, vendor also from ``vendor_of``.
+    """
+    documents = []
+    for p in _paths(path, "path"):
+        text = _read_text(p)
+        stripped = text.strip()
+        if stripped.startswith("{") and "\n{" not in stripped:
+            documents.append((p, _parse(text, p)))
+        else:
+            documents.extend(_json_lines(p))
+    return otlp_records(documents, catalog=catalog, vendor_of=vendor_of)
+
+
+def read_litellm_spend_logs(
+    path: PathLike,
+    *,
+    catalog: Catalog | None = None,
+    vendor_of: Mapping[str, str] | None = None,
+    format: Literal["csv", "jsonl", "json"] | None = None,
+) -> list[UsageRecord]:
+    """Read an export of LiteLLM proxy spend logs (``LiteLLM_SpendLogs`` rows) into usage records.
+
+    CSV (the UI export), JSON lines, or a JSON array (the ``/spend/logs`` endpoint's
+    answer); told apart by extension unless ``format`` says. See
+    :func:`modelfolio._formats.spend_log_records` for the mapping: model, provider,
+    tokens, ``spend``, latency and status.
+    """
+    name = os.fspath(path)
+    kind = format or (
+        "csv" if name.endswith(".csv") else "json" if name.endswith(".json") else "jsonl"
+    )
+    if kind not in ("csv", "jsonl", "json"):
+        raise ValidationError(f"format must be 'csv', 'jsonl' or 'json', got {format!r}")
+    rows: list[tuple[str, Any]] = []
+    if kind == "json":
+        document = _parse(_read_text(name), name)
+        if not isinstance(document, list):
+            raise ValidationError(f"{name}: not a JSON array of spend-log rows")
+        rows = [(f"{name} row {k}", row) for k, row in enumerate(document)]
+    elif kind == "jsonl":
+        rows = list(_json_lines(name))
+    else:
+        text = _read_text(name)
+        if not text.strip():
+            raise ValidationError(f"{name}: empty")
+        reader = csv.DictReader(text.splitlines())
+        rows = [(f"{name} line {reader.line_num}", row) for row in reader]
+    if not rows:
+        raise ValidationError(f"{name}: no rows")
+    return spend_log_records(rows, catalog=catalog, vendor_of=vendor_of)
