@@ -22,8 +22,8 @@ import sys
 import time
 
 import litellm
+import litellm.proxy.proxy_server
 from litellm.integrations.custom_logger import CustomLogger
-import litellm.proxy.proxy_server  # noqa: F401  (loads the proxy settings the payload code reads)
 from litellm.proxy.spend_tracking.spend_tracking_utils import get_logging_payload
 
 CALLS = [

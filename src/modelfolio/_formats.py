@@ -457,9 +457,14 @@ def otlp_records(
         operation = attrs.get("gen_ai.operation.name")
         requested = attrs.get("gen_ai.request.model")
         answered = attrs.get("gen_ai.response.model")
-        if requested is None and answered is None and operation not in _GENAI_OPERATIONS:
-            if not any(str(key).startswith("gen_ai.") for key in attrs):
-                continue
+        genai = any(str(key).startswith("gen_ai.") for key in attrs)
+        if (
+            requested is None
+            and answered is None
+            and operation not in _GENAI_OPERATIONS
+            and not genai
+        ):
+            continue  # an HTTP, database or application span: not a model call
         model = answered or requested
         if not isinstance(model, str) or not model:
             raise FormatError(
