@@ -104,6 +104,8 @@ EXPECTED = {
     "MissingDependencyError",
     "OffPeak",
     "OffPeakWindow",
+    "UsageRecord",
+    "usage_shares",
     "TIERS",
     "Tier",
     "knows_context_window",

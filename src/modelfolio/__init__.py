@@ -88,6 +88,7 @@ from modelfolio._routing import DEFAULT_FILTERS, Decision, NoRouteError, Policy,
 from modelfolio._scorers import blend, by_cost, by_latency, by_quality
 from modelfolio._simulate import Curve, Point, SimulationReport, aiq, apgr, cpt, simulate, sweep
 from modelfolio._state import Attempt, Charge, Failure, HealthConfig, State, record
+from modelfolio._traffic import UsageRecord, usage_shares
 
 __all__ = [
     "Allocation",
@@ -152,6 +153,7 @@ __all__ = [
     "Tier",
     "UnknownIdError",
     "Usage",
+    "UsageRecord",
     "VENDOR_RULES",
     "ValidationError",
     "VendorRule",
@@ -199,6 +201,7 @@ __all__ = [
     "threshold_router",
     "usage_from_anthropic",
     "usage_from_openai",
+    "usage_shares",
     "vendor_exit",
     "within_budgets",
 ]

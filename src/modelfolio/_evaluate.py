@@ -163,6 +163,16 @@ class Leaderboard:
     def _repr_html_(self) -> str:
         return html_table(self.to_rows(), caption=f"Leaderboard ({self.level:.0%} intervals)")
 
+    def to_frame(self, backend: Any = "pandas") -> Any:
+        """The leaderboard as a frame of ``backend`` (``"pandas"``, ``"polars"``, ``"pyarrow"``).
+
+        The columns of :meth:`to_rows`, best model first. Needs narwhals and that library.
+        """
+        from modelfolio._frames import frame_of
+
+        rows = self.to_rows()
+        return frame_of({k: [r[k] for r in rows] for k in rows[0]}, backend, "Leaderboard.to_frame")
+
     def plot(self, ax: Any = None, *, title: str | None = None) -> Any:
         """Each model's mean with its interval, best at the top; returns the matplotlib ``Axes``.
 

@@ -225,41 +225,57 @@ class Outcomes:
         tag_number: dict[frozenset[str], int] = {frozenset(): 0}
         tag_index = array("q", bytes(8 * length))
         if tags is not None:
+            # Rows share few distinct tag sets: convert and check each one once.
+            converted: dict[Any, int] = {}
             for row, row_tags in enumerate(tags):
-                key_tags = _tags(row_tags) if row_tags else frozenset()
-                tag_index[row] = tag_number.setdefault(key_tags, len(tag_number))
+                try:
+                    number_ = converted.get(row_tags)
+                except TypeError:  # an unhashable collection (a list): convert every time
+                    number_ = None
+                if number_ is None:
+                    key_tags = _tags(row_tags) if row_tags else frozenset()
+                    number_ = tag_number.setdefault(key_tags, len(tag_number))
+                    if isinstance(row_tags, Hashable):
+                        converted[row_tags] = number_
+                tag_index[row] = number_
         split_number: dict[str | None, int] = {None: 0}
         split_index = array("q", bytes(8 * length))
         if split is not None:
             for row, value in enumerate(split):
-                if value is not None:
+                number_ = split_number.get(value)
+                if number_ is None:
                     text(value, "split")
-                split_index[row] = split_number.setdefault(value, len(split_number))
+                    number_ = split_number[value] = len(split_number)
+                split_index[row] = number_
 
         # Keep scored rows only, ordered by (model, item).
         width = len(item_number)
         pair = [m * width + i for m, i in zip(model_index, item_index, strict=True)]
-        order = sorted(
-            (row for row in range(length) if scores[row] == scores[row]), key=pair.__getitem__
+        scored = (
+            range(length)
+            if not any(v != v for v in scores)
+            else (row for row in range(length) if scores[row] == scores[row])
         )
+        order = sorted(scored, key=pair.__getitem__)
         for row, next_row in itertools.pairwise(order):
             if pair[row] == pair[next_row]:
                 raise ValidationError(
                     f"(item, model) pair {item[row]!r}, {model[row]!r} appears twice "
                     f"(rows {min(row, next_row)} and {max(row, next_row)})"
                 )
+        # map() over the order gathers each column at C speed.
         return cls(
             items=tuple(item_number),
             models=tuple(model_ids),
-            item=array("q", [item_index[row] for row in order]),
-            model=array("q", [model_index[row] for row in order]),
-            score=array("d", [scores[row] for row in order]),
-            cost=array("d", [costs[row] for row in order]),
-            latency_s=array("d", [latencies[row] for row in order]),
+            item=array("q", map(item_index.__getitem__, order)),
+            model=array("q", map(model_index.__getitem__, order)),
+            score=array("d", map(scores.__getitem__, order)),
+            cost=array("d", map(costs.__getitem__, order)),
+            latency_s=array("d", map(latencies.__getitem__, order)),
             tag_sets=tuple(tag_number),
-            tag_index=array("q", [tag_index[row] for row in order]),
+            tag_index=array("q", map(tag_index.__getitem__, order)),
             split_values=tuple(split_number),
-            split=array("q", [split_index[row] for row in order]),
+            split=array("q", map(split_index.__getitem__, order)),
         )
 
     @classmethod
@@ -448,6 +464,92 @@ class Outcomes:
     def _repr_html_(self) -> str:
         summary = [{"model": name, "rows": len(self.rows_of(name))} for name in self.models]
         return html_table(summary, caption=repr(self))
+
+    @classmethod
+    def from_frame(
+        cls,
+        frame: Any,
+        *,
+        item: str = "item",
+        model: str = "model",
+        score: str = "score",
+        cost: str | None = None,
+        latency_s: str | None = None,
+        tags: str | None = None,
+        split: str | None = None,
+    ) -> Outcomes:
+        """Build from a pandas, polars or pyarrow table, one row per item × model.
+
+        Columns are named by the keyword arguments (``cost``, ``latency_s``, ``tags`` and
+        ``split`` are optional). A missing score (NaN, None, null) is a missing outcome, a
+        missing cost is 0, a missing tag cell means no tags; a tags cell may hold one tag
+        or a list of tags. Needs ``pip install 'modelfolio[frames]'`` (narwhals).
+
+        Examples:
+            >>> import pandas as pd
+            >>> frame = pd.DataFrame({"item": ["q1", "q1", "q2"], "model": ["a", "b", "a"],
+            ...                       "score": [1.0, 0.0, float("nan")], "task": ["math", "math", None]})
+            >>> Outcomes.from_frame(frame, tags="task")
+            Outcomes(2 items, 2 models, 2 rows)
+        """
+        from modelfolio._frames import columns_of, labels, numbers, tag_sets
+
+        found = columns_of(
+            frame,
+            {
+                "item": item,
+                "model": model,
+                "score": score,
+                "cost": cost,
+                "latency_s": latency_s,
+                "tags": tags,
+                "split": split,
+            },
+            "Outcomes.from_frame",
+        )
+        raw_cost, raw_latency = found["cost"], found["latency_s"]
+        raw_tags, raw_split = found["tags"], found["split"]
+        return cls.from_columns(
+            item=labels(found["item"] or [], "item", item),
+            model=[str(m) for m in labels(found["model"] or [], "model", model)],
+            score=numbers(found["score"] or [], "score", score, math.nan),
+            cost=None if raw_cost is None else numbers(raw_cost, "cost", str(cost), 0.0),
+            latency_s=None
+            if raw_latency is None
+            else [
+                None if math.isnan(v) else v
+                for v in numbers(raw_latency, "latency_s", str(latency_s), math.nan)
+            ],
+            tags=None if raw_tags is None else tag_sets(raw_tags, str(tags)),
+            split=None
+            if raw_split is None
+            else [None if v is None or v != v else str(v) for v in raw_split],
+        )
+
+    def to_frame(self, backend: Any = "pandas") -> Any:
+        """The table as a frame of ``backend`` (``"pandas"``, ``"polars"`` or ``"pyarrow"``).
+
+        One row per outcome with columns item, model, score, cost, latency_s (missing:
+        null), tags (a list of strings) and split. Needs narwhals and that library.
+
+        Examples:
+            >>> table = Outcomes.from_columns(item=["q1", "q2"], model=["m", "m"], score=[1, 0])
+            >>> table.to_frame("pandas")["score"].tolist()
+            [1.0, 0.0]
+        """
+        from modelfolio._frames import frame_of
+
+        items, models, tag_sets, splits = self.items, self.models, self.tag_sets, self.split_values
+        sorted_tags = [sorted(t) for t in tag_sets]
+        data: dict[str, Sequence[Any]] = {
+            "item": [items[i] for i in self.item],
+            "model": [models[m] for m in self.model],
+            "score": self.score.tolist(),
+            "cost": self.cost.tolist(),
+            "latency_s": [None if v != v else v for v in self.latency_s],
+            "split": [splits[s] for s in self.split],
+        }
+        return frame_of(data, backend, "Outcomes.to_frame", {"tags": (self.tag_index, sorted_tags)})
 
 
 class Matrix:

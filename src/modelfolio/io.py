@@ -560,14 +560,16 @@ def read_otel_genai(
     status). Cost and vendor come from the deployment of ``catalog`` that serves the
     model, vendor also from ``vendor_of``.
     """
-    documents = []
+    documents: list[tuple[str, Any]] = []
     for p in _paths(path, "path"):
         text = _read_text(p)
-        stripped = text.strip()
-        if stripped.startswith("{") and "\n{" not in stripped:
-            documents.append((p, _parse(text, p)))
-        else:
+        lines = [line for line in text.splitlines() if line.strip()]
+        try:
             documents.extend(_json_lines(p))
+        except ValidationError:
+            if len(lines) < 2:
+                raise
+            documents.append((p, _parse(text, p)))  # one pretty-printed document
     return otlp_records(documents, catalog=catalog, vendor_of=vendor_of)
 
 

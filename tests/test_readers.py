@@ -1,0 +1,404 @@
+"""Readers of other tools' files, on files the real tools wrote (tests/data/, made by tools/)."""
+
+from __future__ import annotations
+
+import json
+import math
+import pathlib
+import shutil
+import sys
+import zipfile
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from modelfolio import (
+    Failure,
+    MissingDependencyError,
+    ModelfolioError,
+    Outcomes,
+    State,
+    UsageRecord,
+    concentration,
+    leaderboard,
+    record,
+    reference_catalog,
+    usage_shares,
+)
+from modelfolio.io import (
+    read_inspect_log,
+    read_litellm_spend_logs,
+    read_lm_eval,
+    read_otel_genai,
+)
+
+DATA = pathlib.Path(__file__).parent / "data"
+INSPECT = DATA / "inspect"
+LM_EVAL = DATA / "lm_eval"
+OTEL = DATA / "otel" / "genai-traces.jsonl"
+SPEND = DATA / "litellm"
+
+
+def rows(table: Outcomes) -> list[dict[str, object]]:
+    """The table's rows in a canonical order (row order follows item interning)."""
+    return sorted(table.to_rows(), key=lambda r: (str(r["model"]), str(r["item"])))
+
+
+def by_pair(table: Outcomes) -> dict[tuple[Any, str], tuple[float, float]]:
+    return {(r["item"], r["model"]): (r["score"], r["cost"]) for r in table.to_rows()}  # type: ignore[misc]
+
+
+class TestInspect:
+    eval_logs = (INSPECT / "arithmetic-strong.eval", INSPECT / "arithmetic-weak.eval")
+    json_logs = (INSPECT / "arithmetic-strong.json", INSPECT / "arithmetic-weak.json")
+
+    def test_eval_and_json_logs_read_the_same(self) -> None:
+        from_eval = read_inspect_log(self.eval_logs, scorer="match")
+        from_json = read_inspect_log(self.json_logs, scorer="match")
+        assert "Outcomes(12 items, 2 models, 24 rows)" == repr(from_eval)
+        assert by_pair(from_eval) == by_pair(from_json)
+
+    def test_the_mapping(self) -> None:
+        table = read_inspect_log(self.json_logs, scorer="match")
+        assert ("mockllm/strong", "mockllm/weak") == table.models
+        assert {"arithmetic", "dataset:arith-6"} == set(table.tag_sets[1])
+        weak = table.scores("mockllm/weak")
+        # The weak mock answers 41 to 7*6 and 15 to 5+8, in both epochs.
+        assert [0.0, 0.0, 0.0, 0.0] == [weak[f"arithmetic:{q}#{e}"] for q in (2, 5) for e in (1, 2)]
+        assert 1.0 == weak["arithmetic:4#2"]  # match() accepts "I think 3"
+        assert 8 / 12 == pytest.approx(leaderboard(table).entry("mockllm/weak").mean)
+        lenient = read_inspect_log(self.json_logs, scorer="includes")
+        assert 1.0 == leaderboard(lenient).entry("mockllm/strong").mean
+        # total_cost is logged per sample; total_time is the latency.
+        row = next(r for r in table.to_rows() if r["item"] == "arithmetic:3#1")
+        assert 0.0003 == pytest.approx(row["cost"])
+        assert row["latency_s"] is not None
+
+    def test_several_scorers_need_a_choice(self) -> None:
+        with pytest.raises(ModelfolioError, match=r"several scorers \(includes, match\)"):
+            read_inspect_log(self.json_logs)
+        with pytest.raises(
+            ModelfolioError, match=r"no scorer 'f1'; the scorers are includes, match"
+        ):
+            read_inspect_log(self.json_logs, scorer="f1")
+
+    def test_a_truncated_eval_log(self, tmp_path: pathlib.Path) -> None:
+        broken = tmp_path / "broken.eval"
+        broken.write_bytes(self.eval_logs[0].read_bytes()[:5_000])
+        with pytest.raises(ModelfolioError, match=r"broken.eval: not an Inspect .eval log"):
+            read_inspect_log(broken, scorer="match")
+
+    def test_a_damaged_member(self, tmp_path: pathlib.Path) -> None:
+        damaged = tmp_path / "damaged.eval"
+        data = bytearray(self.eval_logs[0].read_bytes())
+        with zipfile.ZipFile(self.eval_logs[0]) as archive:
+            info = archive.getinfo("header.json")
+        start = info.header_offset + 30 + len(info.filename) + 20
+        data[start : start + 40] = b"\x00" * 40
+        damaged.write_bytes(bytes(data))
+        with pytest.raises(ModelfolioError, match=r"damaged.eval"):
+            read_inspect_log(damaged, scorer="match")
+
+    def test_not_a_log_and_unmappable_values(self, tmp_path: pathlib.Path) -> None:
+        other = tmp_path / "other.json"
+        other.write_text('{"hello": 1}')
+        with pytest.raises(ModelfolioError, match=r"other.json: no 'eval' header"):
+            read_inspect_log(other)
+        log = json.loads(self.json_logs[0].read_text())
+        log["samples"][3]["scores"]["match"]["value"] = "maybe"
+        odd = tmp_path / "odd.json"
+        odd.write_text(json.dumps(log))
+        with pytest.raises(
+            ModelfolioError,
+            match=r"odd.json, sample '4' epoch 1, scorer 'match': score value 'maybe'",
+        ):
+            read_inspect_log(odd, scorer="match")
+        for name, text in (
+            ("empty.json", ""),
+            ("cut.json", '{"eval": {'),
+            ("bom.json", "\ufeff{}"),
+        ):
+            (tmp_path / name).write_text(text, encoding="utf-8")
+            with pytest.raises(ModelfolioError, match=name.replace(".", "\\.")):
+                read_inspect_log(tmp_path / name)
+        (tmp_path / "latin.json").write_bytes(b'{"eval": "caf\xe9"}')
+        with pytest.raises(ModelfolioError, match=r"latin.json: not UTF-8 text"):
+            read_inspect_log(tmp_path / "latin.json")
+        with pytest.raises(ModelfolioError, match=r"no such file"):
+            read_inspect_log(tmp_path / "missing.json")
+
+    def test_an_errored_sample_is_missing(self, tmp_path: pathlib.Path) -> None:
+        log = json.loads(self.json_logs[1].read_text())
+        log["samples"][0]["error"] = {"message": "model call failed"}
+        path = tmp_path / "errored.json"
+        path.write_text(json.dumps(log))
+        table = read_inspect_log(path, scorer="match")
+        assert 11 == len(table)
+
+    def test_eval_logs_without_zstandard_say_what_to_install(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setitem(sys.modules, "zstandard", None)
+        with pytest.raises(MissingDependencyError, match=r"pip install 'modelfolio\[inspect\]'"):
+            read_inspect_log(self.eval_logs[0], scorer="match")
+        assert 12 == len(read_inspect_log(self.json_logs[0], scorer="match"))
+
+    def test_tokens_are_priced_through_a_catalog_when_no_cost_is_logged(
+        self, tmp_path: pathlib.Path
+    ) -> None:
+        log = json.loads(self.json_logs[0].read_text())
+        log["eval"]["model"] = "openai/gpt-5-mini"
+        for sample in log["samples"]:
+            usage = sample["model_usage"].pop("mockllm/strong")
+            usage.pop("total_cost")
+            sample["model_usage"] = {"openai/gpt-5-mini": usage}
+        path = tmp_path / "priced.json"
+        path.write_text(json.dumps(log))
+        table = read_inspect_log(path, scorer="match", catalog=reference_catalog())
+        first = log["samples"][0]["model_usage"]["openai/gpt-5-mini"]
+        expected = (first["input_tokens"] * 0.25 + first["output_tokens"] * 2.0) / 1e6
+        item = f"arithmetic:{log['samples'][0]['id']}#{log['samples'][0]['epoch']}"
+        row = next(r for r in table.to_rows() if r["item"] == item)
+        assert expected == pytest.approx(row["cost"])
+        assert 0.0 == read_inspect_log(path, scorer="match").cost[0]
+
+
+class TestLmEval:
+    def test_two_models_two_tasks(self) -> None:
+        table = read_lm_eval(
+            LM_EVAL, metric={"arith_mc": "acc", "arith_gen": "exact_match"},
+            filter={"arith_gen": "strict"},
+        )  # fmt: skip
+        assert 2 == len(table.models)
+        assert 12 == len(table.items)  # 6 documents x 2 tasks
+        assert {"arith_mc:0", "arith_gen:5"} <= set(table.items)
+        # The scores are the harness's own: its aggregate equals our mean, per task.
+        for folder in LM_EVAL.iterdir():
+            results = json.loads(next(folder.glob("results_*.json")).read_text())
+            model = results["model_name"]
+            mc = leaderboard(table, tags=["arith_mc"]).entry(model).mean
+            assert results["results"]["arith_mc"]["acc,none"] == pytest.approx(mc)
+            gen = leaderboard(table, tags=["arith_gen"]).entry(model).mean
+            assert results["results"]["arith_gen"]["exact_match,strict"] == pytest.approx(gen)
+
+    def test_ambiguity_and_unknown_names_are_listed(self) -> None:
+        with pytest.raises(ModelfolioError, match=r"several filters \(loose, strict\)"):
+            read_lm_eval(LM_EVAL, metric="acc")
+        with pytest.raises(
+            ModelfolioError, match=r"reports acc, acc_norm; choose one with metric="
+        ):
+            read_lm_eval(LM_EVAL, filter={"arith_gen": "loose"})
+        with pytest.raises(ModelfolioError, match=r"no metric 'f1'; the metrics are"):
+            read_lm_eval(LM_EVAL, metric="f1", filter={"arith_gen": "loose"})
+        with pytest.raises(
+            ModelfolioError, match=r"no filter 'fuzzy'; the filters are loose, strict"
+        ):
+            read_lm_eval(LM_EVAL, metric={"arith_mc": "acc", "arith_gen": "exact_match"},
+                         filter={"arith_gen": "fuzzy"})  # fmt: skip
+
+    def test_missing_results_or_samples(self, tmp_path: pathlib.Path) -> None:
+        copy = tmp_path / "out"
+        shutil.copytree(LM_EVAL, copy)
+        for results in copy.rglob("results_*.json"):
+            results.unlink()
+        with pytest.raises(ModelfolioError, match=r"no results_<date>.json file"):
+            read_lm_eval(copy)
+        shutil.rmtree(copy)
+        shutil.copytree(LM_EVAL, copy)
+        for samples in copy.rglob("samples_*.jsonl"):
+            samples.unlink()
+        with pytest.raises(ModelfolioError, match=r"run lm-eval with --log_samples"):
+            read_lm_eval(copy)
+        with pytest.raises(ModelfolioError, match=r"no such folder"):
+            read_lm_eval(tmp_path / "nowhere")
+
+    def test_a_malformed_sample_line_names_it(self, tmp_path: pathlib.Path) -> None:
+        copy = tmp_path / "out"
+        shutil.copytree(LM_EVAL, copy)
+        sample = next(copy.rglob("samples_arith_mc_*.jsonl"))
+        lines = sample.read_text().splitlines()
+        lines[2] = lines[2][:40]
+        sample.write_text("\n".join(lines) + "\n")
+        with pytest.raises(ModelfolioError, match=f"{sample.name} line 3"):
+            read_lm_eval(copy, metric="acc", filter={"arith_gen": "loose"})
+
+
+class TestOpenTelemetry:
+    def test_genai_spans_become_usage_records(self) -> None:
+        records = read_otel_genai(OTEL, catalog=reference_catalog())
+        assert 6 == len(records)  # the HTTP span is not a model call
+        first = records[0]
+        assert ("gpt-4o-2024-08-06", "openai", "openai") == (
+            first.model,
+            first.provider,
+            first.vendor,
+        )
+        assert "gpt-4o" == first.requested_model
+        assert (1200, 300) == (first.usage.input_tokens, first.usage.output_tokens)  # type: ignore[union-attr]
+        assert 1.8 == pytest.approx(first.latency_s)
+        assert (1200 * 2.5 + 300 * 10.0) / 1e6 == pytest.approx(first.cost_usd)
+        bedrock = records[2]
+        assert ("bedrock", "meta") == (bedrock.provider, bedrock.vendor)
+        old_names = records[3]  # gen_ai.system and prompt/completion tokens
+        assert ("openai", 600, 120) == (
+            old_names.provider, old_names.usage.input_tokens, old_names.usage.output_tokens,  # type: ignore[union-attr]
+        )  # fmt: skip
+        assert [None, None, None, None, Failure.RATE_LIMITED, Failure.TIMEOUT] == [
+            r.failure for r in records
+        ]
+        assert records[4].cost_usd == 0.0  # a failed call is not billed
+
+    def test_records_feed_concentration_and_a_ledger(self) -> None:
+        records = read_otel_genai(OTEL, catalog=reference_catalog())
+        shares = usage_shares(records, weight="calls")
+        assert {"anthropic": 2.0, "meta": 1.0, "openai": 3.0} == dict(shares)
+        assert 0.5 == concentration(shares).top_share
+        state = State()
+        for r in records:
+            state = record(state, r.attempt(), now=r.started_at)
+        assert sum(r.cost_usd or 0.0 for r in records) == pytest.approx(state.spent_usd())
+        assert "openai/gpt-4o" in state.cooldowns or state.cooldowns == {}
+
+    def test_a_span_without_model_is_an_error(self, tmp_path: pathlib.Path) -> None:
+        document = json.loads(OTEL.read_text().splitlines()[0])
+        span = document["resourceSpans"][0]["scopeSpans"][0]["spans"][0]
+        span["attributes"] = [
+            a
+            for a in span["attributes"]
+            if a["key"] not in ("gen_ai.request.model", "gen_ai.response.model")
+        ]
+        path = tmp_path / "nomodel.jsonl"
+        path.write_text(json.dumps(document) + "\n")
+        with pytest.raises(
+            ModelfolioError,
+            match=r"nomodel.jsonl line 1, resourceSpans\[0\].scopeSpans\[0\].spans\[0\]: a GenAI span without",
+        ):
+            read_otel_genai(path)
+        path.write_text('{"not": "traces"}\n')
+        with pytest.raises(ModelfolioError, match=r"no resourceSpans"):
+            read_otel_genai(path)
+
+
+class TestSpendLogs:
+    @pytest.mark.parametrize("name", ["spend-logs.jsonl", "spend-logs.csv"])
+    def test_rows_the_proxy_wrote(self, name: str) -> None:
+        records = read_litellm_spend_logs(SPEND / name)
+        assert 6 == len(records)
+        rows = [json.loads(line) for line in (SPEND / "spend-logs.jsonl").read_text().splitlines()]
+        assert sorted(r["spend"] for r in rows) == sorted(r.cost_usd for r in records)  # type: ignore[type-var]
+        assert {"openai": 3, "anthropic": 1, "meta": 1, "deepseek": 1} == {
+            v: sum(1 for r in records if r.vendor == v)
+            for v in ("openai", "anthropic", "meta", "deepseek")
+        }
+        failed = [r for r in records if not r.ok]
+        assert 1 == len(failed)
+        assert "failure" == failed[0].error
+        shares = usage_shares(records)
+        assert sum(r["spend"] for r in rows) == pytest.approx(sum(shares.values()))
+
+    def test_a_row_with_non_numeric_spend(self, tmp_path: pathlib.Path) -> None:
+        lines = (SPEND / "spend-logs.jsonl").read_text().splitlines()
+        row = json.loads(lines[1])
+        row["spend"] = "a lot"
+        path = tmp_path / "bad.jsonl"
+        path.write_text("\n".join([lines[0], json.dumps(row)]) + "\n")
+        with pytest.raises(
+            ModelfolioError, match=r"bad.jsonl line 2: spend is 'a lot', not a number"
+        ):
+            read_litellm_spend_logs(path)
+        (tmp_path / "empty.csv").write_text("")
+        with pytest.raises(ModelfolioError, match=r"empty.csv: empty"):
+            read_litellm_spend_logs(tmp_path / "empty.csv")
+
+
+class TestFrames:
+    @pytest.mark.parametrize("backend", ["pandas", "polars", "pyarrow"])
+    def test_round_trip(self, backend: str) -> None:
+        table = read_inspect_log(TestInspect.json_logs, scorer="match")
+        frame = table.to_frame(backend)
+        back = Outcomes.from_frame(
+            frame, cost="cost", latency_s="latency_s", tags="tags", split="split"
+        )
+        assert rows(table) == rows(back)
+        board = leaderboard(table).to_frame(backend)
+        assert list(leaderboard(table).models) == list(
+            board["model"].to_pylist() if backend == "pyarrow" else board["model"].to_list()
+        )
+
+    def test_missing_values_from_pandas_and_polars(self) -> None:
+        import pandas as pd
+        import polars as pl
+
+        data = {"item": ["a", "a", "b", "b"], "model": ["x", "y", "x", "y"],
+                "score": [1.0, None, 0.0, 1.0], "task": ["t", None, "t", "u"]}  # fmt: skip
+        from_pandas = Outcomes.from_frame(pd.DataFrame(data), tags="task")
+        from_polars = Outcomes.from_frame(pl.DataFrame(data), tags="task")
+        assert rows(from_pandas) == rows(from_polars)
+        assert 3 == len(from_pandas)
+
+    def test_bad_frames_name_the_column_and_row(self) -> None:
+        import pandas as pd
+
+        with pytest.raises(
+            ModelfolioError, match=r"score='correct': the frame has no column 'correct'"
+        ):
+            Outcomes.from_frame(
+                pd.DataFrame({"item": [1], "model": ["m"], "score": [1]}), score="correct"
+            )
+        with pytest.raises(
+            ModelfolioError, match=r"model: column 'model' is missing a value in row 1"
+        ):
+            Outcomes.from_frame(
+                pd.DataFrame({"item": [1, 2], "model": ["m", None], "score": [1, 0]})
+            )
+        with pytest.raises(ModelfolioError, match=r"holds 'high' in row 0, not a number"):
+            Outcomes.from_frame(pd.DataFrame({"item": [1], "model": ["m"], "score": ["high"]}))
+        with pytest.raises(
+            ModelfolioError, match=r"frame must be a pandas, polars or pyarrow table"
+        ):
+            Outcomes.from_frame([{"item": 1}])
+        with pytest.raises(ModelfolioError, match=r"backend must name an installed frame library"):
+            Outcomes.from_columns(item=[1], model=["m"], score=[1]).to_frame("excel")
+
+    def test_without_narwhals_says_what_to_install(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setitem(sys.modules, "narwhals", None)
+        monkeypatch.setitem(sys.modules, "narwhals.stable", None)
+        monkeypatch.setitem(sys.modules, "narwhals.stable.v1", None)
+        with pytest.raises(MissingDependencyError, match=r"pip install 'modelfolio\[frames\]'"):
+            Outcomes.from_columns(item=[1], model=["m"], score=[1]).to_frame()
+
+    @settings(max_examples=40)
+    @given(
+        given_rows=st.lists(
+            st.tuples(
+                st.integers(0, 30),
+                st.sampled_from(["a", "b", "c"]),
+                st.one_of(st.none(), st.floats(0, 1)),
+                st.floats(0, 5),
+                st.lists(st.sampled_from(["x", "y", "z"]), max_size=2),
+            ),
+            max_size=40,
+            unique_by=lambda row: (row[0], row[1]),
+        ),
+        backend=st.sampled_from(["pandas", "polars", "pyarrow"]),
+    )
+    def test_any_table_survives_the_round_trip(self, given_rows: list[Any], backend: str) -> None:
+        table = Outcomes.from_columns(
+            item=[r[0] for r in given_rows], model=[r[1] for r in given_rows],
+            score=[math.nan if r[2] is None else r[2] for r in given_rows],
+            cost=[r[3] for r in given_rows], tags=[set(r[4]) for r in given_rows],
+        )  # fmt: skip
+        back = Outcomes.from_frame(table.to_frame(backend), cost="cost", tags="tags", split="split")
+        assert rows(table) == rows(back)
+
+
+def test_usage_records_validate() -> None:
+    with pytest.raises(ModelfolioError, match=r"started_at must be a finite POSIX time"):
+        UsageRecord(model="m", started_at=math.inf)
+    with pytest.raises(ModelfolioError, match=r"has no vendor; pass vendor_of="):
+        usage_shares([UsageRecord(model="m")])
+    assert {"v": 1.0} == dict(
+        usage_shares([UsageRecord(model="m")], vendor_of={"m": "v"}, weight="calls")
+    )
