@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import itertools
 import math
+import operator
 from array import array
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -156,13 +158,11 @@ class Outcomes:
         self.tag_index = tag_index
         self.split_values = split_values
         self.split = split
-        self.has_latency = any(not math.isnan(v) for v in latency_s)
+        self.has_latency = not all(map(math.isnan, latency_s))
+        # Rows are sorted by model: each model's slice is found by bisection.
         slices: dict[str, tuple[int, int]] = {}
-        start = 0
-        for position in range(1, len(model) + 1):
-            if position == len(model) or model[position] != model[start]:
-                slices[models[model[start]]] = (start, position)
-                start = position
+        for number in sorted(set(model)) if len(model) else ():
+            slices[models[number]] = (bisect_left(model, number), bisect_right(model, number))
         self._model_slices = slices
         self._binary = all(v == 0.0 or v == 1.0 for v in set(score))
         self._matrix: Matrix | None = None
@@ -196,11 +196,18 @@ class Outcomes:
             length,
             math.nan,
         )
-        if any(math.isinf(v) for v in scores):
+        # Scans at C speed (``in``, map); element by element only to name a culprit.
+        if math.inf in scores or -math.inf in scores:
             raise ValidationError("score must be finite or NaN (missing), got an infinity")
         for name, column in (("cost", costs), ("latency_s", latencies)):
-            bad = next((v for v in column if v < 0 or math.isinf(v)), None)
-            if bad is not None:
+            if (
+                math.inf in column
+                or any(map((0.0).__gt__, column))
+                or (name == "cost" and any(map(math.isnan, column)))
+            ):
+                bad = next(
+                    v for v in column if not 0 <= v < math.inf and (name == "cost" or v == v)
+                )
                 raise ValidationError(f"{name} must hold finite numbers >= 0, got {bad!r}")
         if tags is not None and len(tags) != length:
             raise ValidationError(f"tags has {len(tags)} values but item has {length}")
@@ -211,16 +218,20 @@ class Outcomes:
         for name in model_ids:
             text(name, "model")
         model_number = {name: n for n, name in enumerate(model_ids)}
-        item_number: dict[Hashable, int] = {}
-        item_index = array("q", bytes(8 * length))
-        for row, key in enumerate(item):
-            number_ = item_number.get(key)
-            if number_ is None:
-                if key is None or isinstance(key, float) or not isinstance(key, Hashable):
-                    raise ValidationError(f"item ids must be strings or integers, got {key!r}")
-                number_ = item_number[key] = len(item_number)
-            item_index[row] = number_
-        model_index = array("q", [model_number[name] for name in model])
+        # Intern ids at C speed: distinct ids in first-seen order, then one lookup per row.
+        try:
+            distinct = dict.fromkeys(item)
+        except TypeError:
+            culprit = next(value for value in item if not isinstance(value, Hashable))
+            raise ValidationError(
+                f"item ids must be strings or integers, got {culprit!r}"
+            ) from None
+        for item_id in distinct:
+            if item_id is None or isinstance(item_id, float) or not isinstance(item_id, Hashable):
+                raise ValidationError(f"item ids must be strings or integers, got {item_id!r}")
+        item_number: dict[Hashable, int] = {key: n for n, key in enumerate(distinct)}
+        item_index = array("q", map(item_number.__getitem__, item))
+        model_index = array("q", map(model_number.__getitem__, model))
 
         tag_number: dict[frozenset[str], int] = {frozenset(): 0}
         tag_index = array("q", bytes(8 * length))
@@ -228,15 +239,18 @@ class Outcomes:
             # Rows share few distinct tag sets: convert and check each one once.
             converted: dict[Any, int] = {}
             for row, row_tags in enumerate(tags):
-                try:
-                    number_ = converted.get(row_tags)
-                except TypeError:  # an unhashable collection (a list): convert every time
-                    number_ = None
+                key: Any = row_tags
+                if not isinstance(row_tags, (str, frozenset, tuple)):
+                    try:
+                        key = frozenset(row_tags)  # a set or list: its frozen copy is the key
+                    except TypeError:
+                        key = None  # not iterable, or unhashable members: _tags says so
+                number_ = None if key is None else converted.get(key)
                 if number_ is None:
                     key_tags = _tags(row_tags) if row_tags else frozenset()
                     number_ = tag_number.setdefault(key_tags, len(tag_number))
-                    if isinstance(row_tags, Hashable):
-                        converted[row_tags] = number_
+                    if key is not None:
+                        converted[key] = number_
                 tag_index[row] = number_
         split_number: dict[str | None, int] = {None: 0}
         split_index = array("q", bytes(8 * length))
@@ -250,19 +264,20 @@ class Outcomes:
 
         # Keep scored rows only, ordered by (model, item).
         width = len(item_number)
-        pair = [m * width + i for m, i in zip(model_index, item_index, strict=True)]
+        pair = list(map(operator.add, map(width.__mul__, model_index), item_index))
         scored = (
             range(length)
-            if not any(v != v for v in scores)
+            if not any(map(math.isnan, scores))
             else (row for row in range(length) if scores[row] == scores[row])
         )
         order = sorted(scored, key=pair.__getitem__)
-        for row, next_row in itertools.pairwise(order):
-            if pair[row] == pair[next_row]:
-                raise ValidationError(
-                    f"(item, model) pair {item[row]!r}, {model[row]!r} appears twice "
-                    f"(rows {min(row, next_row)} and {max(row, next_row)})"
-                )
+        if len(set(map(pair.__getitem__, order))) != len(order):
+            for row, next_row in itertools.pairwise(order):
+                if pair[row] == pair[next_row]:
+                    raise ValidationError(
+                        f"(item, model) pair {item[row]!r}, {model[row]!r} appears twice "
+                        f"(rows {min(row, next_row)} and {max(row, next_row)})"
+                    )
         # map() over the order gathers each column at C speed.
         return cls(
             items=tuple(item_number),
