@@ -161,8 +161,8 @@ class Outcomes:
         self.has_latency = not all(map(math.isnan, latency_s))
         # Rows are sorted by model: each model's slice is found by bisection.
         slices: dict[str, tuple[int, int]] = {}
-        for number in sorted(set(model)) if len(model) else ():
-            slices[models[number]] = (bisect_left(model, number), bisect_right(model, number))
+        for code in sorted(set(model)):
+            slices[models[code]] = (bisect_left(model, code), bisect_right(model, code))
         self._model_slices = slices
         self._binary = all(v == 0.0 or v == 1.0 for v in set(score))
         self._matrix: Matrix | None = None
