@@ -75,7 +75,7 @@ def labels(values: Sequence[Any], name: str, column: str) -> list[Any]:
 def numbers(values: Sequence[Any], name: str, column: str, missing: float) -> Sequence[float]:
     """Numbers, missing ones as ``missing``; a non-number is reported by its row."""
     kinds = set(map(type, values))
-    if kinds <= {float, int, type(None)} and not any(v is True or v is False for v in values):
+    if kinds <= {float, int, type(None)}:
         if type(None) in kinds:
             values = [missing if v is None else v for v in values]
         column_ = array("d", values)
@@ -97,6 +97,14 @@ def numbers(values: Sequence[Any], name: str, column: str, missing: float) -> Se
 
 def tag_sets(values: Sequence[Any], column: str) -> list[frozenset[str]]:
     """Each row's tags: one string, a list of strings, or missing (no tags)."""
+    kinds = set(map(type, values))
+    if kinds <= {str, type(None), float}:
+        # One tag per cell (or missing): map each distinct cell once, rows at C speed.
+        mapping: dict[Any, frozenset[str]] = {}
+        for value in set(values):
+            mapping[value] = frozenset() if _missing(value) else frozenset({value})
+        if float not in kinds or all(_missing(v) for v in mapping if isinstance(v, float)):
+            return list(map(mapping.__getitem__, values))
     result: list[frozenset[str]] = []
     one: dict[str, frozenset[str]] = {}
     for k, value in enumerate(values):

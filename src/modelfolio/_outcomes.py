@@ -235,7 +235,20 @@ class Outcomes:
 
         tag_number: dict[frozenset[str], int] = {frozenset(): 0}
         tag_index = array("q", bytes(8 * length))
+        hashable_tags: dict[Any, None] | None = None
         if tags is not None:
+            try:
+                hashable_tags = dict.fromkeys(tags)  # C speed when every cell is hashable
+            except TypeError:
+                hashable_tags = None
+        if tags is not None and hashable_tags is not None:
+            # Few distinct tag cells: convert and check each once, then look rows up.
+            codes = {}
+            for cell in hashable_tags:
+                key_tags = _tags(cell) if cell else frozenset()
+                codes[cell] = tag_number.setdefault(key_tags, len(tag_number))
+            tag_index = array("q", map(codes.__getitem__, tags))
+        elif tags is not None:
             # Rows share few distinct tag sets: convert and check each one once.
             converted: dict[Any, int] = {}
             for row, row_tags in enumerate(tags):
