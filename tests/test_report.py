@@ -168,6 +168,8 @@ def test_help_documents_every_option_with_an_example(capsys: pytest.CaptureFixtu
         "--models",
         "--battles",
         "--catalog",
+        "--telemetry",
+        "--spend-logs",
         "--vendors",
         "--incumbent",
         "--challenger",
@@ -321,3 +323,40 @@ def test_python_dash_m_runs_the_command(tmp_path: pathlib.Path) -> None:
         done.stderr.strip().splitlines()
     )
     assert not list(tmp_path.iterdir())
+
+
+def test_the_traffic_section_reads_telemetry_and_spend_logs(tmp_path: pathlib.Path) -> None:
+    from modelfolio import reference_catalog, usage_shares
+    from modelfolio.io import read_litellm_spend_logs, read_otel_genai
+
+    data = pathlib.Path(__file__).parent / "data"
+    out = tmp_path / "traffic.html"
+    printed = tmp_path / "stdout.txt"
+    original = sys.stdout
+    with printed.open("w", encoding="utf-8") as handle:
+        sys.stdout = handle
+        try:
+            status = main(
+                [
+                    "report",
+                    "-o",
+                    str(out),
+                    "--telemetry",
+                    str(data / "otel" / "genai-traces.jsonl"),
+                    "--spend-logs",
+                    str(data / "litellm" / "spend-logs.jsonl"),
+                ]
+            )
+        finally:
+            sys.stdout = original
+    assert 0 == status
+    records = read_otel_genai(
+        data / "otel" / "genai-traces.jsonl", catalog=reference_catalog()
+    ) + read_litellm_spend_logs(data / "litellm" / "spend-logs.jsonl", catalog=reference_catalog())
+    calls = usage_shares(records, weight="calls")
+    top = max(calls, key=lambda v: (calls[v], v))
+    text = printed.read_text(encoding="utf-8")
+    assert f"traffic: {len(records)} logged calls, 3 failed; top vendor {top}" in text
+    page = out.read_text(encoding="utf-8")
+    assert "7. Real traffic" in page
+    assert "Logged calls per vendor" in page

@@ -161,6 +161,18 @@ def parser() -> argparse.ArgumentParser:
         help="the battles' columns (default: model_a,model_b,winner), e.g. left,right,winner",
     )
     data.add_argument(
+        "--telemetry",
+        metavar="PATH",
+        help="production calls as OpenTelemetry GenAI spans in OTLP/JSON (the collector's "
+        "file exporter) for the traffic section, e.g. --telemetry traces.jsonl",
+    )
+    data.add_argument(
+        "--spend-logs",
+        metavar="PATH",
+        help="production calls as a LiteLLM proxy spend-log export (CSV, JSON lines or JSON) "
+        "for the traffic section, e.g. --spend-logs spend.csv",
+    )
+    data.add_argument(
         "--catalog",
         metavar="PATH",
         help="a LiteLLM price map (model_prices_and_context_window.json) for the cheapest "
@@ -349,7 +361,30 @@ def _inputs(options: argparse.Namespace) -> dict[str, Any]:
             raise InputError(
                 f"{option}: no outcomes for {model!r}; the models are: {', '.join(known)}"
             )
+    traffic: list[Any] = []
+    if options.telemetry or options.spend_logs:
+        from modelfolio import reference_catalog
+        from modelfolio.io import read_litellm_spend_logs, read_otel_genai
+
+        pricing = catalog if options.catalog else reference_catalog()
+        if options.telemetry:
+            path = options.telemetry
+            traffic += _reading(
+                path, lambda: read_otel_genai(path, catalog=pricing, vendor_of=given_vendors)
+            )
+        if options.spend_logs:
+            path = options.spend_logs
+            traffic += _reading(
+                path,
+                lambda: read_litellm_spend_logs(path, catalog=pricing, vendor_of=given_vendors),
+            )
+        if not options.catalog:
+            notes.append(
+                "Telemetry is priced and attributed through the reference catalog "
+                "(pass --catalog for your own prices)."
+            )
     return {
+        "traffic": traffic,
         "benchmarks": benchmarks,
         "vendors": vendors,
         "catalog": catalog,
@@ -632,6 +667,32 @@ def _section_arena(report: Report) -> list[str]:
     return parts
 
 
+def _section_traffic(report: Report) -> list[str]:
+    t = report.traffic
+    if t is None:
+        return []
+    parts = ["<h2>7. Real traffic</h2>"]
+    parts.append(
+        _p(
+            f"{t.calls} logged calls ({t.failures} failed), by the vendor of the model that "
+            f"answered: {t.by_calls.top} carries {t.by_calls.top_share:.0%} of calls, HHI "
+            f"{t.by_calls.hhi:,.0f} by calls"
+            + ("." if t.by_cost is None else f" and {t.by_cost.hhi:,.0f} by cost.")
+        )
+    )
+    shown = t.by_cost or t.by_calls
+    parts.append(
+        _figure(
+            lambda: shown.plot(
+                title="Vendor shares of " + ("spend" if t.by_cost is not None else "calls")
+            ),
+            "Vendor concentration of logged production traffic",
+        )
+    )
+    parts.append(_table(list(t.rows), caption="Logged calls per vendor"))
+    return parts
+
+
 def render(report: Report, *, notes: Sequence[str], sources: Sequence[Any]) -> str:
     """The whole report as one self-contained HTML page."""
     headline = "".join(f"<li>{html.escape(line)}</li>" for line in report.headline())
@@ -648,6 +709,7 @@ def render(report: Report, *, notes: Sequence[str], sources: Sequence[Any]) -> s
         _section_exposure,
         _section_split,
         _section_arena,
+        _section_traffic,
     ):
         body.extend(section(report))
     if sources:
@@ -705,6 +767,7 @@ def run_report(options: argparse.Namespace) -> int:
         margin=options.margin,
         max_vendor_share=options.max_vendor_share,
         seed=options.seed,
+        traffic=inputs["traffic"] or None,
     )
     page = render(report, notes=inputs["notes"], sources=inputs["sources"])
     _write_atomically(output, page)

@@ -33,7 +33,7 @@ import math
 from collections.abc import Hashable, Mapping, Sequence
 from typing import Any
 
-from attrs import field, frozen
+from attrs import evolve, field, frozen
 
 from modelfolio._allocate import Allocation, InfeasibleError, WorkloadClass, allocate
 from modelfolio._arena import Battle, Ratings, bradley_terry
@@ -51,6 +51,7 @@ from modelfolio._learn import QualityTable, fit_quality, quality_floor
 from modelfolio._outcomes import Outcomes
 from modelfolio._risk import Concentration, ExitTable, concentration, vendor_exit
 from modelfolio._simulate import Curve, SimulationReport, aiq, apgr, cpt, simulate, sweep
+from modelfolio._traffic import UsageRecord, usage_shares
 
 __all__ = ["Report", "analyse", "halve"]
 
@@ -125,6 +126,49 @@ class Arena:
 
 
 @frozen(kw_only=True, eq=False)
+class Traffic:
+    """Section 7: logged production calls (telemetry, a gateway's spend log)."""
+
+    calls: int
+    """How many calls were logged."""
+    failures: int
+    """How many of them failed."""
+    by_cost: Concentration | None
+    """Vendor concentration of what the calls cost (``None`` when nothing was priced)."""
+    by_calls: Concentration
+    """Vendor concentration of the calls themselves."""
+    rows: tuple[dict[str, object], ...]
+    """Per vendor: calls, failures, failure share, cost."""
+
+
+def _traffic(records: Sequence[UsageRecord]) -> Traffic:
+    named = [r if r.vendor is not None else evolve(r, vendor=UNKNOWN_VENDOR) for r in records]
+    by_calls = concentration(usage_shares(named, weight="calls"))
+    spent = usage_shares(named, weight="cost")
+    by_cost = concentration(spent) if sum(spent.values()) > 0 else None
+    rows = []
+    for vendor in sorted({r.vendor for r in named if r.vendor is not None}):
+        mine = [r for r in named if r.vendor == vendor]
+        failed = sum(1 for r in mine if not r.ok)
+        rows.append(
+            {
+                "vendor": vendor,
+                "calls": len(mine),
+                "failures": failed,
+                "failure_share": failed / len(mine),
+                "cost_usd": sum(r.cost_usd or 0.0 for r in mine),
+            }
+        )
+    return Traffic(
+        calls=len(records),
+        failures=sum(1 for r in records if not r.ok),
+        by_cost=by_cost,
+        by_calls=by_calls,
+        rows=tuple(rows),
+    )
+
+
+@frozen(kw_only=True, eq=False)
 class Report:
     """Everything the main job found, section by section."""
 
@@ -160,6 +204,8 @@ class Report:
     """Why section 5 is absent, when it is."""
     arena: Arena | None
     """Section 6 (``None`` without battles)."""
+    traffic: Traffic | None = None
+    """Section 7 (``None`` without logged traffic)."""
     notes: tuple[str, ...] = field(default=())
     """Anything the reader should know about how the data was used."""
 
@@ -199,6 +245,13 @@ class Report:
                     f"cheapest split: ${s.capped.cost:,.2f}/period with a {s.cap:.0%} vendor cap, "
                     f"${s.uncapped.cost:,.2f} without (the cap costs ${s.cap_cost:,.2f})"
                 )
+        if self.traffic is not None:
+            t = self.traffic
+            lines.append(
+                f"traffic: {t.calls} logged calls, {t.failures} failed; top vendor "
+                f"{t.by_calls.top} with {t.by_calls.top_share:.0%} of calls"
+                + ("" if t.by_cost is None else f", HHI by cost {t.by_cost.hhi:,.0f}")
+            )
         if self.arena is not None:
             a = self.arena
             lines.append(
@@ -342,6 +395,7 @@ def analyse(
     seed: int = 0,
     bootstrap: int = 100,
     volume_per_item: int = 1_000,
+    traffic: Sequence[UsageRecord] | None = None,
 ) -> Report:
     """Run every section of the report on already-loaded data.
 
@@ -435,5 +489,6 @@ def analyse(
         split=split,
         split_note=split_note,
         arena=arena,
+        traffic=None if not traffic else _traffic(traffic),
         notes=tuple(notes),
     )
