@@ -360,3 +360,15 @@ def test_the_traffic_section_reads_telemetry_and_spend_logs(tmp_path: pathlib.Pa
     page = out.read_text(encoding="utf-8")
     assert "7. Real traffic" in page
     assert "Logged calls per vendor" in page
+
+
+def test_the_notebook_is_committed_without_outputs() -> None:
+    notebooks = sorted((pathlib.Path(__file__).parents[1] / "docs" / "notebooks").glob("*.ipynb"))
+    assert notebooks
+    for notebook in notebooks:
+        cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+        code = [cell for cell in cells if cell["cell_type"] == "code"]
+        assert code, notebook
+        for cell in code:
+            assert [] == cell["outputs"], notebook
+            assert cell["execution_count"] is None, notebook
