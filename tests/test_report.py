@@ -179,6 +179,11 @@ def test_help_documents_every_option_with_an_example(capsys: pytest.CaptureFixtu
     ]
     for option in options:
         assert option in text
+    # Every option's help ends with an example.
+    blocks = re.split(r"\n  (?=-)", text.split("examples:")[0])
+    for block in blocks:
+        if block.lstrip().startswith("--") and not block.lstrip().startswith("--help"):
+            assert "e.g." in block, block
     assert "examples:" in text
 
 

@@ -123,11 +123,16 @@ def parser() -> argparse.ArgumentParser:
         help="item id column; several comma-separated columns are joined with ':' "
         "(default: item), e.g. --item question_id,turn",
     )
-    data.add_argument("--model", default="model", help="model column, long format (default: model)")
+    data.add_argument(
+        "--model",
+        default="model",
+        help="model column, long format (default: model), e.g. --model deployment",
+    )
     data.add_argument(
         "--score",
         default="score",
-        help="score column, long format: 0/1, a number or a boolean (default: score)",
+        help="score column, long format: 0/1, a number or a boolean (default: score), "
+        "e.g. --score correct",
     )
     data.add_argument(
         "--cost",
@@ -213,7 +218,7 @@ def parser() -> argparse.ArgumentParser:
         "--seed",
         type=int,
         default=0,
-        help="seed of every bootstrap and random baseline (default: %(default)s)",
+        help="seed of every bootstrap and random baseline (default: %(default)s), e.g. --seed 7",
     )
     return top
 
