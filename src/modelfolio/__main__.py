@@ -181,7 +181,8 @@ def parser() -> argparse.ArgumentParser:
         "--catalog",
         metavar="PATH",
         help="a LiteLLM price map (model_prices_and_context_window.json) for the cheapest "
-        "split; its deployments whose model id is a scored model are used",
+        "split; its deployments whose model id is a scored model are used, "
+        "e.g. --catalog model_prices_and_context_window.json",
     )
     data.add_argument(
         "--vendors",
