@@ -291,19 +291,27 @@ class Outcomes:
                         f"(item, model) pair {item[row]!r}, {model[row]!r} appears twice "
                         f"(rows {min(row, next_row)} and {max(row, next_row)})"
                     )
-        # map() over the order gathers each column at C speed.
+        # map() over the order gathers each column at C speed; a column that is the
+        # same on every row (no tags, no split, no latency) needs no gathering at all.
+        kept = len(order)
+
+        def gather(column: array[Any], constant: bool) -> array[Any]:
+            if constant:
+                return array(column.typecode, column[:1]) * kept if kept else column[:0]
+            return array(column.typecode, map(column.__getitem__, order))
+
         return cls(
             items=tuple(item_number),
             models=tuple(model_ids),
-            item=array("q", map(item_index.__getitem__, order)),
-            model=array("q", map(model_index.__getitem__, order)),
-            score=array("d", map(scores.__getitem__, order)),
-            cost=array("d", map(costs.__getitem__, order)),
-            latency_s=array("d", map(latencies.__getitem__, order)),
+            item=gather(item_index, False),
+            model=gather(model_index, False),
+            score=gather(scores, False),
+            cost=gather(costs, cost is None),
+            latency_s=gather(latencies, latency_s is None),
             tag_sets=tuple(tag_number),
-            tag_index=array("q", map(tag_index.__getitem__, order)),
+            tag_index=gather(tag_index, tags is None or len(tag_number) == 1),
             split_values=tuple(split_number),
-            split=array("q", map(split_index.__getitem__, order)),
+            split=gather(split_index, split is None or len(split_number) == 1),
         )
 
     @classmethod
