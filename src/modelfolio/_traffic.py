@@ -12,26 +12,16 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Mapping
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import Literal
 
 from attrs import field, frozen
 
 from modelfolio._cost import Usage
 from modelfolio._errors import ValidationError
-from modelfolio._state import Attempt, Failure, _failure
+from modelfolio._state import Attempt, Failure, _failure, _optional_text, _usage
 from modelfolio._validate import check, optional_number, text
 
 __all__ = ["UsageRecord", "usage_shares"]
-
-
-def _optional_text(instance: object, attribute: Any, value: Any) -> None:
-    if value is not None:
-        text(value, attribute.name)
-
-
-def _usage(instance: object, attribute: Any, value: Any) -> None:
-    if value is not None and not isinstance(value, Usage):
-        raise ValidationError(f"usage must be a Usage or None, got {value!r}")
 
 
 @frozen(kw_only=True)
