@@ -372,3 +372,31 @@ class TestUnknownWindows:
         assert (0.625, 5.0) == (batch.input_per_mtok, batch.output_per_mtok)  # input: half
         priority = catalog.deployment("gpt-y@priority").price
         assert 5.0 == priority.rates(250_000).input_per_mtok
+
+
+class TestWallClockInExecution:
+    def test_execute_and_router_price_at_the_hour_of_the_call(self) -> None:
+        from modelfolio import Reply, Router, execute
+
+        catalog = catalog_with_channels()
+        request = Request(input_tokens=1_000, output_tokens=500, tiers={"standard", "batch"})
+        usage = Usage(input_tokens=1_000, output_tokens=500)
+
+        def call(deployment: Deployment, request: Request) -> Reply[str]:
+            return Reply(response=deployment.id, usage=usage)
+
+        saturday = moment(2026, 11, 21, 12, 0)
+        weekday = moment(2026, 11, 18, 12, 0)
+        at_weekend = execute(
+            request, catalog, Policy(), call=call, now=lambda: 0.0, wall_clock=lambda: saturday
+        )
+        assert "deepseek/ds-chat" == at_weekend.response
+        assert (1_000 * 0.2 + 500 * 0.8) / 1e6 == pytest.approx(at_weekend.attempts[0].cost_usd)
+        in_the_week = execute(
+            request, catalog, Policy(), call=call, now=lambda: 0.0, wall_clock=lambda: weekday
+        )
+        assert "openai/gpt-x@batch" == in_the_week.response
+        without_clock = execute(request, catalog, Policy(), call=call, now=lambda: 0.0)
+        assert "openai/gpt-x@batch" == without_clock.response
+        router = Router(catalog, Policy(), now=lambda: 0.0, wall_clock=lambda: saturday)
+        assert "deepseek/ds-chat" == router.complete(request, call).response

@@ -159,6 +159,7 @@ def _plan(
     deadline_s: float | None,
     classify: Callable[[BaseException], Any],
     rng: random.Random,
+    wall_clock: Callable[[], float] | None = None,
 ) -> Generator[_Sleep | _Call, _Outcome | None, Execution[Any]]:
     """The execution as a generator: it yields what to do (sleep, call) and is sent outcomes.
 
@@ -187,7 +188,8 @@ def _plan(
             break
         state = get_state()
         try:
-            decision = route(request, catalog, plan_policy, state=state, now=t)
+            at = None if wall_clock is None else wall_clock()
+            decision = route(request, catalog, plan_policy, state=state, now=t, at=at)
         except NoRouteError as error:
             wait = _cooldown_left(error, catalog, state, t)
             if wait is None or waits >= max_attempts:
@@ -209,7 +211,7 @@ def _plan(
         if raised is None:
             if not isinstance(reply, Reply):
                 raise ValidationError(f"call must return a Reply, got {reply!r}")
-            spent = 0.0 if reply.usage is None else cost(reply.usage, deployment.price)
+            spent = 0.0 if reply.usage is None else cost(reply.usage, deployment.price, at=at)
             attempt = Attempt.of(
                 deployment,
                 usage=reply.usage,
@@ -368,6 +370,7 @@ def _local_plan(
     deadline_s: float | None,
     classify: Callable[[BaseException], Any],
     rng: random.Random | None,
+    wall_clock: Callable[[], float] | None,
 ) -> Generator[Any, Any, Execution[Any]]:
     """The plan of one execution over its own copy of ``state``."""
     _check(max_attempts, deadline_s)
@@ -383,6 +386,7 @@ def _local_plan(
         deadline_s=deadline_s,
         classify=classify,
         rng=_rng_for(request, rng),
+        wall_clock=wall_clock,
     )
 
 
@@ -399,8 +403,14 @@ def execute(
     deadline_s: float | None = None,
     classify: Callable[[BaseException], Any] = classify_error,
     rng: random.Random | None = None,
+    wall_clock: Callable[[], float] | None = None,
 ) -> Execution[Any]:
     """Route ``request`` and call deployments through ``call`` until one answers.
+
+    ``now`` is the monotonic clock health and budgets are kept on; ``wall_clock`` (for
+    instance ``time.time``), when given, is read before each routing decision so that
+    prices with off-peak windows are compared, and the answer is charged, at the hour
+    of the call; without it standard rates apply.
 
     Raises:
         NoRouteError: no deployment could be routed at all.
@@ -420,7 +430,7 @@ def execute(
         ('answer from bedrock/nova-micro', [('local/phi-4-mini', 'timeout'), ('bedrock/nova-micro', 'None')])
     """
     plan = _local_plan(
-        request, catalog, policy, state, now, max_attempts, deadline_s, classify, rng
+        request, catalog, policy, state, now, max_attempts, deadline_s, classify, rng, wall_clock
     )
     return _drive(plan, call, request, now, sleep)
 
@@ -438,6 +448,7 @@ async def aexecute(
     deadline_s: float | None = None,
     classify: Callable[[BaseException], Any] = classify_error,
     rng: random.Random | None = None,
+    wall_clock: Callable[[], float] | None = None,
 ) -> Execution[Any]:
     """:func:`execute` for an async ``call`` and an async ``sleep``.
 
@@ -452,7 +463,7 @@ async def aexecute(
         ('local/phi-4-mini', 1)
     """
     plan = _local_plan(
-        request, catalog, policy, state, now, max_attempts, deadline_s, classify, rng
+        request, catalog, policy, state, now, max_attempts, deadline_s, classify, rng, wall_clock
     )
     return await _adrive(plan, call, request, now, sleep)
 
@@ -486,6 +497,7 @@ class Router:
         deadline_s: float | None = None,
         classify: Callable[[BaseException], Any] = classify_error,
         seed: int = 0,
+        wall_clock: Callable[[], float] | None = None,
     ) -> None:
         _check(max_attempts, deadline_s)
         if not isinstance(catalog, Catalog):
@@ -499,6 +511,7 @@ class Router:
         self._now, self._sleep, self._asleep = now, sleep, asleep
         self._max_attempts, self._deadline_s, self._classify = max_attempts, deadline_s, classify
         self._rng = random.Random(seed)
+        self._wall_clock = wall_clock
 
     @property
     def state(self) -> State:
@@ -528,6 +541,7 @@ class Router:
             max_attempts=self._max_attempts,
             deadline_s=self._deadline_s,
             classify=self._classify,
+            wall_clock=self._wall_clock,
             rng=rng,
         )
 
