@@ -112,8 +112,9 @@ class TestValidation:
             price.input_per_mtok = 2  # type: ignore[misc]
 
     @given(st.floats(allow_nan=True, allow_infinity=True))
-    def test_any_float_is_accepted_iff_finite_and_non_negative(self, value: float) -> None:
-        if math.isfinite(value) and value >= 0:
+    def test_any_float_is_accepted_iff_a_finite_price_up_to_the_maximum(self, value: float) -> None:
+        # MAX_RATE (1e9 US$ per million tokens) keeps every cost finite.
+        if math.isfinite(value) and 0 <= value <= 1e9:
             assert value == Price(input_per_mtok=value, output_per_mtok=0).input_per_mtok
         else:
             with pytest.raises(CatalogError, match="input_per_mtok"):

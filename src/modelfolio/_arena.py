@@ -493,7 +493,12 @@ def bradley_terry(
     if len(models) < 2:
         raise RatingError(f"ratings need battles between at least two models, got {list(models)!r}")
     if anchor is not None and (
-        not isinstance(anchor, tuple) or len(anchor) != 2 or anchor[0] not in models
+        not isinstance(anchor, tuple)
+        or len(anchor) != 2
+        or anchor[0] not in models
+        or isinstance(anchor[1], bool)
+        or not isinstance(anchor[1], (int, float))
+        or not math.isfinite(anchor[1])
     ):
         raise ValidationError(
             f"anchor must be (model, rating) for a model in the battles, got {anchor!r}"

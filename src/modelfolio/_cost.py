@@ -31,7 +31,7 @@ from attrs import field, frozen
 
 from modelfolio._errors import CatalogError, ValidationError
 from modelfolio._table import html_table
-from modelfolio._validate import check, count, number, optional_number, positive_count
+from modelfolio._validate import check, optional_rate, positive_count, rate, tokens
 
 __all__ = ["OffPeak", "OffPeakWindow", "Price", "PriceTier", "Rates", "Usage", "cost", "utc_moment"]
 
@@ -49,16 +49,16 @@ class PriceTier:
 
     above_input_tokens: int = field(validator=check(positive_count, CatalogError))
     """The tier applies when a call's input tokens are strictly greater than this."""
-    input_per_mtok: float = field(validator=check(number, CatalogError))
+    input_per_mtok: float = field(validator=check(rate, CatalogError))
     """US dollars per million input tokens within the tier."""
-    output_per_mtok: float = field(validator=check(number, CatalogError))
+    output_per_mtok: float = field(validator=check(rate, CatalogError))
     """US dollars per million output tokens within the tier."""
     cached_input_per_mtok: float | None = field(
-        default=None, validator=check(optional_number, CatalogError)
+        default=None, validator=check(optional_rate, CatalogError)
     )
     """Cached input within the tier; ``None`` falls back to the base cached rate."""
     cache_write_per_mtok: float | None = field(
-        default=None, validator=check(optional_number, CatalogError)
+        default=None, validator=check(optional_rate, CatalogError)
     )
     """Cache writes within the tier; ``None`` falls back to the base cache-write rate."""
 
@@ -241,24 +241,22 @@ class OffPeak:
 
     windows: tuple[OffPeakWindow, ...] = field(converter=_windows)
     """When the rates apply (any window open)."""
-    input_per_mtok: float | None = field(
-        default=None, validator=check(optional_number, CatalogError)
-    )
+    input_per_mtok: float | None = field(default=None, validator=check(optional_rate, CatalogError))
     """Plain input while off-peak."""
     output_per_mtok: float | None = field(
-        default=None, validator=check(optional_number, CatalogError)
+        default=None, validator=check(optional_rate, CatalogError)
     )
     """Output while off-peak."""
     cached_input_per_mtok: float | None = field(
-        default=None, validator=check(optional_number, CatalogError)
+        default=None, validator=check(optional_rate, CatalogError)
     )
     """Cached input while off-peak."""
     cache_write_per_mtok: float | None = field(
-        default=None, validator=check(optional_number, CatalogError)
+        default=None, validator=check(optional_rate, CatalogError)
     )
     """Cache writes while off-peak."""
     reasoning_per_mtok: float | None = field(
-        default=None, validator=check(optional_number, CatalogError)
+        default=None, validator=check(optional_rate, CatalogError)
     )
     """Reasoning output while off-peak."""
     weekday_offset_minutes: int = field(default=0, validator=_offset)
@@ -324,20 +322,20 @@ class Price:
         modelfolio._errors.CatalogError: input_per_mtok must be a finite number >= 0, got -1
     """
 
-    input_per_mtok: float = field(validator=check(number, CatalogError))
+    input_per_mtok: float = field(validator=check(rate, CatalogError))
     """Plain input."""
-    output_per_mtok: float = field(validator=check(number, CatalogError))
+    output_per_mtok: float = field(validator=check(rate, CatalogError))
     """Output, and reasoning unless ``reasoning_per_mtok`` is set."""
     cached_input_per_mtok: float | None = field(
-        default=None, validator=check(optional_number, CatalogError)
+        default=None, validator=check(optional_rate, CatalogError)
     )
     """Input read from a prompt cache; ``None`` bills it as plain input."""
     cache_write_per_mtok: float | None = field(
-        default=None, validator=check(optional_number, CatalogError)
+        default=None, validator=check(optional_rate, CatalogError)
     )
     """Input written to a prompt cache; ``None`` bills it as plain input."""
     reasoning_per_mtok: float | None = field(
-        default=None, validator=check(optional_number, CatalogError)
+        default=None, validator=check(optional_rate, CatalogError)
     )
     """Reasoning output; ``None`` bills it as output."""
     tiers: tuple[PriceTier, ...] = field(
@@ -477,15 +475,15 @@ class Usage:
         modelfolio._errors.ValidationError: reasoning_tokens must not exceed output_tokens, got 6 > 5
     """
 
-    input_tokens: int = field(validator=check(count))
+    input_tokens: int = field(validator=check(tokens))
     """All input tokens, cached ones included."""
-    output_tokens: int = field(validator=check(count))
+    output_tokens: int = field(validator=check(tokens))
     """All output tokens, reasoning ones included."""
-    cached_input_tokens: int = field(default=0, validator=check(count))
+    cached_input_tokens: int = field(default=0, validator=check(tokens))
     """Input tokens read from a prompt cache."""
-    cache_write_tokens: int = field(default=0, validator=check(count))
+    cache_write_tokens: int = field(default=0, validator=check(tokens))
     """Input tokens written to a prompt cache."""
-    reasoning_tokens: int = field(default=0, validator=check(count))
+    reasoning_tokens: int = field(default=0, validator=check(tokens))
     """Output tokens spent on hidden reasoning."""
 
     def __attrs_post_init__(self) -> None:

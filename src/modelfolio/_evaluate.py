@@ -280,7 +280,9 @@ def leaderboard(
             )
         )
     if not entries:
-        raise ValidationError(f"no outcomes match tags={sorted(tags or ())!r}, split={split!r}")
+        raise ValidationError(
+            f"no outcomes match tags={sorted((tags,) if isinstance(tags, str) else (tags or ()))!r}, split={split!r}"
+        )
     entries.sort(key=lambda e: (-e.mean, e.model))
     return Leaderboard(entries=tuple(entries), level=level, binary=binary)
 

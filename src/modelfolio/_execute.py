@@ -41,6 +41,7 @@ from modelfolio._errors import ModelfolioError, ValidationError
 from modelfolio._request import Request, RouteContext
 from modelfolio._routing import NoRouteError, Policy, route
 from modelfolio._state import Attempt, Failure, State, record
+from modelfolio._validate import count, number
 
 __all__ = ["Execution", "ExecutionError", "Reply", "Router", "aexecute", "backoff_s", "execute"]
 
@@ -111,6 +112,11 @@ def backoff_s(
         >>> round(backoff_s(3, rng=random.Random(1)), 4)
         0.1075
     """
+    count(attempt, "attempt")
+    number(base_s, "base_s")
+    number(cap_s, "cap_s")
+    if not isinstance(rng, random.Random):
+        raise ValidationError(f"rng must be a random.Random, got {rng!r}")
     return rng.uniform(0.0, min(cap_s, base_s * 2.0 ** min(attempt, 64)))
 
 

@@ -379,8 +379,11 @@ class Outcomes:
     def selected(
         self, rows: Iterable[int], *, tags: Iterable[str] | None = None, split: str | None = None
     ) -> list[int]:
-        """The rows among ``rows`` whose item carries all ``tags`` and is in ``split``."""
-        wanted = frozenset(tags or ())
+        """The rows among ``rows`` whose item carries all ``tags`` and is in ``split``.
+
+        A lone string in ``tags`` is one tag, not its characters.
+        """
+        wanted = frozenset((tags,) if isinstance(tags, str) else (tags or ()))
         tag_ok = [wanted <= tag_set for tag_set in self.tag_sets]
         split_ok = [split is None or value == split for value in self.split_values]
         tag_index, split_index = self.tag_index, self.split
@@ -427,6 +430,8 @@ class Outcomes:
             >>> table.subset(split="test")
             Outcomes(1 items, 1 models, 1 rows)
         """
+        if isinstance(models, str):
+            models = (models,)  # a lone string is one model, not its characters
         keep = (
             None if models is None else {self.models.index(m) for m in models if m in self.models}
         )

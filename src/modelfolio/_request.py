@@ -24,7 +24,7 @@ from attrs import field, frozen
 from modelfolio._catalog import TIERS, Capability, Catalog, Deployment, Location, Tier, tier_of
 from modelfolio._cost import Usage, cost
 from modelfolio._errors import ValidationError
-from modelfolio._validate import check, count, optional_number, text
+from modelfolio._validate import check, optional_number, text, tokens
 
 if TYPE_CHECKING:
     from modelfolio._routing import Policy
@@ -139,11 +139,11 @@ class Request:
         modelfolio._errors.ValidationError: input_tokens must be an integer >= 0, got -1
     """
 
-    input_tokens: int = field(validator=check(count))
+    input_tokens: int = field(validator=check(tokens))
     """Estimated input tokens."""
-    output_tokens: int = field(validator=check(count))
+    output_tokens: int = field(validator=check(tokens))
     """Estimated visible output tokens."""
-    reasoning_tokens: int = field(default=0, validator=check(count))
+    reasoning_tokens: int = field(default=0, validator=check(tokens))
     """Estimated hidden reasoning tokens, on top of ``output_tokens``."""
     needs: frozenset[Capability] = field(default=frozenset(), converter=_needs)
     """Capabilities the deployment's model must have."""

@@ -342,7 +342,12 @@ def vendor_exit(outcomes: Any, vendor_of: Any, router: Any = None, **options: An
     unknown = set(options) - {"floor"}
     if unknown:
         raise ValidationError(f"unexpected options for the offline vendor_exit: {sorted(unknown)}")
-    return _offline_exit(outcomes, vendor_of, router, options.get("floor"))
+    floor = options.get("floor")
+    if floor is not None and (
+        isinstance(floor, bool) or not isinstance(floor, (int, float)) or not math.isfinite(floor)
+    ):
+        raise ValidationError(f"floor must be a finite number or None, got {floor!r}")
+    return _offline_exit(outcomes, vendor_of, router, floor)
 
 
 def _offline_exit(

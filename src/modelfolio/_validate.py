@@ -19,17 +19,54 @@ _SLUG = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 
 def fail(error: type[ValidationError], field: str, value: object, need: str) -> ValidationError:
     """Build the error for ``field`` holding ``value`` that is not ``need``."""
-    return error(f"{field} must be {need}, got {value!r}")
+    shown = repr(value)
+    if len(shown) > 80:  # a huge number or a long string: enough to recognise it
+        shown = f"{shown[:40]}...({len(shown)} characters)"
+    return error(f"{field} must be {need}, got {shown}")
 
 
 def number(value: object, field: str, error: type[ValidationError] = ValidationError) -> float:
     """A finite, non-negative real number (bools rejected), returned as float."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise fail(error, field, value, "a finite number >= 0")
-    result = float(value)
+    try:
+        result = float(value)
+    except OverflowError:  # an integer too large for a float
+        raise fail(error, field, value, "a finite number >= 0") from None
     if not math.isfinite(result) or result < 0:
         raise fail(error, field, value, "a finite number >= 0")
     return result
+
+
+MAX_TOKENS = 10**15
+"""The most tokens one call may count: far beyond any model, small enough that a cost
+computed from it is always a finite number."""
+
+MAX_RATE = 1e9
+"""The highest price, in US dollars per million tokens, that a price may state."""
+
+
+def tokens(value: object, field: str, error: type[ValidationError] = ValidationError) -> int:
+    """A token count: an integer from 0 to :data:`MAX_TOKENS`."""
+    count(value, field, error)
+    if value > MAX_TOKENS:  # type: ignore[operator]
+        raise fail(error, field, value, f"an integer from 0 to {MAX_TOKENS:.0e}")
+    return value  # type: ignore[return-value]
+
+
+def rate(value: object, field: str, error: type[ValidationError] = ValidationError) -> float:
+    """A price per million tokens: a finite number from 0 to :data:`MAX_RATE`."""
+    result = number(value, field, error)
+    if result > MAX_RATE:
+        raise fail(error, field, value, f"a price from 0 to {MAX_RATE:.0e} US$ per million tokens")
+    return result
+
+
+def optional_rate(
+    value: object, field: str, error: type[ValidationError] = ValidationError
+) -> float | None:
+    """Like :func:`rate`, but ``None`` passes through."""
+    return None if value is None else rate(value, field, error)
 
 
 def finite(value: object, field: str, error: type[ValidationError] = ValidationError) -> float:

@@ -187,7 +187,7 @@ def read_outcomes_long(
     id (the same question in two subjects, say).
     """
     unscored = frozenset(float(v) for v in missing)
-    extra = frozenset(add_tags)
+    extra = frozenset((add_tags,) if isinstance(add_tags, str) else add_tags)
     columns = _empty_columns()
     for number, row in _rows(path, format):
         where = f"{os.fspath(path)} line {number}"
@@ -256,7 +256,7 @@ def read_outcomes_wide(
     if isinstance(models, str) or not models:
         raise ValidationError(f"models must name the score columns, got {models!r}")
     unscored = frozenset(float(v) for v in missing)
-    extra = frozenset(add_tags)
+    extra = frozenset((add_tags,) if isinstance(add_tags, str) else add_tags)
     groups: dict[Any, list[tuple[str, Mapping[str, Any]]]] = {}
     for number, row in _rows(path, format):
         where = f"{os.fspath(path)} line {number}"
