@@ -31,21 +31,27 @@ from modelfolio._report import analyse, halve
 GPT4, MIXTRAL = "gpt-4-1106-preview", "mistralai/Mixtral-8x7B-Instruct-v0.1"
 
 
-@pytest.fixture(scope="module")
-def default_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[pathlib.Path, str]:
-    """The README's command, run once in-process: the path written and what it printed."""
-    folder = tmp_path_factory.mktemp("report")
-    path = folder / "report.html"
+def run_main(argv: list[str], folder: pathlib.Path) -> tuple[int, str]:
+    """``main(argv)`` in-process, with what it printed (module-scoped fixtures cannot capsys)."""
     capture = folder / "stdout.txt"
     original = sys.stdout
     with capture.open("w", encoding="utf-8") as out:
         sys.stdout = out
         try:
-            status = main(["report", "-o", str(path)])
+            status = main(argv)
         finally:
             sys.stdout = original
+    return status, capture.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def default_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[pathlib.Path, str]:
+    """The README's command, run once in-process: the path written and what it printed."""
+    folder = tmp_path_factory.mktemp("report")
+    path = folder / "report.html"
+    status, printed = run_main(["report", "-o", str(path)], folder)
     assert 0 == status
-    return path, capture.read_text(encoding="utf-8")
+    return path, printed
 
 
 def test_the_default_report_is_a_readable_self_contained_page(
@@ -336,31 +342,24 @@ def test_the_traffic_section_reads_telemetry_and_spend_logs(tmp_path: pathlib.Pa
 
     data = pathlib.Path(__file__).parent / "data"
     out = tmp_path / "traffic.html"
-    printed = tmp_path / "stdout.txt"
-    original = sys.stdout
-    with printed.open("w", encoding="utf-8") as handle:
-        sys.stdout = handle
-        try:
-            status = main(
-                [
-                    "report",
-                    "-o",
-                    str(out),
-                    "--telemetry",
-                    str(data / "otel" / "genai-traces.jsonl"),
-                    "--spend-logs",
-                    str(data / "litellm" / "spend-logs.jsonl"),
-                ]
-            )
-        finally:
-            sys.stdout = original
+    status, text = run_main(
+        [
+            "report",
+            "-o",
+            str(out),
+            "--telemetry",
+            str(data / "otel" / "genai-traces.jsonl"),
+            "--spend-logs",
+            str(data / "litellm" / "spend-logs.jsonl"),
+        ],
+        tmp_path,
+    )
     assert 0 == status
     records = read_otel_genai(
         data / "otel" / "genai-traces.jsonl", catalog=reference_catalog()
     ) + read_litellm_spend_logs(data / "litellm" / "spend-logs.jsonl", catalog=reference_catalog())
     calls = usage_shares(records, weight="calls")
     top = max(calls, key=lambda v: (calls[v], v))
-    text = printed.read_text(encoding="utf-8")
     assert f"traffic: {len(records)} logged calls, 3 failed; top vendor {top}" in text
     page = out.read_text(encoding="utf-8")
     assert "7. Real traffic" in page
