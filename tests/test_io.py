@@ -91,7 +91,7 @@ def test_reader_errors_name_file_line_and_column(tmp_path: pathlib.Path) -> None
     with pytest.raises(ValidationError, match="cannot tell the format"):
         read_outcomes_long(write(tmp_path, "x.txt", ""), item="i", model="m", score="s")
     broken = write(tmp_path, "b.jsonl", "{not json\n")
-    with pytest.raises(ValidationError, match="line 1: not JSON"):
+    with pytest.raises(ValidationError, match="line 1 column 2: not JSON"):
         read_outcomes_long(broken, item="i", model="m", score="s")
 
 
@@ -103,3 +103,23 @@ def test_read_battles_maps_verdicts(tmp_path: pathlib.Path) -> None:
     odd = write(tmp_path, "o.csv", "model_a,model_b,winner\nx,y,draw\n")
     with pytest.raises(ValidationError, match="winner 'draw'"):
         read_battles(odd)
+
+
+def test_every_reader_reads_files_one_way(tmp_path: pathlib.Path) -> None:
+    """Empty files, non-object JSON lines, a byte-order mark: said the same by every reader."""
+    (tmp_path / "empty.csv").write_text("")
+    with pytest.raises(ValidationError, match=r"empty\.csv: empty"):
+        read_outcomes_long(tmp_path / "empty.csv", item="item", model="model", score="score")
+    (tmp_path / "list.jsonl").write_text('{"item": 1, "model": "m", "score": 1}\n[1, 2]\n')
+    with pytest.raises(
+        ValidationError, match=r"list\.jsonl line 2: expected a JSON object, got list"
+    ):
+        read_outcomes_long(tmp_path / "list.jsonl", item="item", model="model", score="score")
+    (tmp_path / "bom.csv").write_text("\ufeffitem,model,score\nq1,m,1\n", encoding="utf-8")
+    table = read_outcomes_long(tmp_path / "bom.csv", item="item", model="model", score="score")
+    assert {"q1": 1.0} == table.scores("m")
+    (tmp_path / "cut.json").write_text('{"a": [1,\n 2', encoding="utf-8")
+    with pytest.raises(ValidationError, match=r"cut\.json line 2 column 3: not JSON"):
+        read_json(tmp_path / "cut.json")
+    with pytest.raises(ValidationError, match=r"nowhere\.json: no such file"):
+        read_json(tmp_path / "nowhere.json")

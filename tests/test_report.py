@@ -221,7 +221,7 @@ BAD = [
     (["--outcomes", "{d}/bad.csv", "--vendors", "{d}/vendors.json"], r"bad\.csv line 3.*'zzz'"),
     (["--outcomes", "{d}/latin1.csv"], r"latin1\.csv: not UTF-8"),
     (["--outcomes", "{d}/ok.csv"], r"--vendors: no vendor for"),
-    (["--vendors", "{d}/broken.json"], r"broken\.json line 1 column 7: invalid JSON"),
+    (["--vendors", "{d}/broken.json"], r"broken\.json column 7: not JSON"),
     (["--incumbent", "gpt-5"], r"--incumbent: no outcomes for 'gpt-5'; the models are"),
     (["--challenger", "gpt-5"], r"--challenger: no outcomes for 'gpt-5'"),
     (["--max-vendor-share", "2"], r"--max-vendor-share: must be a share in \(0, 1\]"),

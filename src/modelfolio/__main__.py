@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import html
 import io
-import json
 import os
 import pathlib
 import sys
@@ -232,19 +231,13 @@ class InputError(ModelfolioError, ValueError):
 
 
 def _reading(path: str, read: Callable[[], Any]) -> Any:
-    """Run ``read()``, naming ``path`` in any error it raises."""
+    """Run ``read()``, naming ``path`` in any error it raises.
+
+    The readers of :mod:`modelfolio.io` already name the file, line and column; this
+    adds the path to what does not (an OS error, a message from deeper down).
+    """
     try:
         return read()
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise InputError(f"{path}: is a directory, not a file") from None
-    except UnicodeDecodeError as error:
-        raise InputError(f"{path}: not UTF-8 text (byte {error.start})") from None
-    except json.JSONDecodeError as error:
-        raise InputError(
-            f"{path} line {error.lineno} column {error.colno}: invalid JSON ({error.msg})"
-        ) from None
     except (ModelfolioError, ValueError, KeyError, TypeError) as error:
         message = str(error)
         raise InputError(message if path in message else f"{path}: {message}") from None

@@ -54,10 +54,61 @@ DEFAULT_WINNERS: Mapping[str, str] = {
 }
 
 
+def _read_text(path: str) -> str:
+    try:
+        with open(path, encoding="utf-8-sig") as handle:
+            return handle.read()
+    except FileNotFoundError:
+        raise ValidationError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise ValidationError(f"{path}: a folder, not a file") from None
+    except UnicodeDecodeError as error:
+        raise ValidationError(f"{path}: not UTF-8 text (byte {error.start})") from None
+
+
+def _parse(text: str, where: str) -> Any:
+    """The JSON value of ``text``; an error names ``where`` and the position in it."""
+    if not text.strip():
+        raise ValidationError(f"{where}: empty")
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        # One line of a JSON-lines file is already named by ``where``: add the column.
+        position = f"column {error.colno}"
+        if "\n" in text.strip():
+            position = f"line {error.lineno} {position}"
+        raise ValidationError(f"{where} {position}: not JSON ({error.msg})") from None
+
+
+def _json_lines(path: str) -> Iterator[tuple[str, Any]]:
+    """``(where, value)`` for each non-blank line of a JSON-lines file."""
+    text = _read_text(path)
+    if not text.strip():
+        raise ValidationError(f"{path}: empty")
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.strip():
+            yield f"{path} line {number}", _parse(line, f"{path} line {number}")
+
+
+def _csv_rows(path: str) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """``(where, row)`` for each row of a CSV file with a header row."""
+    text = _read_text(path)
+    if not text.strip():
+        raise ValidationError(f"{path}: empty")
+    reader = csv.DictReader(text.splitlines(keepends=True))
+    for row in reader:
+        yield f"{path} line {reader.line_num}", row
+
+
 def read_json(path: PathLike) -> Any:
-    """Parse the JSON file at ``path`` (UTF-8)."""
-    with open(path, encoding="utf-8") as handle:
-        return json.load(handle)
+    """Parse the JSON file at ``path`` (UTF-8, with or without a byte-order mark).
+
+    Raises:
+        ValidationError: no such file, not UTF-8, empty or not JSON; the message names the
+            file (and the line and column).
+    """
+    name = os.fspath(path)
+    return _parse(_read_text(name), name)
 
 
 def load_litellm(
@@ -89,23 +140,16 @@ def _format(path: PathLike, format: Format | None) -> Format:
     )
 
 
-def _rows(path: PathLike, format: Format | None) -> Iterator[tuple[int, Mapping[str, Any]]]:
-    """(line number, row) pairs from a CSV or JSONL file."""
-    kind = _format(path, format)
-    with open(path, encoding="utf-8", newline="") as handle:
-        if kind == "csv":
-            reader = csv.DictReader(handle)
-            for row in reader:
-                yield reader.line_num, row
-        else:
-            for number, line in enumerate(handle, start=1):
-                if line.strip():
-                    try:
-                        yield number, json.loads(line)
-                    except json.JSONDecodeError as error:
-                        raise ValidationError(
-                            f"{os.fspath(path)} line {number}: not JSON ({error})"
-                        ) from None
+def _rows(path: PathLike, format: Format | None) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """``(where, row)`` pairs from a CSV or JSONL file; ``where`` names the file and line."""
+    name = os.fspath(path)
+    if _format(path, format) == "csv":
+        yield from _csv_rows(name)
+        return
+    for where, row in _json_lines(name):
+        if not isinstance(row, Mapping):
+            raise ValidationError(f"{where}: expected a JSON object, got {type(row).__name__}")
+        yield where, row
 
 
 def _number(value: Any, where: str, missing: frozenset[float]) -> float:
@@ -189,8 +233,7 @@ def read_outcomes_long(
     unscored = frozenset(float(v) for v in missing)
     extra = frozenset((add_tags,) if isinstance(add_tags, str) else add_tags)
     columns = _empty_columns()
-    for number, row in _rows(path, format):
-        where = f"{os.fspath(path)} line {number}"
+    for where, row in _rows(path, format):
         columns["item"].append(_item_id(row, item, where, item_prefix))
         columns["model"].append(str(_cell(row, model, where)))
         columns["score"].append(_number(_cell(row, score, where), f"{where}, {score}", unscored))
@@ -258,8 +301,7 @@ def read_outcomes_wide(
     unscored = frozenset(float(v) for v in missing)
     extra = frozenset((add_tags,) if isinstance(add_tags, str) else add_tags)
     groups: dict[Any, list[tuple[str, Mapping[str, Any]]]] = {}
-    for number, row in _rows(path, format):
-        where = f"{os.fspath(path)} line {number}"
+    for where, row in _rows(path, format):
         key = _item_id(row, item, where, item_prefix)
         group = groups.setdefault(key, [])
         if group and duplicates == "error":
@@ -331,8 +373,7 @@ def read_battles(
     left/right layouts.
     """
     battles = []
-    for number, row in _rows(path, format):
-        where = f"{os.fspath(path)} line {number}"
+    for where, row in _rows(path, format):
         verdict = str(_cell(row, winner, where))
         if verdict not in winners:
             raise ValidationError(
@@ -356,38 +397,6 @@ def _paths(path: PathLike | Iterable[PathLike], name: str) -> list[str]:
         if found:
             return found
     raise ValidationError(f"{name} must be a path or a non-empty list of paths, got {path!r}")
-
-
-def _read_text(path: str) -> str:
-    try:
-        with open(path, encoding="utf-8-sig") as handle:
-            return handle.read()
-    except FileNotFoundError:
-        raise ValidationError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise ValidationError(f"{path}: a folder, not a file") from None
-    except UnicodeDecodeError as error:
-        raise ValidationError(f"{path}: not UTF-8 text (byte {error.start})") from None
-
-
-def _parse(text: str, where: str) -> Any:
-    if not text.strip():
-        raise ValidationError(f"{where}: empty")
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as error:
-        raise ValidationError(
-            f"{where} line {error.lineno} column {error.colno}: not JSON ({error.msg})"
-        ) from None
-
-
-def _json_lines(path: str) -> Iterator[tuple[str, Any]]:
-    text = _read_text(path)
-    if not text.strip():
-        raise ValidationError(f"{path}: empty")
-    for number, line in enumerate(text.splitlines(), start=1):
-        if line.strip():
-            yield f"{path} line {number}", _parse(line, f"{path} line {number}")
 
 
 _ZSTD = 93  # the ZIP compression method number of Zstandard
@@ -593,20 +602,13 @@ def read_litellm_spend_logs(
     )
     if kind not in ("csv", "jsonl", "json"):
         raise ValidationError(f"format must be 'csv', 'jsonl' or 'json', got {format!r}")
-    rows: list[tuple[str, Any]] = []
     if kind == "json":
         document = _parse(_read_text(name), name)
         if not isinstance(document, list):
             raise ValidationError(f"{name}: not a JSON array of spend-log rows")
-        rows = [(f"{name} row {k}", row) for k, row in enumerate(document)]
-    elif kind == "jsonl":
-        rows = list(_json_lines(name))
+        rows: list[tuple[str, Any]] = [(f"{name} row {k}", row) for k, row in enumerate(document)]
     else:
-        text = _read_text(name)
-        if not text.strip():
-            raise ValidationError(f"{name}: empty")
-        reader = csv.DictReader(text.splitlines())
-        rows = [(f"{name} line {reader.line_num}", row) for row in reader]
+        rows = list(_rows(name, kind))
     if not rows:
         raise ValidationError(f"{name}: no rows")
     return spend_log_records(rows, catalog=catalog, vendor_of=vendor_of)
