@@ -237,8 +237,7 @@ class _MeetsConstraints(BulkFilter):
 
     def narrow(self, run: Run, mask: int) -> int | None:
         request, columns = run.request, run.columns
-        if columns.tiered_channels and not columns.tiers_accepted(request.tiers):
-            mask &= _any_of(columns.tier_masks, request.tiers)
+        mask = columns.in_tiers(mask, request.tiers)
         if not request.constrained:
             return mask
         if request.vendors:

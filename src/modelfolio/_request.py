@@ -285,8 +285,6 @@ class Columns:
         "tier_floors",
         "tier_masks",
         "tiered",
-        "tiered_channels",
-        "tiers_present",
         "vendor_masks",
         "vendors",
         "window_masks",
@@ -314,8 +312,6 @@ class Columns:
         )
         self.known_window_mask = _mask(deployments, lambda d: d.model.context_window is not None)
         self.tier_masks = _value_masks([(d.tier,) for d in deployments])
-        self.tiers_present = frozenset(self.tier_masks)
-        self.tiered_channels = self.tiers_present != STANDARD and bool(deployments)
         # Positions whose price has off-peak windows, for estimates at a moment.
         self.off_peak = tuple(i for i, d in enumerate(deployments) if d.price.off_peak is not None)
         self.vendor_masks = _value_masks([(d.vendor,) for d in deployments])
@@ -353,9 +349,19 @@ class Columns:
         self.min_tier_threshold = self.tier_floors[0] if self.tier_floors else float("inf")
         self._chunks: dict[tuple[int, int], tuple[int, ...]] = {}
 
-    def tiers_accepted(self, tiers: frozenset[str]) -> bool:
-        """Whether every tier sold in the catalog is among ``tiers`` (nothing to narrow)."""
-        return self.tiers_present <= tiers
+    def in_tiers(self, mask: int, tiers: frozenset[str]) -> int:
+        """``mask`` less the deployments of tiers not in ``tiers``.
+
+        When every tier the catalog sells is accepted (a standard-only catalog and the
+        default request: one small set comparison) the mask comes back as it is.
+        """
+        masks = self.tier_masks
+        if masks.keys() <= tiers:
+            return mask
+        accepted = 0
+        for tier in tiers:
+            accepted |= masks.get(tier, 0)
+        return mask & accepted
 
     @classmethod
     def of(cls, catalog: Catalog) -> Columns:
@@ -415,8 +421,15 @@ class Columns:
             if positions is not self.all:
                 pairs = _gather(pairs, positions)
             result = [(a * x + b * y) / 1_000_000.0 for x, y in pairs]
-        if a > self.min_tier_threshold:
-            where = None if positions is self.all else {p: k for k, p in enumerate(positions)}
+        long_context = a > self.min_tier_threshold
+        off_peak = at is not None and bool(self.off_peak)
+        # Where each catalog position sits in ``positions``, for the corrections below.
+        where = (
+            {p: k for k, p in enumerate(positions)}
+            if (long_context or off_peak) and positions is not self.all
+            else None
+        )
+        if long_context:
             for i, bands in self.tiered[: bisect_left(self.tier_floors, a)]:
                 k = i if where is None else where.get(i)
                 if k is None:
@@ -429,9 +442,8 @@ class Columns:
                             else (a * x + b * y) / 1_000_000.0
                         )
                         break
-        if at is not None and self.off_peak:
+        if off_peak:
             # Off-peak prices are few: price them one by one, as estimate_cost does.
-            where = None if positions is self.all else {p: k for k, p in enumerate(positions)}
             deployments = self.deployments
             for i in self.off_peak:
                 k = i if where is None else where.get(i)

@@ -620,9 +620,7 @@ def _filter(run: Run) -> tuple[int, ...]:
         # The default filters, called in order without the general loop, skipping
         # the ones that cannot reject anything here: constraints (none set), budgets
         # (none set), capabilities (none needed) and health (no marks).
-        fused = columns.full
-        if columns.tiered_channels and not columns.tiers_accepted(request.tiers):
-            fused = meets_constraints.narrow(run, fused)  # type: ignore[assignment]
+        fused = columns.in_tiers(columns.full, request.tiers)
         if request.needs:
             fused = has_capabilities.narrow(run, fused)  # type: ignore[assignment]
         fused = fits_context.narrow(run, fused)  # type: ignore[assignment]
