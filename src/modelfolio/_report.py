@@ -47,7 +47,7 @@ from modelfolio._evaluate import (
     leaderboard,
     non_inferiority,
 )
-from modelfolio._learn import QualityTable, fit_quality, quality_floor
+from modelfolio._learn import LearnedRouter, QualityTable, fit_quality, quality_floor
 from modelfolio._outcomes import Outcomes
 from modelfolio._risk import Concentration, ExitTable, concentration, vendor_exit
 from modelfolio._simulate import Curve, SimulationReport, aiq, apgr, cpt, simulate, sweep
@@ -90,6 +90,10 @@ class Routing:
     """Share of incumbent calls needed to recover 80% of the gap."""
     fit_items: int
     """Items in the ``fit`` half."""
+    replay: Outcomes
+    """The ``replay`` half every router above was replayed on."""
+    router: LearnedRouter
+    """The routed policy's router (``quality_floor(table, floor)``)."""
 
 
 @frozen(kw_only=True, eq=False)
@@ -311,7 +315,8 @@ def _routing(
     knobs = [values[0] - 1.0, *values]
     curve = sweep(lambda floor: quality_floor(quality, floor), knobs, replay)
     floor = quality.quality(incumbent) - margin
-    policy = simulate(quality_floor(quality, floor), replay, seed=seed)
+    router = quality_floor(quality, floor)
+    policy = simulate(router, replay, seed=seed)
     return Routing(
         table=quality,
         curve=curve,
@@ -322,11 +327,14 @@ def _routing(
         cpt50=_optional_metric(cpt, curve, 0.5, weak=challenger, strong=incumbent),
         cpt80=_optional_metric(cpt, curve, 0.8, weak=challenger, strong=incumbent),
         fit_items=len(fit.items),
+        replay=replay,
+        router=router,
     )
 
 
 def _split(
     benchmarks: Mapping[str, Outcomes],
+    boards: Mapping[str, Leaderboard],
     names: Sequence[str],
     catalog: Catalog,
     cap: float,
@@ -339,7 +347,7 @@ def _split(
     sub = Catalog(deployments=serving)
     classes, quality = [], {}
     for name in names:
-        board = leaderboard(benchmarks[name])
+        board = boards[name]
         classes.append(
             WorkloadClass(name=name, volume=volume_per_item * len(benchmarks[name].items))
         )
@@ -455,13 +463,14 @@ def analyse(
     routed = exits = None
     if routing is not None:
         routed = concentration(routing.policy, vendor_of=vendor_of)
-        replay = table.assign(split=halve).subset(split="replay")
         if len({vendor_of[m] for m in table.models}) > 1:
-            exits = vendor_exit(replay, vendor_of, quality_floor(routing.table, routing.floor))
+            exits = vendor_exit(routing.replay, vendor_of, routing.router)
     split: Split | None = None
     split_note: str | None = "no catalog was given"
     if catalog is not None:
-        split, split_note = _split(benchmarks, names, catalog, max_vendor_share, volume_per_item)
+        split, split_note = _split(
+            benchmarks, boards, names, catalog, max_vendor_share, volume_per_item
+        )
     arena = None
     if battles is not None:
         arena = _arena(battles, battle_vendors or {}, seed, bootstrap)
