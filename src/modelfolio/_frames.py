@@ -105,16 +105,13 @@ def tag_sets(values: Sequence[Any], column: str) -> list[frozenset[str]]:
             mapping[value] = frozenset() if _missing(value) else frozenset({value})
         if float not in kinds or all(_missing(v) for v in mapping if isinstance(v, float)):
             return list(map(mapping.__getitem__, values))
+    # Some cells hold lists of tags: row by row (from_columns dedupes what comes out).
     result: list[frozenset[str]] = []
-    one: dict[str, frozenset[str]] = {}
     for k, value in enumerate(values):
         if _missing(value):
             result.append(frozenset())
         elif isinstance(value, str):
-            tags = one.get(value)
-            if tags is None:
-                tags = one[value] = frozenset({value})
-            result.append(tags)
+            result.append(frozenset({value}))
         elif isinstance(value, (list, tuple)) or hasattr(value, "tolist"):
             items = value.tolist() if hasattr(value, "tolist") else value
             if not all(isinstance(item, str) for item in items):

@@ -32,10 +32,40 @@ __all__ = ["EvalRecord", "Outcomes"]
 def _tags(value: Iterable[str]) -> frozenset[str]:
     if isinstance(value, str) or not isinstance(value, Iterable):
         raise ValidationError(f"tags must be a collection of strings, got {value!r}")
-    items = frozenset(value)
+    try:
+        items = frozenset(value)
+    except TypeError:
+        raise ValidationError(f"tags must be a collection of strings, got {value!r}") from None
     for item in items:
         text(item, "tags")
     return items
+
+
+def _encode(
+    cells: Sequence[Any], numbers: dict[Any, int], convert: Callable[[Any], Any]
+) -> array[int]:
+    """Each cell's number in ``numbers`` (which grows, in first-seen order).
+
+    Columns repeat few distinct values: each distinct cell is converted, and so checked,
+    once, and the rows are looked up at C speed. Raises ``TypeError`` for an unhashable
+    cell (the caller says which).
+    """
+    codes = {cell: numbers.setdefault(convert(cell), len(numbers)) for cell in dict.fromkeys(cells)}
+    return array("q", map(codes.__getitem__, cells))
+
+
+def _item_id(value: Any) -> Hashable:
+    if value is None or isinstance(value, float) or not isinstance(value, Hashable):
+        raise ValidationError(f"item ids must be strings or integers, got {value!r}")
+    return value
+
+
+def _tag_cell(value: Any) -> frozenset[str]:
+    return _tags(value) if value else frozenset()
+
+
+def _split_cell(value: Any) -> str | None:
+    return None if value is None else text(value, "split")
 
 
 def _hashable(instance: object, attribute: Any, value: Any) -> None:
@@ -218,62 +248,27 @@ class Outcomes:
         for name in model_ids:
             text(name, "model")
         model_number = {name: n for n, name in enumerate(model_ids)}
-        # Intern ids at C speed: distinct ids in first-seen order, then one lookup per row.
         try:
-            distinct = dict.fromkeys(item)
+            item_number: dict[Hashable, int] = {}
+            item_index = _encode(item, item_number, _item_id)
         except TypeError:
             culprit = next(value for value in item if not isinstance(value, Hashable))
             raise ValidationError(
                 f"item ids must be strings or integers, got {culprit!r}"
             ) from None
-        for item_id in distinct:
-            if item_id is None or isinstance(item_id, float) or not isinstance(item_id, Hashable):
-                raise ValidationError(f"item ids must be strings or integers, got {item_id!r}")
-        item_number: dict[Hashable, int] = {key: n for n, key in enumerate(distinct)}
-        item_index = array("q", map(item_number.__getitem__, item))
         model_index = array("q", map(model_number.__getitem__, model))
-
         tag_number: dict[frozenset[str], int] = {frozenset(): 0}
         tag_index = array("q", bytes(8 * length))
-        hashable_tags: dict[Any, None] | None = None
         if tags is not None:
             try:
-                hashable_tags = dict.fromkeys(tags)  # C speed when every cell is hashable
-            except TypeError:
-                hashable_tags = None
-        if tags is not None and hashable_tags is not None:
-            # Few distinct tag cells: convert and check each once, then look rows up.
-            codes = {}
-            for cell in hashable_tags:
-                key_tags = _tags(cell) if cell else frozenset()
-                codes[cell] = tag_number.setdefault(key_tags, len(tag_number))
-            tag_index = array("q", map(codes.__getitem__, tags))
-        elif tags is not None:
-            # Rows share few distinct tag sets: convert and check each one once.
-            converted: dict[Any, int] = {}
-            for row, row_tags in enumerate(tags):
-                key: Any = row_tags
-                if not isinstance(row_tags, (str, frozenset, tuple)):
-                    try:
-                        key = frozenset(row_tags)  # a set or list: its frozen copy is the key
-                    except TypeError:
-                        key = None  # not iterable, or unhashable members: _tags says so
-                number_ = None if key is None else converted.get(key)
-                if number_ is None:
-                    key_tags = _tags(row_tags) if row_tags else frozenset()
-                    number_ = tag_number.setdefault(key_tags, len(tag_number))
-                    if key is not None:
-                        converted[key] = number_
-                tag_index[row] = number_
+                tag_index = _encode(tags, tag_number, _tag_cell)
+            except TypeError:  # sets or lists as cells: their frozen copies are hashable
+                frozen = [cell if isinstance(cell, Hashable) else _tags(cell) for cell in tags]
+                tag_index = _encode(frozen, tag_number, _tag_cell)
         split_number: dict[str | None, int] = {None: 0}
         split_index = array("q", bytes(8 * length))
         if split is not None:
-            for row, value in enumerate(split):
-                number_ = split_number.get(value)
-                if number_ is None:
-                    text(value, "split")
-                    number_ = split_number[value] = len(split_number)
-                split_index[row] = number_
+            split_index = _encode(split, split_number, _split_cell)
 
         # Keep scored rows only, ordered by (model, item).
         width = len(item_number)
@@ -555,12 +550,10 @@ class Outcomes:
             model=[str(m) for m in labels(found["model"] or [], "model", model)],
             score=numbers(found["score"] or [], "score", score, math.nan),
             cost=None if raw_cost is None else numbers(raw_cost, "cost", str(cost), 0.0),
+            # NaN is "not measured" to from_columns as it is here: no conversion needed.
             latency_s=None
             if raw_latency is None
-            else [
-                None if math.isnan(v) else v
-                for v in numbers(raw_latency, "latency_s", str(latency_s), math.nan)
-            ],
+            else numbers(raw_latency, "latency_s", str(latency_s), math.nan),
             tags=None if raw_tags is None else tag_sets(raw_tags, str(tags)),
             split=None
             if raw_split is None
