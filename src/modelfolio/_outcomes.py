@@ -60,6 +60,17 @@ def _item_id(value: Any) -> Hashable:
     return value
 
 
+def _frozen(cell: Any) -> Any:
+    """A hashable stand-in for a tag cell (checked later, once per distinct value)."""
+    kind = type(cell)
+    if kind is not set and kind is not list and isinstance(cell, Hashable):
+        return cell
+    try:
+        return frozenset(cell)
+    except TypeError:
+        return _tags(cell)  # not a collection of hashable values: says why
+
+
 def _tag_cell(value: Any) -> frozenset[str]:
     return _tags(value) if value else frozenset()
 
@@ -263,8 +274,7 @@ class Outcomes:
             try:
                 tag_index = _encode(tags, tag_number, _tag_cell)
             except TypeError:  # sets or lists as cells: their frozen copies are hashable
-                frozen = [cell if isinstance(cell, Hashable) else _tags(cell) for cell in tags]
-                tag_index = _encode(frozen, tag_number, _tag_cell)
+                tag_index = _encode(list(map(_frozen, tags)), tag_number, _tag_cell)
         split_number: dict[str | None, int] = {None: 0}
         split_index = array("q", bytes(8 * length))
         if split is not None:
