@@ -66,12 +66,12 @@ BAD: list[tuple[str, Callable[[], Any], str]] = [
     (
         "anchor NaN",
         lambda: bradley_terry([("a", "b", "a"), ("b", "a", "a")], anchor=("a", math.nan)),
-        "anchor must be",
+        "anchor rating must be a finite number",
     ),
     (
         "anchor inf",
         lambda: bradley_terry([("a", "b", "a"), ("b", "a", "a")], anchor=("a", math.inf)),
-        "anchor must be",
+        "anchor rating must be a finite number",
     ),
     (
         "exit floor NaN",

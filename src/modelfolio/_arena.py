@@ -47,7 +47,7 @@ from modelfolio._errors import ModelfolioError, ValidationError
 from modelfolio._plot import intervals
 from modelfolio._stats import percentile_interval, poisson
 from modelfolio._table import html_table
-from modelfolio._validate import text
+from modelfolio._validate import finite, text
 
 __all__ = ["Battle", "RatingError", "Ratings", "bradley_terry"]
 
@@ -493,16 +493,13 @@ def bradley_terry(
     if len(models) < 2:
         raise RatingError(f"ratings need battles between at least two models, got {list(models)!r}")
     if anchor is not None and (
-        not isinstance(anchor, tuple)
-        or len(anchor) != 2
-        or anchor[0] not in models
-        or isinstance(anchor[1], bool)
-        or not isinstance(anchor[1], (int, float))
-        or not math.isfinite(anchor[1])
+        not isinstance(anchor, tuple) or len(anchor) != 2 or anchor[0] not in models
     ):
         raise ValidationError(
             f"anchor must be (model, rating) for a model in the battles, got {anchor!r}"
         )
+    if anchor is not None:
+        finite(anchor[1], "anchor rating")
     rows, totals = counts.credits(ties)
     _check_connected(models, rows)
     size = len(models)

@@ -29,7 +29,6 @@ The choices it makes, so a reader of the report can reproduce every figure:
 from __future__ import annotations
 
 import hashlib
-import math
 from collections.abc import Hashable, Mapping, Sequence
 from typing import Any
 
@@ -52,6 +51,7 @@ from modelfolio._outcomes import Outcomes
 from modelfolio._risk import Concentration, ExitTable, concentration, vendor_exit
 from modelfolio._simulate import Curve, SimulationReport, aiq, apgr, cpt, simulate, sweep
 from modelfolio._traffic import UsageRecord, usage_shares
+from modelfolio._validate import number
 
 __all__ = ["Report", "analyse", "halve"]
 
@@ -416,10 +416,7 @@ def analyse(
     """
     if not benchmarks:
         raise ValidationError("benchmarks must name at least one outcome table")
-    if isinstance(margin, bool) or not isinstance(margin, (int, float)) or not margin >= 0:
-        raise ValidationError(f"margin must be a number >= 0, got {margin!r}")
-    if math.isinf(margin):
-        raise ValidationError(f"margin must be finite, got {margin!r}")
+    margin = number(margin, "margin")
     if (
         isinstance(max_vendor_share, bool)
         or not isinstance(max_vendor_share, (int, float))

@@ -29,6 +29,7 @@ from modelfolio._routing import NoRouteError, Policy, route
 from modelfolio._simulate import SimulationReport, simulate
 from modelfolio._state import State
 from modelfolio._table import html_table
+from modelfolio._validate import finite
 
 __all__ = [
     "Concentration",
@@ -343,11 +344,9 @@ def vendor_exit(outcomes: Any, vendor_of: Any, router: Any = None, **options: An
     if unknown:
         raise ValidationError(f"unexpected options for the offline vendor_exit: {sorted(unknown)}")
     floor = options.get("floor")
-    if floor is not None and (
-        isinstance(floor, bool) or not isinstance(floor, (int, float)) or not math.isfinite(floor)
-    ):
-        raise ValidationError(f"floor must be a finite number or None, got {floor!r}")
-    return _offline_exit(outcomes, vendor_of, router, floor)
+    return _offline_exit(
+        outcomes, vendor_of, router, None if floor is None else finite(floor, "floor")
+    )
 
 
 def _offline_exit(

@@ -71,9 +71,15 @@ def optional_rate(
 
 def finite(value: object, field: str, error: type[ValidationError] = ValidationError) -> float:
     """Any finite real number (a time on the caller's clock, say), returned as float."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise fail(error, field, value, "a finite number")
-    return float(value)
+    try:
+        result = float(value)
+    except OverflowError:  # an integer too large for a float
+        raise fail(error, field, value, "a finite number") from None
+    if not math.isfinite(result):
+        raise fail(error, field, value, "a finite number")
+    return result
 
 
 def optional_number(
