@@ -167,6 +167,12 @@ class Leaderboard:
         """The leaderboard as a frame of ``backend`` (``"pandas"``, ``"polars"``, ``"pyarrow"``).
 
         The columns of :meth:`to_rows`, best model first. Needs narwhals and that library.
+
+        Examples:
+            >>> table = Outcomes.from_columns(item=[1, 2, 1, 2], model=["a", "a", "b", "b"],
+            ...                               score=[1, 1, 1, 0])
+            >>> leaderboard(table).to_frame("pandas")[["model", "mean"]].values.tolist()
+            [['a', 1.0], ['b', 0.5]]
         """
         from modelfolio._frames import frame_of
 

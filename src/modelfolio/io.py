@@ -494,6 +494,11 @@ def read_inspect_log(
         ValidationError: a file that is not an Inspect log, or a value that is not as
             Inspect writes it; the message names the file and sample.
         MissingDependencyError: a ``.eval`` log without zstandard installed.
+
+    Examples:
+        >>> logs = ["tests/data/inspect/arithmetic-strong.json", "tests/data/inspect/arithmetic-weak.json"]
+        >>> read_inspect_log(logs, scorer="match")
+        Outcomes(12 items, 2 models, 24 rows)
     """
     logs = []
     for p in _paths(path, "path"):
@@ -521,6 +526,15 @@ def read_lm_eval(
     Raises:
         ValidationError: no results file, a results file without its samples, an unknown
             metric or filter (the message lists the available ones), a malformed line.
+
+    Examples:
+        >>> read_lm_eval("tests/data/lm_eval", metric="acc", filter={"arith_gen": "strict"})
+        Traceback (most recent call last):
+        ...
+        modelfolio._formats.FormatError: tests/data/lm_eval/.../samples_arith_gen_...jsonl line 1: no metric 'acc'; the metrics are exact_match
+        >>> read_lm_eval("tests/data/lm_eval", metric={"arith_mc": "acc", "arith_gen": "exact_match"},
+        ...              filter={"arith_gen": "strict"})
+        Outcomes(12 items, 2 models, 24 rows)
     """
     root = os.fspath(output_dir)
     if not os.path.isdir(root):
@@ -568,6 +582,11 @@ def read_otel_genai(
     latency from the span's start and end, failure from ``error.type`` (or an error
     status). Cost and vendor come from the deployment of ``catalog`` that serves the
     model, vendor also from ``vendor_of``.
+
+    Examples:
+        >>> calls = read_otel_genai("tests/data/otel/genai-traces.jsonl")
+        >>> len(calls), calls[0].model, calls[0].provider, calls[0].vendor
+        (6, 'gpt-4o-2024-08-06', 'openai', 'openai')
     """
     documents: list[tuple[str, Any]] = []
     for p in _paths(path, "path"):
@@ -595,6 +614,11 @@ def read_litellm_spend_logs(
     answer); told apart by extension unless ``format`` says. See
     :func:`modelfolio._formats.spend_log_records` for the mapping: model, provider,
     tokens, ``spend``, latency and status.
+
+    Examples:
+        >>> rows = read_litellm_spend_logs("tests/data/litellm/spend-logs.jsonl")
+        >>> len(rows), sorted({r.vendor for r in rows})
+        (6, ['anthropic', 'deepseek', 'meta', 'openai'])
     """
     name = os.fspath(path)
     kind = format or (
