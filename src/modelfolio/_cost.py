@@ -38,6 +38,14 @@ __all__ = ["OffPeak", "OffPeakWindow", "Price", "PriceTier", "Rates", "Usage", "
 _PER_MTOK = 1_000_000.0
 
 
+def _optional_rate_field() -> Any:
+    """A price that may be left out (``None``): each field says what stands in for it.
+
+    Required prices call ``field`` directly, so that type checkers see them as required.
+    """
+    return field(default=None, validator=check(optional_rate, CatalogError))
+
+
 @frozen(kw_only=True)
 class PriceTier:
     """Rates that replace the base rates once a call's input exceeds a threshold.
@@ -53,13 +61,9 @@ class PriceTier:
     """US dollars per million input tokens within the tier."""
     output_per_mtok: float = field(validator=check(rate, CatalogError))
     """US dollars per million output tokens within the tier."""
-    cached_input_per_mtok: float | None = field(
-        default=None, validator=check(optional_rate, CatalogError)
-    )
+    cached_input_per_mtok: float | None = _optional_rate_field()
     """Cached input within the tier; ``None`` falls back to the base cached rate."""
-    cache_write_per_mtok: float | None = field(
-        default=None, validator=check(optional_rate, CatalogError)
-    )
+    cache_write_per_mtok: float | None = _optional_rate_field()
     """Cache writes within the tier; ``None`` falls back to the base cache-write rate."""
 
 
@@ -241,23 +245,15 @@ class OffPeak:
 
     windows: tuple[OffPeakWindow, ...] = field(converter=_windows)
     """When the rates apply (any window open)."""
-    input_per_mtok: float | None = field(default=None, validator=check(optional_rate, CatalogError))
+    input_per_mtok: float | None = _optional_rate_field()
     """Plain input while off-peak."""
-    output_per_mtok: float | None = field(
-        default=None, validator=check(optional_rate, CatalogError)
-    )
+    output_per_mtok: float | None = _optional_rate_field()
     """Output while off-peak."""
-    cached_input_per_mtok: float | None = field(
-        default=None, validator=check(optional_rate, CatalogError)
-    )
+    cached_input_per_mtok: float | None = _optional_rate_field()
     """Cached input while off-peak."""
-    cache_write_per_mtok: float | None = field(
-        default=None, validator=check(optional_rate, CatalogError)
-    )
+    cache_write_per_mtok: float | None = _optional_rate_field()
     """Cache writes while off-peak."""
-    reasoning_per_mtok: float | None = field(
-        default=None, validator=check(optional_rate, CatalogError)
-    )
+    reasoning_per_mtok: float | None = _optional_rate_field()
     """Reasoning output while off-peak."""
     weekday_offset_minutes: int = field(default=0, validator=_offset)
     """Read the windows' weekdays on the calendar of this UTC offset (DeepSeek's are
@@ -326,17 +322,11 @@ class Price:
     """Plain input."""
     output_per_mtok: float = field(validator=check(rate, CatalogError))
     """Output, and reasoning unless ``reasoning_per_mtok`` is set."""
-    cached_input_per_mtok: float | None = field(
-        default=None, validator=check(optional_rate, CatalogError)
-    )
+    cached_input_per_mtok: float | None = _optional_rate_field()
     """Input read from a prompt cache; ``None`` bills it as plain input."""
-    cache_write_per_mtok: float | None = field(
-        default=None, validator=check(optional_rate, CatalogError)
-    )
+    cache_write_per_mtok: float | None = _optional_rate_field()
     """Input written to a prompt cache; ``None`` bills it as plain input."""
-    reasoning_per_mtok: float | None = field(
-        default=None, validator=check(optional_rate, CatalogError)
-    )
+    reasoning_per_mtok: float | None = _optional_rate_field()
     """Reasoning output; ``None`` bills it as output."""
     tiers: tuple[PriceTier, ...] = field(
         default=(), converter=_tier_list, validator=_distinct_thresholds
