@@ -285,6 +285,7 @@ class Columns:
         "tier_floors",
         "tier_masks",
         "tiered",
+        "tiers_sold",
         "vendor_masks",
         "vendors",
         "window_masks",
@@ -312,6 +313,9 @@ class Columns:
         )
         self.known_window_mask = _mask(deployments, lambda d: d.model.context_window is not None)
         self.tier_masks = _value_masks([(d.tier,) for d in deployments])
+        # The tiers of ``tier_masks``, kept as a frozenset: routing asks "are they all
+        # accepted?" on every decision, and a frozenset answers it fastest.
+        self.tiers_sold = frozenset(self.tier_masks)
         # Positions whose price has off-peak windows, for estimates at a moment.
         self.off_peak = tuple(i for i, d in enumerate(deployments) if d.price.off_peak is not None)
         self.vendor_masks = _value_masks([(d.vendor,) for d in deployments])
@@ -355,12 +359,11 @@ class Columns:
         When every tier the catalog sells is accepted (a standard-only catalog and the
         default request: one small set comparison) the mask comes back as it is.
         """
-        masks = self.tier_masks
-        if masks.keys() <= tiers:
+        if self.tiers_sold <= tiers:
             return mask
         accepted = 0
         for tier in tiers:
-            accepted |= masks.get(tier, 0)
+            accepted |= self.tier_masks.get(tier, 0)
         return mask & accepted
 
     @classmethod
@@ -423,12 +426,10 @@ class Columns:
             result = [(a * x + b * y) / 1_000_000.0 for x, y in pairs]
         long_context = a > self.min_tier_threshold
         off_peak = at is not None and bool(self.off_peak)
+        if not (long_context or off_peak):
+            return result  # the usual case: base rates are the estimate
         # Where each catalog position sits in ``positions``, for the corrections below.
-        where = (
-            {p: k for k, p in enumerate(positions)}
-            if (long_context or off_peak) and positions is not self.all
-            else None
-        )
+        where = None if positions is self.all else {p: k for k, p in enumerate(positions)}
         if long_context:
             for i, bands in self.tiered[: bisect_left(self.tier_floors, a)]:
                 k = i if where is None else where.get(i)

@@ -620,7 +620,9 @@ def _filter(run: Run) -> tuple[int, ...]:
         # The default filters, called in order without the general loop, skipping
         # the ones that cannot reject anything here: constraints (none set), budgets
         # (none set), capabilities (none needed) and health (no marks).
-        fused = columns.in_tiers(columns.full, request.tiers)
+        fused = columns.full
+        if not columns.tiers_sold <= request.tiers:  # inline: the usual answer is "all"
+            fused = columns.in_tiers(fused, request.tiers)
         if request.needs:
             fused = has_capabilities.narrow(run, fused)  # type: ignore[assignment]
         fused = fits_context.narrow(run, fused)  # type: ignore[assignment]
