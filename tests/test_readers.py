@@ -394,6 +394,101 @@ class TestFrames:
         assert rows(table) == rows(back)
 
 
+def internals(table: Outcomes) -> dict[str, object]:
+    """Every stored part of a table, so two construction paths can be compared exactly."""
+    return {
+        name: list(value) if not isinstance(value, tuple) else value
+        for name in ("items", "models", "item", "model", "score", "cost", "tag_sets",
+                     "tag_index", "split_values", "split")  # fmt: skip
+        for value in [getattr(table, name)]
+    } | {"latency_s": [None if v != v else v for v in table.latency_s]}
+
+
+class TestFramesNatively:
+    """Plain columns are encoded and sorted by the frame library; the result must be the
+    table the row-by-row path builds from the same values, part for part."""
+
+    @settings(max_examples=60, deadline=None)
+    @given(
+        given_rows=st.lists(
+            st.tuples(
+                st.one_of(st.integers(0, 12), st.sampled_from(["q1", "q2", "é", "q10"])),
+                st.sampled_from(["gpt-4o", "claude", "Llama", "a b"]),
+                st.one_of(st.none(), st.just(math.nan), st.floats(-3, 3), st.integers(0, 1)),
+                st.one_of(st.none(), st.floats(0, 5)),
+                st.one_of(st.none(), st.sampled_from(["math", "code", "ß"])),
+                st.one_of(st.none(), st.sampled_from(["train", "test"])),
+                st.one_of(st.none(), st.floats(0, 9)),
+            ),
+            max_size=30,
+        ),
+        backend=st.sampled_from(["pandas", "polars", "pyarrow"]),
+        strings=st.booleans(),
+    )
+    def test_same_table_as_row_by_row(
+        self, given_rows: list[Any], backend: str, strings: bool
+    ) -> None:
+        import pandas as pd
+        import polars as pl
+        import pyarrow as pa
+
+        # One type per id column, as real frames have; pairs may repeat.
+        items = [str(r[0]) if strings else (r[0] if isinstance(r[0], int) else len(r[0]))
+                 for r in given_rows]  # fmt: skip
+        data = {
+            "item": items,
+            "model": [r[1] for r in given_rows],
+            "score": [None if r[2] is None else float(r[2]) for r in given_rows],
+            "cost": [r[3] for r in given_rows],
+            "task": [r[4] for r in given_rows],
+            "split": [r[5] for r in given_rows],
+            "latency": [r[6] for r in given_rows],
+        }
+        schema = {"item": pl.Utf8 if strings else pl.Int64, "model": pl.Utf8,
+                  "score": pl.Float64, "cost": pl.Float64, "task": pl.Utf8,
+                  "split": pl.Utf8, "latency": pl.Float64}  # fmt: skip
+        polars_frame = pl.DataFrame(data, schema=schema)
+        frame = {"polars": polars_frame, "pyarrow": polars_frame.to_arrow(),
+                 "pandas": polars_frame.to_pandas()}[backend]  # fmt: skip
+        assert pd is not None and pa is not None
+        keywords = {"cost": "cost", "latency_s": "latency", "tags": "task", "split": "split"}
+        expected: Outcomes | ModelfolioError
+        try:
+            expected = Outcomes.from_columns(
+                item=data["item"], model=data["model"],
+                score=[math.nan if v is None else v for v in data["score"]],
+                cost=[0.0 if v is None else v for v in data["cost"]],
+                latency_s=data["latency"],
+                tags=[set() if t is None else {t} for t in data["task"]],
+                split=data["split"],
+            )  # fmt: skip
+        except ModelfolioError as error:
+            expected = error
+        if isinstance(expected, ModelfolioError):
+            with pytest.raises(ModelfolioError) as raised:
+                Outcomes.from_frame(frame, **keywords)  # type: ignore[arg-type]
+            assert str(expected) == str(raised.value)
+        else:
+            got = Outcomes.from_frame(frame, **keywords)  # type: ignore[arg-type]
+            assert internals(expected) == internals(got)
+
+    def test_a_million_rows_take_the_native_path(self) -> None:
+        import polars as pl
+
+        from modelfolio._frames import native_columns
+
+        frame = pl.DataFrame({"item": ["a", "b"], "model": ["m", "m"], "score": [1.0, 0.0]})
+        wanted = {"item": "item", "model": "model", "score": "score"}
+        assert native_columns(frame, wanted, "test") is not None
+        # A list-valued tag column, or a repeated pair, goes row by row instead.
+        listed = frame.with_columns(pl.Series("tags", [["x"], ["y"]]))
+        assert native_columns(listed, wanted | {"tags": "tags"}, "test") is None
+        twice = pl.DataFrame({"item": ["a", "a"], "model": ["m", "m"], "score": [1.0, 0.0]})
+        assert native_columns(twice, wanted, "test") is None
+        with pytest.raises(ModelfolioError, match=r"pair 'a', 'm' appears twice"):
+            Outcomes.from_frame(twice)
+
+
 def test_usage_records_validate() -> None:
     with pytest.raises(ModelfolioError, match=r"started_at must be a finite POSIX time"):
         UsageRecord(model="m", started_at=math.inf)

@@ -16,7 +16,7 @@ from typing import Any
 
 from modelfolio._errors import MissingDependencyError, ValidationError
 
-__all__ = ["columns_of", "frame_of"]
+__all__ = ["columns_of", "frame_of", "native_columns"]
 
 
 def narwhals(what: str) -> Any:
@@ -149,3 +149,108 @@ def frame_of(
         raise ValidationError(
             f"backend must name an installed frame library (pandas, polars, pyarrow), got {backend!r}: {error}"
         ) from None
+
+
+def _distinct(table: Any, nw: Any, column: str, code: str) -> tuple[Any, list[Any]]:
+    """The distinct non-missing values of ``column`` in first-seen order, as a lookup
+    table (numbered in ``code``; native types kept, so joins on it need no casts) and as
+    a list."""
+    lookup = table.select(column).filter(~nw.col(column).is_null())
+    lookup = lookup.unique(maintain_order=True).with_row_index(code)
+    return lookup, lookup[column].to_list()
+
+
+def native_columns(
+    frame: Any, wanted: Mapping[str, str | None], what: str
+) -> dict[str, Any] | None:
+    """The parts of an ``Outcomes`` table, computed by the frame's own library.
+
+    Distinct values are found, rows dictionary-encoded (by joins on small lookup tables)
+    and sorted by (model, item) natively; Python touches only the distinct values and the
+    final integer and float columns. Gives ``None`` when a column is not of a plain type
+    (strings, integers, floats), holds a missing id, or a pair repeats: the row-by-row
+    path then builds the table or names the culprit, so both paths give the same table
+    or the same error.
+    """
+    nw = narwhals(what)
+    try:
+        table = nw.from_native(frame, eager_only=True)
+    except TypeError:
+        return None
+    schema = table.schema
+    names = {name: column for name, column in wanted.items() if column is not None}
+    if any(column not in schema for column in names.values()):
+        return None
+    kinds = {name: schema[column] for name, column in names.items()}
+
+    def numeric(kind: Any) -> bool:
+        return bool(kind.is_numeric()) and kind != nw.Boolean
+
+    if not (
+        (kinds["item"] == nw.String or kinds["item"].is_integer())
+        and kinds["model"] == nw.String
+        and all(numeric(kinds[n]) for n in ("score", "cost", "latency_s") if n in kinds)
+        and all(kinds[n] == nw.String for n in ("tags", "split") if n in kinds)
+    ):
+        return None
+    item, model, score = names["item"], names["model"], names["score"]
+    if table[item].null_count() or table[model].null_count():
+        return None
+    renamed = {column: f"__{name}" for name, column in names.items()}
+    if len(set(renamed)) != len(renamed):  # one column named for two fields
+        return None
+    table = table.select([nw.col(c).alias(n) for c, n in renamed.items()])
+    # Distinct values in first-seen order, over every row (as the row-by-row path does).
+    lookups = {
+        name: _distinct(table, nw, f"__{name}", f"__{name}_code")
+        for name in ("item", "model", "tags", "split")
+        if name in names
+    }
+    items = lookups["item"][1]
+    models = sorted(lookups["model"][1])
+    if any("" in lookups[name][1] for name in ("tags", "split") if name in lookups):
+        return None
+    table = table.with_columns(nw.col("__score").cast(nw.Float64))
+    table = table.filter(~(nw.col("__score").is_null() | nw.col("__score").is_nan()))
+    for name, (lookup, _) in lookups.items():
+        table = table.join(lookup, on=f"__{name}", how="left")
+    # Models are numbered in sorted order (Python's, not the library's collation).
+    rank = {name: models.index(name) for name in lookups["model"][1]}
+    renumber = [rank[name] for name in lookups["model"][1]]
+    table = table.with_columns(
+        nw.col("__model_code").replace_strict(list(range(len(renumber))), renumber).alias("__m"),
+        nw.col("__item_code").alias("__i"),
+    )
+    table = table.sort(["__m", "__i"])
+    # Sorted, a repeated (model, item) pair is two neighbouring rows.
+    same = (nw.col("__m") == nw.col("__m").shift(1)) & (nw.col("__i") == nw.col("__i").shift(1))
+    if len(table) > 1 and table.select(same.any()).item():
+        return None
+
+    def floats(column: str, missing: float) -> array[float]:
+        values = table.select(nw.col(column).cast(nw.Float64).fill_null(missing))[column]
+        result = array("d", values.to_list())
+        if missing == missing and any(map(math.isnan, result)):
+            result = array("d", [missing if v != v else v for v in result])
+        return result
+
+    def codes(column: str) -> array[int]:
+        # Rows without a value (null) have no code: shifted so that they get 0.
+        values = table.select((nw.col(column).fill_null(-1) + 1).cast(nw.Int64))[column]
+        return array("q", values.to_list())
+
+    parts: dict[str, Any] = {
+        "items": tuple(items),
+        "models": tuple(models),
+        "item": array("q", table["__i"].to_list()),
+        "model": array("q", table["__m"].to_list()),
+        "score": array("d", table["__score"].to_list()),
+        "cost": floats("__cost", 0.0) if "cost" in names else None,
+        "latency_s": floats("__latency_s", math.nan) if "latency_s" in names else None,
+    }
+    for name in ("tags", "split"):
+        if name in lookups:
+            parts[name] = (lookups[name][1], codes(f"__{name}_code"))
+        else:
+            parts[name] = None
+    return parts

@@ -132,6 +132,31 @@ def _column(name: str, values: Sequence[Any] | None, length: int, default: float
     return column
 
 
+def _check_numbers(
+    scores: array[float], costs: array[float], latencies: array[float] | None
+) -> None:
+    """Refuse infinite scores, and costs or latencies that are negative or infinite.
+
+    A NaN cost is refused too; a NaN latency means "not measured". Scans run at C speed
+    (``in``, ``sum``, ``min``); element by element only when one is bad or missing.
+    """
+    if math.inf in scores or -math.inf in scores:
+        raise ValidationError("score must be finite or NaN (missing), got an infinity")
+    for name, column in (("cost", costs), ("latency_s", latencies)):
+        if column is None or not column:
+            continue
+        total = sum(column)  # NaN or inf when any value is
+        if total < math.inf and min(column) >= 0.0:
+            continue
+        if (
+            math.inf in column
+            or any(map((0.0).__gt__, column))
+            or (name == "cost" and any(map(math.isnan, column)))
+        ):
+            bad = next(v for v in column if not 0 <= v < math.inf and (name == "cost" or v == v))
+            raise ValidationError(f"{name} must hold finite numbers >= 0, got {bad!r}")
+
+
 class Outcomes:
     """A columnar table of outcomes, one row per (item, model) with a score.
 
@@ -237,19 +262,7 @@ class Outcomes:
             length,
             math.nan,
         )
-        # Scans at C speed (``in``, map); element by element only to name a culprit.
-        if math.inf in scores or -math.inf in scores:
-            raise ValidationError("score must be finite or NaN (missing), got an infinity")
-        for name, column in (("cost", costs), ("latency_s", latencies)):
-            if (
-                math.inf in column
-                or any(map((0.0).__gt__, column))
-                or (name == "cost" and any(map(math.isnan, column)))
-            ):
-                bad = next(
-                    v for v in column if not 0 <= v < math.inf and (name == "cost" or v == v)
-                )
-                raise ValidationError(f"{name} must hold finite numbers >= 0, got {bad!r}")
+        _check_numbers(scores, costs, None if latency_s is None else latencies)
         if tags is not None and len(tags) != length:
             raise ValidationError(f"tags has {len(tags)} values but item has {length}")
         if split is not None and len(split) != length:
@@ -538,21 +551,21 @@ class Outcomes:
             >>> Outcomes.from_frame(frame, tags="task")
             Outcomes(2 items, 2 models, 2 rows)
         """
-        from modelfolio._frames import columns_of, labels, numbers, tag_sets
+        from modelfolio._frames import columns_of, labels, native_columns, numbers, tag_sets
 
-        found = columns_of(
-            frame,
-            {
-                "item": item,
-                "model": model,
-                "score": score,
-                "cost": cost,
-                "latency_s": latency_s,
-                "tags": tags,
-                "split": split,
-            },
-            "Outcomes.from_frame",
-        )
+        wanted = {
+            "item": item,
+            "model": model,
+            "score": score,
+            "cost": cost,
+            "latency_s": latency_s,
+            "tags": tags,
+            "split": split,
+        }
+        parts = native_columns(frame, wanted, "Outcomes.from_frame")
+        if parts is not None:
+            return cls._from_parts(parts)
+        found = columns_of(frame, wanted, "Outcomes.from_frame")
         raw_cost, raw_latency = found["cost"], found["latency_s"]
         raw_tags, raw_split = found["tags"], found["split"]
         return cls.from_columns(
@@ -568,6 +581,41 @@ class Outcomes:
             split=None
             if raw_split is None
             else [None if v is None or v != v else str(v) for v in raw_split],
+        )
+
+    @classmethod
+    def _from_parts(cls, parts: Mapping[str, Any]) -> Outcomes:
+        """Build from columns already encoded and ordered by (model, item) by a frame."""
+        score: array[float] = parts["score"]
+        kept = len(score)
+        cost = parts["cost"] if parts["cost"] is not None else array("d", [0.0]) * kept
+        _check_numbers(score, cost, parts["latency_s"])
+        latency = parts["latency_s"]
+        latency = latency if latency is not None else array("d", [math.nan]) * kept
+        for name in parts["models"]:
+            text(name, "model")
+        tag_sets: tuple[frozenset[str], ...] = (frozenset(),)
+        tag_index = array("q", bytes(8 * kept))
+        if parts["tags"] is not None:
+            seen, tag_index = parts["tags"]
+            tag_sets += tuple(frozenset({text(tag, "tags")}) for tag in seen)
+        split_values: tuple[str | None, ...] = (None,)
+        split_index = array("q", bytes(8 * kept))
+        if parts["split"] is not None:
+            seen, split_index = parts["split"]
+            split_values += tuple(text(value, "split") for value in seen)
+        return cls(
+            items=parts["items"],
+            models=parts["models"],
+            item=parts["item"],
+            model=parts["model"],
+            score=score,
+            cost=cost,
+            latency_s=latency,
+            tag_sets=tag_sets,
+            tag_index=tag_index,
+            split_values=split_values,
+            split=split_index,
         )
 
     def to_frame(self, backend: Any = "pandas") -> Any:
