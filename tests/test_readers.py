@@ -10,15 +10,20 @@ import sys
 import zipfile
 from typing import Any
 
+import attrs
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from modelfolio import (
+    Catalog,
+    Deployment,
     Failure,
     MissingDependencyError,
+    Model,
     ModelfolioError,
     Outcomes,
+    Price,
     State,
     UsageRecord,
     concentration,
@@ -29,6 +34,7 @@ from modelfolio import (
 )
 from modelfolio.io import (
     read_inspect_log,
+    read_inspect_usage,
     read_litellm_spend_logs,
     read_lm_eval,
     read_otel_genai,
@@ -75,6 +81,68 @@ class TestInspect:
         row = next(r for r in table.to_rows() if r["item"] == "arithmetic:3#1")
         assert 0.0003 == pytest.approx(row["cost"])
         assert row["latency_s"] is not None
+
+    def test_token_usage_per_sample(self, tmp_path: pathlib.Path) -> None:
+        calls = read_inspect_usage(self.json_logs)
+        # The .eval and .json fixtures are two runs: the same but for their times.
+        untimed = [attrs.evolve(c, latency_s=None, started_at=None) for c in calls]
+        from_eval = read_inspect_usage(self.eval_logs)
+        assert sorted(untimed, key=repr) == sorted(
+            (attrs.evolve(c, latency_s=None, started_at=None) for c in from_eval), key=repr
+        )
+        # One record per sample and epoch, each with the sample's five token counts.
+        raw = [s for p in self.json_logs for s in json.loads(p.read_text())["samples"]]
+        assert 24 == len(calls) == len(raw)
+        for call, sample in zip(calls, raw, strict=True):
+            (name, used), = sample["model_usage"].items()
+            assert (call.provider, call.model) == tuple(name.split("/"))
+            assert call.id == f"arithmetic:{sample['id']}#{sample['epoch']}"
+            assert call.usage is not None
+            read = used.get("input_tokens_cache_read", 0)
+            assert call.usage.input_tokens == used["input_tokens"] + read
+            assert call.usage.cached_input_tokens == read
+            assert call.usage.output_tokens == used["output_tokens"]
+            assert call.usage.reasoning_tokens == used.get("reasoning_tokens", 0)
+            assert call.cost_usd == used["total_cost"]
+            assert call.latency_s == sample["total_time"]
+            assert call.ok
+        # The same costs as the outcomes hold.
+        table = read_inspect_log(self.json_logs, scorer="match")
+        assert sum(table.cost) == pytest.approx(sum(c.cost_usd or 0.0 for c in calls))
+        # Without a logged cost, the tokens are priced through a catalog; an errored
+        # sample is a failed call of the evaluated model.
+        log = json.loads(self.json_logs[1].read_text())
+        for sample in log["samples"]:
+            for used in sample["model_usage"].values():
+                del used["total_cost"]
+        log["samples"][0]["error"] = {"message": "RateLimitError: 429 too many requests\n..."}
+        log["samples"][0]["model_usage"] = {
+            "mockllm/weak": {"input_tokens": 1_000_000, "output_tokens": 0},
+            "openai/gpt-4o": {"input_tokens": 2_000, "output_tokens": 100},  # a grader
+        }
+        path = tmp_path / "unpriced.json"
+        path.write_text(json.dumps(log))
+        price = Price(input_per_mtok=2.0, output_per_mtok=8.0)
+        catalog = Catalog(deployments=[
+            Deployment(id="mockllm/weak", model=Model(id="weak", vendor="mock", capabilities=(), context_window=None, max_output_tokens=None),
+                       provider="mock", price=price),
+            Deployment(id="openai/gpt-4o", model=Model(id="gpt-4o", vendor="openai", capabilities=(), context_window=None, max_output_tokens=None),
+                       provider="openai", price=price),
+        ])  # fmt: skip
+        priced = read_inspect_usage(path, catalog=catalog)
+        first, grader = priced[0], priced[1]
+        assert (first.failure, first.error) == (Failure.RATE_LIMITED, "RateLimitError: 429 too many requests")
+        assert first.cost_usd == pytest.approx(2.0)
+        assert (grader.model, grader.vendor, grader.failure, grader.latency_s) == ("gpt-4o", "openai", None, None)
+        assert grader.cost_usd == pytest.approx((2_000 * 2.0 + 100 * 8.0) / 1e6)
+        assert {"mock", "openai"} == set(usage_shares(priced))
+        assert all(c.cost_usd is None for c in read_inspect_usage(path)[2:])
+        log["samples"][2]["model_usage"]["mockllm/weak"]["output_tokens"] = "many"
+        path.write_text(json.dumps(log))
+        with pytest.raises(
+            ModelfolioError, match=r"unpriced.json, sample '3' epoch 1: output_tokens is 'many'"
+        ):
+            read_inspect_usage(path)
 
     def test_several_scorers_need_a_choice(self) -> None:
         with pytest.raises(ModelfolioError, match=r"several scorers \(includes, match\)"):

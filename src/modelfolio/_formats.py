@@ -25,6 +25,7 @@ from modelfolio._traffic import UsageRecord
 
 __all__ = [
     "inspect_outcomes",
+    "inspect_usage",
     "inspect_value",
     "lm_eval_outcomes",
     "otlp_records",
@@ -200,6 +201,82 @@ def inspect_outcomes(
     if not columns["item"]:
         raise FormatError("the Inspect logs hold no samples")
     return Outcomes.from_columns(**columns)
+
+
+def inspect_usage(
+    logs: Sequence[tuple[str, Mapping[str, Any], Sequence[Mapping[str, Any]]]],
+    *,
+    catalog: Catalog | None = None,
+    vendor_of: Mapping[str, str] | None = None,
+) -> list[UsageRecord]:
+    """Usage records from Inspect logs given as ``(where, eval header, samples)``.
+
+    One record per sample, epoch and model that the sample used (``model_usage``: the
+    model under evaluation, and any grader or tool model): id the sample's item (as in
+    :func:`inspect_outcomes`, always with ``#<epoch>``), provider and model from
+    Inspect's ``provider/model`` name, all five token counts, cost the logged
+    ``total_cost`` (else priced through ``catalog``, else unknown), start time
+    ``started_at``; the evaluated model's record also carries the sample's
+    ``total_time`` and, when the sample errored, its failure.
+    """
+    records: list[UsageRecord] = []
+    for where, header, samples in logs:
+        spec = header.get("eval") if isinstance(header, Mapping) else None
+        if not isinstance(spec, Mapping):
+            raise FormatError(f"{where}: no 'eval' header; not an Inspect log")
+        evaluated, task = spec.get("model"), spec.get("task")
+        if not isinstance(evaluated, str) or not evaluated:
+            raise FormatError(f"{where}: eval.model is {evaluated!r}, not a model name")
+        for k, sample in enumerate(samples):
+            if not isinstance(sample, Mapping) or "id" not in sample:
+                raise FormatError(f"{where}, sample {k}: not an Inspect sample (no 'id')")
+            epoch = sample.get("epoch", 1)
+            at = f"{where}, sample {sample['id']!r} epoch {epoch}"
+            usages = sample.get("model_usage") or {}
+            if not isinstance(usages, Mapping):
+                raise FormatError(f"{at}: model_usage is {usages!r}, not a mapping")
+            started = sample.get("started_at")
+            start = None if started in (None, "") else _moment(started, "started_at", at)
+            elapsed = sample.get("total_time")
+            error = sample.get("error")
+            message = None
+            if error:
+                message = str(error.get("message") if isinstance(error, Mapping) else error)
+                message = message.strip().splitlines()[0][:200] if message.strip() else "error"
+            for used, raw in usages.items():
+                if not isinstance(raw, Mapping):
+                    raise FormatError(f"{at}: model_usage[{used!r}] is not a mapping")
+                name = str(used)
+                provider, _, model = name.rpartition("/")
+                usage = _usage_of(raw, at)
+                logged = raw.get("total_cost")
+                vendor, price = _vendor_and_price(
+                    catalog, vendor_of, provider or None, [model, name]
+                )
+                if logged is not None and (
+                    isinstance(logged, bool) or not isinstance(logged, (int, float))
+                ):
+                    raise FormatError(f"{at}: total_cost is {logged!r}, not a number")
+                mine = name == evaluated
+                records.append(
+                    UsageRecord(
+                        id=f"{task}:{sample['id']}#{epoch}",
+                        model=model,
+                        provider=provider or None,
+                        vendor=vendor,
+                        usage=usage,
+                        cost_usd=float(logged)
+                        if logged is not None
+                        else (None if price is None else cost(usage, price)),
+                        latency_s=float(elapsed)
+                        if mine and isinstance(elapsed, (int, float)) and elapsed >= 0
+                        else None,
+                        started_at=start,
+                        failure=failure_of(message) if mine and message else None,
+                        error=message if mine else None,
+                    )
+                )
+    return records
 
 
 # ---------------------------------------------------------------- lm-evaluation-harness

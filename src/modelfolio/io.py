@@ -21,7 +21,13 @@ from typing import Any, Literal, Union
 
 from modelfolio._catalog import Catalog
 from modelfolio._errors import MissingDependencyError, ValidationError
-from modelfolio._formats import inspect_outcomes, lm_eval_outcomes, otlp_records, spend_log_records
+from modelfolio._formats import (
+    inspect_outcomes,
+    inspect_usage,
+    lm_eval_outcomes,
+    otlp_records,
+    spend_log_records,
+)
 from modelfolio._litellm import VENDOR_RULES, PriceMapImport, VendorRule, from_litellm
 from modelfolio._outcomes import Outcomes
 from modelfolio._traffic import UsageRecord
@@ -30,6 +36,7 @@ __all__ = [
     "load_litellm",
     "read_battles",
     "read_inspect_log",
+    "read_inspect_usage",
     "read_json",
     "read_litellm_spend_logs",
     "read_lm_eval",
@@ -505,6 +512,39 @@ def read_inspect_log(
         header, samples = _inspect_log(p)
         logs.append((p, header, samples))
     return inspect_outcomes(logs, scorer=scorer, catalog=catalog)
+
+
+def read_inspect_usage(
+    path: PathLike | Iterable[PathLike],
+    *,
+    catalog: Catalog | None = None,
+    vendor_of: Mapping[str, str] | None = None,
+) -> list[UsageRecord]:
+    """Read the token usage of Inspect AI eval logs into usage records, one per sample and model.
+
+    The companion of :func:`read_inspect_log` for what ``Outcomes`` does not hold: each
+    sample's ``model_usage`` per model (the evaluated model and any grader) with input
+    tokens (cache reads and writes included), output tokens, cache reads and writes and
+    reasoning tokens; cost the logged ``total_cost`` (else priced through ``catalog``);
+    id ``"<task>:<sample id>#<epoch>"``; the evaluated model's record also holds the
+    sample's ``total_time`` and its error, if any. The records feed
+    :func:`~modelfolio.usage_shares` and :class:`~modelfolio.State` ledgers as the
+    telemetry readers' do.
+
+    Raises:
+        ValidationError: a file that is not an Inspect log, or a token count or cost that
+            is not a number; the message names the file and sample.
+
+    Examples:
+        >>> calls = read_inspect_usage("tests/data/inspect/arithmetic-weak.json")
+        >>> len(calls), calls[1].id, calls[1].usage.input_tokens, calls[1].usage.cached_input_tokens
+        (12, 'arithmetic:2#1', 41, 10)
+    """
+    logs = []
+    for p in _paths(path, "path"):
+        header, samples = _inspect_log(p)
+        logs.append((p, header, samples))
+    return inspect_usage(logs, catalog=catalog, vendor_of=vendor_of)
 
 
 def read_lm_eval(
