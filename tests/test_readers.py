@@ -94,7 +94,7 @@ class TestInspect:
         raw = [s for p in self.json_logs for s in json.loads(p.read_text())["samples"]]
         assert 24 == len(calls) == len(raw)
         for call, sample in zip(calls, raw, strict=True):
-            (name, used), = sample["model_usage"].items()
+            ((name, used),) = sample["model_usage"].items()
             assert (call.provider, call.model) == tuple(name.split("/"))
             assert call.id == f"arithmetic:{sample['id']}#{sample['epoch']}"
             assert call.usage is not None
@@ -131,9 +131,17 @@ class TestInspect:
         ])  # fmt: skip
         priced = read_inspect_usage(path, catalog=catalog)
         first, grader = priced[0], priced[1]
-        assert (first.failure, first.error) == (Failure.RATE_LIMITED, "RateLimitError: 429 too many requests")
+        assert (first.failure, first.error) == (
+            Failure.RATE_LIMITED,
+            "RateLimitError: 429 too many requests",
+        )
         assert first.cost_usd == pytest.approx(2.0)
-        assert (grader.model, grader.vendor, grader.failure, grader.latency_s) == ("gpt-4o", "openai", None, None)
+        assert (grader.model, grader.vendor, grader.failure, grader.latency_s) == (
+            "gpt-4o",
+            "openai",
+            None,
+            None,
+        )
         assert grader.cost_usd == pytest.approx((2_000 * 2.0 + 100 * 8.0) / 1e6)
         assert {"mock", "openai"} == set(usage_shares(priced))
         assert all(c.cost_usd is None for c in read_inspect_usage(path)[2:])
@@ -466,8 +474,18 @@ def internals(table: Outcomes) -> dict[str, object]:
     """Every stored part of a table, so two construction paths can be compared exactly."""
     return {
         name: list(value) if not isinstance(value, tuple) else value
-        for name in ("items", "models", "item", "model", "score", "cost", "tag_sets",
-                     "tag_index", "split_values", "split")  # fmt: skip
+        for name in (
+            "items",
+            "models",
+            "item",
+            "model",
+            "score",
+            "cost",
+            "tag_sets",
+            "tag_index",
+            "split_values",
+            "split",
+        )
         for value in [getattr(table, name)]
     } | {"latency_s": [None if v != v else v for v in table.latency_s]}
 
@@ -496,9 +514,7 @@ class TestFramesNatively:
     def test_same_table_as_row_by_row(
         self, given_rows: list[Any], backend: str, strings: bool
     ) -> None:
-        import pandas as pd
         import polars as pl
-        import pyarrow as pa
 
         # One type per id column, as real frames have; pairs may repeat.
         items = [str(r[0]) if strings else (r[0] if isinstance(r[0], int) else len(r[0]))
@@ -518,7 +534,6 @@ class TestFramesNatively:
         polars_frame = pl.DataFrame(data, schema=schema)
         frame = {"polars": polars_frame, "pyarrow": polars_frame.to_arrow(),
                  "pandas": polars_frame.to_pandas()}[backend]  # fmt: skip
-        assert pd is not None and pa is not None
         keywords = {"cost": "cost", "latency_s": "latency", "tags": "task", "split": "split"}
         expected: Outcomes | ModelfolioError
         try:

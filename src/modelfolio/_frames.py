@@ -193,7 +193,7 @@ def native_columns(
         and all(kinds[n] == nw.String for n in ("tags", "split") if n in kinds)
     ):
         return None
-    item, model, score = names["item"], names["model"], names["score"]
+    item, model = names["item"], names["model"]
     if table[item].null_count() or table[model].null_count():
         return None
     renamed = {column: f"__{name}" for name, column in names.items()}
@@ -201,15 +201,25 @@ def native_columns(
         return None
     table = table.select([nw.col(c).alias(n) for c, n in renamed.items()])
     # Distinct values in first-seen order, over every row (as the row-by-row path does).
-    lookups = {
-        name: _distinct(table, nw, f"__{name}", f"__{name}_code")
-        for name in ("item", "model", "tags", "split")
-        if name in names
-    }
-    items = lookups["item"][1]
-    models = sorted(lookups["model"][1])
-    if any("" in lookups[name][1] for name in ("tags", "split") if name in lookups):
+    try:
+        lookups = {
+            name: _distinct(table, nw, f"__{name}", f"__{name}_code")
+            for name in ("item", "model", "tags", "split")
+            if name in names
+        }
+    except TypeError:  # unhashable cells in an object column: the row-by-row path says which
         return None
+    items = lookups["item"][1]
+    # An object column (pandas) may claim strings and hold anything: check each value.
+    item_kind = str if kinds["item"] == nw.String else int
+    if not all(type(value) is item_kind for value in items) or not all(
+        type(value) is str and value
+        for name in ("model", "tags", "split")
+        if name in lookups
+        for value in lookups[name][1]
+    ):
+        return None
+    models = sorted(lookups["model"][1])
     table = table.with_columns(nw.col("__score").cast(nw.Float64))
     table = table.filter(~(nw.col("__score").is_null() | nw.col("__score").is_nan()))
     for name, (lookup, _) in lookups.items():
