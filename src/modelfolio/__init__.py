@@ -23,6 +23,7 @@ from modelfolio._catalog import (
 )
 from modelfolio._classify import Classification, classify_error
 from modelfolio._cost import OffPeak, OffPeakWindow, Price, PriceTier, Rates, Usage, cost
+from modelfolio._drift import DriftAlarm, DriftMonitor, drift_monitor, mark_drifted, observe
 from modelfolio._errors import (
     CatalogError,
     MissingDependencyError,
@@ -73,6 +74,7 @@ from modelfolio._learn import (
 )
 from modelfolio._litellm import VENDOR_RULES, PriceMapImport, VendorRule, from_litellm
 from modelfolio._outcomes import EvalRecord, Outcomes
+from modelfolio._query import QueryQuality, featurize, fit_query_quality
 from modelfolio._reference import reference_catalog
 from modelfolio._request import Filter, Request, RouteContext, Scorer, estimate_cost
 from modelfolio._risk import (
@@ -108,6 +110,8 @@ __all__ = [
     "DEFAULT_FILTERS",
     "Decision",
     "Deployment",
+    "DriftAlarm",
+    "DriftMonitor",
     "EvalRecord",
     "Execution",
     "ExecutionError",
@@ -139,6 +143,7 @@ __all__ = [
     "PriceMapImport",
     "PriceTier",
     "QualityTable",
+    "QueryQuality",
     "Rates",
     "RatingError",
     "Ratings",
@@ -177,9 +182,12 @@ __all__ = [
     "contamination_gap",
     "cost",
     "cpt",
+    "drift_monitor",
     "estimate_cost",
     "execute",
+    "featurize",
     "fit_quality",
+    "fit_query_quality",
     "fits_context",
     "from_litellm",
     "frontier",
@@ -188,8 +196,10 @@ __all__ = [
     "knows_context_window",
     "leaderboard",
     "learned_policy",
+    "mark_drifted",
     "meets_constraints",
     "non_inferiority",
+    "observe",
     "optimize_cascade",
     "policy_from_allocation",
     "quality_floor",

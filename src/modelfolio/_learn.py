@@ -33,6 +33,7 @@ from modelfolio._catalog import Catalog, Deployment
 from modelfolio._errors import ValidationError
 from modelfolio._filters import Run
 from modelfolio._outcomes import Outcomes
+from modelfolio._query import QueryQuality
 from modelfolio._request import Request, RouteContext
 from modelfolio._routing import Policy
 from modelfolio._scorers import BulkScorer
@@ -247,11 +248,46 @@ class _QualityFloor(_TagRouter):
         return f"quality_floor(floor={self.floor:g}, use={self.use!r})"
 
 
-def quality_floor(table: QualityTable, floor: float, *, use: str = "mean") -> LearnedRouter:
+class _QueryFloor:
+    def __init__(self, quality: QueryQuality, floor: float, models: tuple[str, ...]) -> None:
+        self.quality, self.floor, self.models = quality, floor, models
+        cost = quality.cost_per_item
+        # Candidates in the order they win: cheapest first, then by name.
+        self._by_cost = sorted(models, key=lambda m: (cost[m], m))
+        self._position = {m: quality.models.index(m) for m in models}
+
+    def choose(self, query: Any, tags: frozenset[str]) -> tuple[str, ...]:
+        predicted = self.quality._predict(self.quality._query_of(query), tags)
+        position, cost = self._position, self.quality.cost_per_item
+        for model in self._by_cost:
+            if predicted[position[model]] >= self.floor:
+                return (model,)
+        return (min(self.models, key=lambda m: (-predicted[position[m]], cost[m], m)),)
+
+    def without(self, models: Iterable[str]) -> LearnedRouter:
+        """The same router without ``models``."""
+        return _QueryFloor(self.quality, self.floor, _remaining(self.models, models))
+
+    def __repr__(self) -> str:
+        return f"quality_floor(QueryQuality, floor={self.floor:g})"
+
+
+def _remaining(models: tuple[str, ...], gone: Iterable[str]) -> tuple[str, ...]:
+    left = tuple(m for m in models if m not in set(gone))
+    if not left:
+        raise ValidationError("a router needs at least one model left")
+    return left
+
+
+def quality_floor(
+    table: QualityTable | QueryQuality, floor: float, *, use: str = "mean"
+) -> LearnedRouter:
     """Router: the cheapest model whose quality for the query's tags reaches ``floor``.
 
     With ``use="lower"`` the lower confidence bound must reach the floor instead of the
-    mean. When no model reaches it, the best one is taken.
+    mean. When no model reaches it, the best one is taken. Given a
+    :class:`~modelfolio.QueryQuality` instead of a table, the quality is each model's
+    prediction for the query itself (``use`` must be ``"mean"``).
 
     Examples:
         >>> table = Outcomes.from_columns(item=[1, 2, 1, 2], model=["big", "big", "small", "small"],
@@ -261,12 +297,16 @@ def quality_floor(table: QualityTable, floor: float, *, use: str = "mean") -> Le
         >>> router.choose("q7", frozenset({"easy"})), router.choose("q8", frozenset({"hard"}))
         (('small',), ('big',))
     """
-    if not isinstance(table, QualityTable):
-        raise ValidationError(f"table must be a QualityTable, got {table!r}")
+    if not isinstance(table, (QualityTable, QueryQuality)):
+        raise ValidationError(f"table must be a QualityTable or a QueryQuality, got {table!r}")
     if isinstance(floor, bool) or not isinstance(floor, (int, float)) or math.isnan(floor):
         raise ValidationError(f"floor must be a number, got {floor!r}")
     if use not in ("mean", "lower"):
         raise ValidationError(f"use must be 'mean' or 'lower', got {use!r}")
+    if isinstance(table, QueryQuality):
+        if use != "mean":
+            raise ValidationError("use='lower' needs a QualityTable; a QueryQuality has no bounds")
+        return _QueryFloor(table, float(floor), table.models)
     return _QualityFloor(table, float(floor), use)
 
 
@@ -292,10 +332,34 @@ class _BestWithin(_TagRouter):
         return f"best_within(max_cost={self.max_cost:g})"
 
 
-def best_within(table: QualityTable, max_cost: float) -> LearnedRouter:
+class _QueryBest:
+    def __init__(self, quality: QueryQuality, max_cost: float, models: tuple[str, ...]) -> None:
+        self.quality, self.max_cost, self.models = quality, max_cost, models
+        cost = quality.cost_per_item
+        affordable = [m for m in models if cost[m] <= max_cost]
+        self._cheapest = min(models, key=lambda m: (cost[m], m))
+        self._affordable = [(m, quality.models.index(m)) for m in affordable]
+
+    def choose(self, query: Any, tags: frozenset[str]) -> tuple[str, ...]:
+        if not self._affordable:
+            return (self._cheapest,)
+        predicted = self.quality._predict(self.quality._query_of(query), tags)
+        cost = self.quality.cost_per_item
+        return (min(self._affordable, key=lambda mp: (-predicted[mp[1]], cost[mp[0]], mp[0]))[0],)
+
+    def without(self, models: Iterable[str]) -> LearnedRouter:
+        """The same router without ``models``."""
+        return _QueryBest(self.quality, self.max_cost, _remaining(self.models, models))
+
+    def __repr__(self) -> str:
+        return f"best_within(QueryQuality, max_cost={self.max_cost:g})"
+
+
+def best_within(table: QualityTable | QueryQuality, max_cost: float) -> LearnedRouter:
     """Router: the best model for the query's tags among those costing at most ``max_cost`` per item.
 
-    When none is that cheap, the cheapest is taken.
+    When none is that cheap, the cheapest is taken. Given a
+    :class:`~modelfolio.QueryQuality`, "best" is the highest prediction for the query.
 
     Examples:
         >>> table = Outcomes.from_columns(item=[1, 2, 1, 2], model=["big", "big", "small", "small"],
@@ -304,21 +368,28 @@ def best_within(table: QualityTable, max_cost: float) -> LearnedRouter:
         >>> best_within(quality, 0.02).choose(1, frozenset()), best_within(quality, 0.005).choose(1, frozenset())
         (('big',), ('small',))
     """
-    if not isinstance(table, QualityTable):
-        raise ValidationError(f"table must be a QualityTable, got {table!r}")
+    if not isinstance(table, (QualityTable, QueryQuality)):
+        raise ValidationError(f"table must be a QualityTable or a QueryQuality, got {table!r}")
     if isinstance(max_cost, bool) or not isinstance(max_cost, (int, float)) or math.isnan(max_cost):
         raise ValidationError(f"max_cost must be a number, got {max_cost!r}")
+    if isinstance(table, QueryQuality):
+        return _QueryBest(table, float(max_cost), table.models)
     return _BestWithin(table, float(max_cost))
 
 
 class _Threshold:
     def __init__(
-        self, score: Callable[[Any], float], strong: str, weak: str, threshold: float
+        self, score: Callable[..., float], strong: str, weak: str, threshold: float
     ) -> None:
         self.score, self.strong, self.weak, self.threshold = score, strong, weak, threshold
 
     def choose(self, query: Any, tags: frozenset[str]) -> tuple[str, ...]:
-        return (self.strong,) if self.score(query) >= self.threshold else (self.weak,)
+        score = (
+            self.score(query, tags)
+            if getattr(self.score, "takes_tags", False)
+            else self.score(query)
+        )
+        return (self.strong,) if score >= self.threshold else (self.weak,)
 
     def without(self, models: Iterable[str]) -> LearnedRouter:
         """Without the strong model every query goes to the weak one, and the other way round."""
@@ -338,18 +409,24 @@ class _Threshold:
 
 
 def threshold_router(
-    score: Callable[[Any], float], *, strong: str, weak: str, threshold: float
+    score: Callable[[Any], float] | QueryQuality, *, strong: str, weak: str, threshold: float
 ) -> LearnedRouter:
     """Router: ``strong`` when ``score(query) >= threshold``, else ``weak`` (as RouteLLM).
 
     ``score`` estimates how much the query needs the strong model; offline it gets the
-    item id, online the :class:`~modelfolio.Request`.
+    item id (or the item's query, when :func:`~modelfolio.simulate` is given
+    ``queries``), online the :class:`~modelfolio.Request` (or its ``query``, when set).
+    A :class:`~modelfolio.QueryQuality` as ``score`` means its ``gap(strong, weak)``:
+    the predicted score of ``strong`` minus that of ``weak``; pick the threshold for a
+    share of strong calls with :func:`calibrate_threshold`.
 
     Examples:
         >>> router = threshold_router(lambda q: 0.9 if q == "hard" else 0.1, strong="gpt-4", weak="mixtral", threshold=0.5)
         >>> router.choose("hard", frozenset()), router.choose("easy", frozenset())
         (('gpt-4',), ('mixtral',))
     """
+    if isinstance(score, QueryQuality):
+        score = score.gap(strong, weak)
     if not callable(score):
         raise ValidationError(f"score must be a function of the query, got {score!r}")
     if (
@@ -620,7 +697,8 @@ class _LearnedScorer(BulkScorer):
         self._ranks: dict[tuple[int, tuple[str, ...]], tuple[Catalog, dict[str, int]]] = {}
 
     def _rank_of(self, request: Request, catalog: Catalog) -> dict[str, int]:
-        choice = tuple(self.router.choose(request, request.tags))
+        query = request if request.query is None else request.query
+        choice = tuple(self.router.choose(query, request.tags))
         key = (id(catalog), choice)
         entry = self._ranks.get(key)
         if entry is None or entry[0] is not catalog:

@@ -15,8 +15,9 @@ deployment. Both give the same answers.
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from operator import itemgetter
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 from attrs import field, frozen
@@ -121,6 +122,17 @@ def _is_bool(instance: object, attribute: Any, value: Any) -> None:
         raise ValidationError(f"{attribute.name} must be True or False, got {value!r}")
 
 
+def _query(value: Any) -> str | tuple[float, ...] | Mapping[int, float] | None:
+    if value is None or isinstance(value, str):
+        return value
+    from modelfolio._query import _vector
+
+    vector = _vector(value, "query")
+    if isinstance(value, Mapping):
+        return MappingProxyType(vector)
+    return tuple(float(v) for v in value)
+
+
 @frozen(kw_only=True)
 class Request:
     """What one call needs: token estimates, capabilities, constraints and labels.
@@ -174,6 +186,12 @@ class Request:
     tiers: frozenset[Tier] = field(default=STANDARD, converter=tier_set)
     """Service tiers the call may use: ``standard`` by default; add ``flex`` or ``batch``
     for work that can wait (cheaper, slower), ``priority`` for work that cannot."""
+    query: str | tuple[float, ...] | Mapping[int, float] | None = field(
+        default=None, converter=_query, repr=False, hash=False
+    )
+    """The query itself, for routers that read it (a :class:`~modelfolio.QueryQuality`):
+    its text, or a vector (a sequence of floats, or a sparse ``{index: value}``
+    mapping). :func:`~modelfolio.learned_policy` hands it to the router."""
 
     @property
     def usage(self) -> Usage:

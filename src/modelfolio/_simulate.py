@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Callable, Hashable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from types import MappingProxyType
 from typing import Any
 
@@ -154,11 +154,19 @@ def _prepared(outcomes: Outcomes) -> tuple[Matrix, list[int], Mapping[str, Point
     return cached
 
 
-def simulate(router: LearnedRouter, outcomes: Outcomes, *, seed: int = 0) -> SimulationReport:
+def simulate(
+    router: LearnedRouter,
+    outcomes: Outcomes,
+    *,
+    seed: int = 0,
+    queries: Mapping[Hashable, Any] | None = None,
+) -> SimulationReport:
     """Replay ``outcomes`` through ``router``: quality, cost, shares, choices and baselines.
 
-    ``seed`` reseeds routers that draw at random (those with a ``reseed(seed)`` method);
-    the built-in routers are deterministic.
+    The router receives each item's id, or with ``queries`` (item id to its text or
+    vector) the item's query, as per-query routers need. ``seed`` reseeds routers that
+    draw at random (those with a ``reseed(seed)`` method); the built-in routers are
+    deterministic.
 
     Examples:
         >>> from modelfolio import fit_quality, quality_floor
@@ -182,12 +190,24 @@ def simulate(router: LearnedRouter, outcomes: Outcomes, *, seed: int = 0) -> Sim
     column = matrix.column
     score, cost = matrix.score, matrix.cost
     ids, tags = outcomes.items, matrix.item_tags
+    asked: Sequence[Any] = ids
+    if queries is not None:
+        if not isinstance(queries, Mapping):
+            raise ValidationError(
+                f"queries must map each item id to its query, got {type(queries).__name__}"
+            )
+        missing = [ids[i] for i in items if ids[i] not in queries]
+        if missing:
+            raise ValidationError(
+                f"queries has no query for {len(missing)} replayed item(s), e.g. {missing[0]!r}"
+            )
+        asked = [queries.get(key) for key in ids]
     called = dict.fromkeys(matrix.models, 0)
     quality = spent = 0.0
     choices: dict[Hashable, str | tuple[str, ...]] = {}
     known: dict[tuple[str, ...], tuple[int, ...]] = {}
     for i in items:
-        choice = router.choose(ids[i], tags[i])
+        choice = router.choose(asked[i], tags[i])
         positions = known.get(choice)
         if positions is None:
             positions = known[choice] = _columns_of(choice, column)
@@ -288,9 +308,15 @@ class Curve:
 
 
 def sweep(
-    make_router: Callable[[Any], LearnedRouter], knobs: Iterable[Any], outcomes: Outcomes
+    make_router: Callable[[Any], LearnedRouter],
+    knobs: Iterable[Any],
+    outcomes: Outcomes,
+    *,
+    queries: Mapping[Hashable, Any] | None = None,
 ) -> Curve:
     """Replay ``make_router(knob)`` for every knob value into a :class:`Curve`.
+
+    ``queries`` is passed on to :func:`simulate`: routers then receive each item's query.
 
     Examples:
         >>> from modelfolio import fit_quality, quality_floor
@@ -305,7 +331,7 @@ def sweep(
     points = []
     report = None
     for knob in knobs:
-        report = simulate(make_router(knob), outcomes)
+        report = simulate(make_router(knob), outcomes, queries=queries)
         points.append(
             Point(quality=report.quality, cost=report.cost, shares=report.shares, knob=knob)
         )

@@ -1,0 +1,638 @@
+"""Per-query quality: predict each model's score for a query from its text or vector.
+
+The tag routers of :mod:`modelfolio._learn` send every query with the same tags to the
+same model. A :class:`QueryQuality` predicts each model's score for *this* query, so
+the same routers (``quality_floor``, ``best_within``, ``threshold_router``) decide per
+query, offline in :func:`~modelfolio.simulate` and online in a
+:func:`~modelfolio.learned_policy`.
+
+Features. :func:`featurize` turns a text into sparse hashed features: the text is
+lower-cased and split into words (maximal runs of Unicode letters, digits and ``_``);
+the features are every word (unigram), every pair of neighbouring words (bigram), and
+for each word of five or more characters its first four and last four characters
+(prefix and suffix character 4-grams, which tie ``integrate``, ``integral`` and
+``integration`` together). Each feature is hashed with CRC-32 (seeded, so two seeds
+give two independent hashings) into one of ``dims`` buckets; bucket values are counts,
+and the vector is scaled to length 1. CRC-32 of UTF-8 bytes is the same on every
+machine, process and Python version, unlike ``hash()`` of a string.
+
+Fitting. ``method="linear"``: one model per LLM over the features plus an intercept:
+logistic regression (log loss) when every score is 0 or 1, else least squares, both
+with an L2 penalty ``l2``; fitted by stochastic gradient descent, ``epochs`` passes over
+the items in an order shuffled by ``seed``, with the step size ``1 / (l2 * (t + t0))``
+of Bottou's schedule for L2-regularised problems. ``method="knn"``: the ``k`` training
+queries most similar to the query (cosine similarity), each model's prediction the
+similarity-weighted mean of their scores (the model's mean when no neighbour shares a
+feature). Features in more than ``max_df`` of the training queries (and in more than
+20 of them) are left out of the neighbour search: words such as "the" would make every
+query a neighbour of every other, and the search slow.
+
+Queries given as vectors (a team's own embeddings, dense sequences of floats, or sparse
+``{index: value}`` mappings) are used as given by ``linear`` and scaled to length 1 for
+``knn``.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import math
+import random
+import re
+import zlib
+from collections import Counter
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from types import MappingProxyType
+from typing import Any, Literal
+
+from modelfolio._errors import ValidationError
+from modelfolio._outcomes import Outcomes
+
+__all__ = ["QueryQuality", "featurize", "fit_query_quality"]
+
+_WORDS = re.compile(r"\w+")
+_DEFAULT_DIMS = 1 << 18
+# Feature kinds are told apart by a prefix byte before hashing.
+_UNIGRAM, _BIGRAM, _PREFIX, _SUFFIX, _TAG = b"w", b"b", b"p", b"s", b"t"
+
+
+def _check_dims(dims: Any) -> int:
+    if isinstance(dims, bool) or not isinstance(dims, int) or not 1 <= dims <= 1 << 30:
+        raise ValidationError(f"dims must be an integer from 1 to 2**30, got {dims!r}")
+    return dims
+
+
+def _check_seed(seed: Any) -> int:
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 1 << 32:
+        raise ValidationError(f"seed must be an integer from 0 to 2**32 - 1, got {seed!r}")
+    return seed
+
+
+class _Hasher:
+    """Buckets of a text's features, with each word's and pair's buckets memoised.
+
+    The memo only saves work: a bucket is a pure function of the feature, ``dims`` and
+    ``seed``. It is bounded, and cleared when full.
+    """
+
+    __slots__ = ("_pairs", "_words", "dims", "seed")
+
+    _LIMIT = 200_000
+
+    def __init__(self, dims: int, seed: int) -> None:
+        self.dims, self.seed = dims, zlib.crc32(seed.to_bytes(4, "little"))
+        self._words: dict[str, tuple[int, ...]] = {}
+        self._pairs: dict[tuple[str, str], int] = {}
+
+    def _bucket(self, kind: bytes, text: str) -> int:
+        return zlib.crc32(kind + text.encode("utf-8"), self.seed) % self.dims
+
+    def word(self, word: str) -> tuple[int, ...]:
+        found = self._words.get(word)
+        if found is None:
+            found = (self._bucket(_UNIGRAM, word),)
+            if len(word) >= 5:
+                found += (self._bucket(_PREFIX, word[:4]), self._bucket(_SUFFIX, word[-4:]))
+            if len(self._words) >= self._LIMIT:
+                self._words.clear()
+            self._words[word] = found
+        return found
+
+    def pair(self, pair: tuple[str, str]) -> int:
+        found = self._pairs.get(pair)
+        if found is None:
+            found = self._bucket(_BIGRAM, pair[0] + " " + pair[1])
+            if len(self._pairs) >= self._LIMIT:
+                self._pairs.clear()
+            self._pairs[pair] = found
+        return found
+
+    def buckets(self, text: str) -> list[int]:
+        """Every feature occurrence's bucket (a bucket repeats as often as it occurs)."""
+        words = _WORDS.findall(text.lower())
+        buckets: list[int] = []
+        for found in map(self.word, words):
+            buckets.extend(found)
+        buckets.extend(map(self.pair, itertools.pairwise(words)))
+        return buckets
+
+
+def _normalised(counts: Mapping[int, float]) -> dict[int, float]:
+    norm = math.sqrt(math.fsum(v * v for v in counts.values()))
+    if norm == 0:
+        return {}
+    return {k: v / norm for k, v in sorted(counts.items()) if v}
+
+
+def featurize(text: str, *, dims: int = _DEFAULT_DIMS, seed: int = 0) -> Mapping[int, float]:
+    """Sparse hashed features of ``text``: ``{bucket: value}``, of length 1 (or empty).
+
+    Word unigrams and bigrams and the 4-character prefix and suffix of words of five
+    characters or more, lower-cased, hashed by seeded CRC-32 into ``dims`` buckets (see
+    the module notes). The same text gives the same features everywhere.
+
+    Examples:
+        >>> features = featurize("What is 7 times 6?", dims=64)
+        >>> len(features), round(sum(v * v for v in features.values()), 12)
+        (11, 1.0)
+        >>> featurize("What is 7 times 6?", dims=64) == features
+        True
+        >>> featurize("", dims=64)
+        {}
+    """
+    if not isinstance(text, str):
+        raise ValidationError(f"text must be a string, got {text!r}")
+    hasher = _Hasher(_check_dims(dims), _check_seed(seed))
+    return _normalised(Counter(hasher.buckets(text)))
+
+
+# ------------------------------------------------------------------------------------
+# Queries as vectors
+
+
+def _vector(query: Any, where: str) -> dict[int, float]:
+    """A caller's vector (dense sequence or sparse mapping) as a sparse mapping."""
+    if isinstance(query, Mapping):
+        vector: dict[int, float] = {}
+        for key, value in query.items():
+            if isinstance(key, bool) or not isinstance(key, int) or key < 0:
+                raise ValidationError(
+                    f"{where}: a sparse vector's keys are indices >= 0, got {key!r}"
+                )
+            vector[key] = _finite(value, where)
+        return {k: v for k, v in vector.items() if v}
+    if isinstance(query, (str, bytes)) or not isinstance(query, Iterable):
+        raise ValidationError(
+            f"{where}: a query is a text, a sequence of floats or an {{index: value}} mapping, got {query!r}"
+        )
+    return {k: v for k, value in enumerate(query) if (v := _finite(value, where))}
+
+
+def _finite(value: Any, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ValidationError(f"{where}: vector values must be finite numbers, got {value!r}")
+    return float(value)
+
+
+def _kind(query: Any) -> str:
+    return "text" if isinstance(query, str) else "vector"
+
+
+# ------------------------------------------------------------------------------------
+# The predictor
+
+
+class QueryQuality:
+    """Each model's predicted score for a query, fitted by :func:`fit_query_quality`.
+
+    ``predict(query)`` takes what the fit took: a text (featurised here) or a vector.
+    Online, a :class:`~modelfolio.Request` with a ``query`` is accepted too.
+
+    Examples:
+        >>> table = Outcomes.from_columns(
+        ...     item=["a", "b", "c", "d"] * 2, model=["big"] * 4 + ["small"] * 4,
+        ...     score=[1, 1, 1, 1, 1, 0, 1, 0], cost=[0.01] * 4 + [0.001] * 4)
+        >>> texts = {"a": "add two numbers", "b": "prove the theorem", "c": "add three numbers",
+        ...          "d": "prove the lemma"}
+        >>> quality = fit_query_quality(table, texts, method="knn", k=1)
+        >>> {m: round(p, 2) for m, p in quality.predict("add four numbers").items()}
+        {'big': 1.0, 'small': 1.0}
+        >>> {m: round(p, 2) for m, p in quality.predict("prove this lemma").items()}
+        {'big': 1.0, 'small': 0.0}
+    """
+
+    __slots__ = (
+        "_bias",
+        "_binary",
+        "_hasher",
+        "_index",
+        "_k",
+        "_kind",
+        "_means",
+        "_memo",
+        "_neighbours",
+        "_rows",
+        "_use_tags",
+        "cost_per_item",
+        "dims",
+        "method",
+        "models",
+        "seed",
+    )
+
+    models: tuple[str, ...]
+    """The models predicted, sorted."""
+    cost_per_item: Mapping[str, float]
+    """Each model's mean logged cost per item (for the routers)."""
+    method: str
+    """``"linear"`` or ``"knn"``."""
+
+    def __init__(
+        self,
+        *,
+        models: tuple[str, ...],
+        cost_per_item: Mapping[str, float],
+        method: str,
+        kind: str,
+        dims: int,
+        seed: int,
+        binary: tuple[bool, ...],
+        means: tuple[float, ...],
+        rows: Mapping[int, tuple[float, ...]] | None = None,
+        bias: tuple[float, ...] = (),
+        neighbours: Sequence[tuple[dict[int, float], tuple[float, ...]]] = (),
+        index: Mapping[int, list[tuple[int, float]]] | None = None,
+        k: int = 0,
+        use_tags: bool = False,
+    ) -> None:
+        self.models = models
+        self.cost_per_item = MappingProxyType(dict(cost_per_item))
+        self.method = method
+        self._kind = kind
+        self.dims, self.seed = dims, seed
+        self._hasher = _Hasher(dims, seed)
+        self._binary = binary
+        self._means = means
+        self._rows = rows or {}
+        self._bias = bias
+        self._neighbours = neighbours
+        self._index = index or {}
+        self._k = k
+        self._use_tags = use_tags
+        # Predictions of recent texts: a sweep replays the same queries at every knob.
+        self._memo: dict[tuple[str, frozenset[str]], list[float]] = {}
+
+    def __repr__(self) -> str:
+        return (
+            f"QueryQuality(method={self.method!r}, {len(self.models)} models, "
+            f"queries as {self._kind}s" + (", with tags)" if self._use_tags else ")")
+        )
+
+    def _query_of(self, query: Any) -> Any:
+        inner = getattr(query, "query", query) if not isinstance(query, (str, Mapping)) else query
+        if inner is None:
+            raise ValidationError(
+                "the request has no query: give Request(query=...) the text or vector to predict from"
+            )
+        if _kind(inner) != self._kind:
+            raise ValidationError(
+                f"this predictor was fitted on {self._kind}s; got {type(inner).__name__} {inner!r:.60}"
+            )
+        return inner
+
+    def predict(self, query: Any, tags: Iterable[str] = ()) -> Mapping[str, float]:
+        """Each model's predicted score for ``query`` (a text, a vector, or a Request).
+
+        ``tags`` are the query's tags (a Request's own by default), used when the
+        predictor was fitted with ``use_tags=True``. Linear predictions of 0/1 scores are
+        probabilities; of graded scores, numbers on the scores' scale; knn predictions
+        are weighted means of observed scores.
+        """
+        tag_set = _tag_set(tags if tags else getattr(query, "tags", tags))
+        values = self._predict(self._query_of(query), tag_set)
+        return dict(zip(self.models, values, strict=True))
+
+    def quality(self, model: str, query: Any, tags: Iterable[str] = ()) -> float:
+        """``model``'s predicted score for ``query``."""
+        if model not in self.models:
+            raise ValidationError(
+                f"model {model!r} is not predicted (models: {', '.join(self.models)})"
+            )
+        return self.predict(query, tags)[model]
+
+    def gap(self, strong: str, weak: str) -> Callable[..., float]:
+        """A score for :func:`~modelfolio.threshold_router`: predicted ``strong`` minus ``weak``.
+
+        The higher it is, the more the query needs the strong model. The function takes
+        ``(query)`` or ``(query, tags)``; the threshold router hands it the tags.
+        """
+        for name in (strong, weak):
+            if name not in self.models:
+                raise ValidationError(
+                    f"model {name!r} is not predicted (models: {', '.join(self.models)})"
+                )
+        return _Gap(self, self.models.index(strong), self.models.index(weak))
+
+    def _features(self, query: Any, tags: frozenset[str]) -> dict[int, float]:
+        if isinstance(query, str):
+            features = _normalised(Counter(self._hasher.buckets(query)))
+        else:
+            vector = _vector(query, "query")
+            features = _normalised(vector) if self.method == "knn" else vector
+        return _with_tags(features, tags, self._hasher) if self._use_tags else features
+
+    def _predict(self, query: Any, tags: frozenset[str] = frozenset()) -> list[float]:
+        if not self._use_tags:
+            tags = frozenset()
+        if isinstance(query, str):
+            key = (query, tags)
+            found = self._memo.get(key)
+            if found is None:
+                if len(self._memo) >= 100_000:
+                    self._memo.clear()
+                found = self._memo[key] = self._compute(query, tags)
+            return found
+        return self._compute(query, tags)
+
+    def _compute(self, query: Any, tags: frozenset[str]) -> list[float]:
+        if self.method == "linear":
+            totals = self._linear_totals(query, tags)
+            return [
+                _sigmoid(t + b) if binary else t + b
+                for t, b, binary in zip(totals, self._bias, self._binary, strict=True)
+            ]
+        return self._knn(self._features(query, tags))
+
+    def _linear_totals(self, query: Any, tags: frozenset[str]) -> list[float]:
+        rows = self._rows
+        width = len(self.models)
+        if not isinstance(query, str) or self._use_tags:
+            totals = [0.0] * width
+            for key, value in self._features(query, tags).items():
+                row = rows.get(key)
+                if row is not None:
+                    for m in range(width):
+                        totals[m] += row[m] * value
+            return totals
+        # Counts over length: sum each occurrence's weights (at C speed), then scale.
+        buckets = self._hasher.buckets(query)
+        if not buckets:
+            return [0.0] * width
+        norm = math.sqrt(sum(c * c for c in Counter(buckets).values()))
+        found = [row for row in map(rows.get, buckets) if row is not None]
+        if not found:
+            return [0.0] * width
+        return [sum(column) / norm for column in zip(*found, strict=True)]
+
+    def _knn(self, features: Mapping[int, float]) -> list[float]:
+        similarity: dict[int, float] = {}
+        index = self._index
+        for key, value in features.items():
+            for position, weight in index.get(key, ()):
+                similarity[position] = similarity.get(position, 0.0) + value * weight
+        nearest = heapq.nlargest(
+            self._k, ((s, -p) for p, s in similarity.items() if s > 0)
+        )  # ties: the earlier training query
+        predictions = []
+        for m in range(len(self.models)):
+            weight = total = 0.0
+            for s, negative in nearest:
+                score = self._neighbours[-negative][1][m]
+                if score == score:  # NaN: no score of this model for that neighbour
+                    weight += s
+                    total += s * score
+            predictions.append(total / weight if weight > 0 else self._means[m])
+        return predictions
+
+
+class _Gap:
+    """Predicted strong minus weak score of a query: a threshold router's score."""
+
+    takes_tags = True
+
+    def __init__(self, quality: QueryQuality, strong: int, weak: int) -> None:
+        self.quality, self.strong, self.weak = quality, strong, weak
+
+    def __call__(self, query: Any, tags: Iterable[str] = ()) -> float:
+        quality = self.quality
+        tag_set = _tag_set(tags if tags else getattr(query, "tags", tags))
+        values = quality._predict(quality._query_of(query), tag_set)
+        return values[self.strong] - values[self.weak]
+
+
+def _tag_set(tags: Any) -> frozenset[str]:
+    if isinstance(tags, frozenset):
+        return tags
+    if isinstance(tags, str):
+        return frozenset((tags,))
+    return frozenset(tags)
+
+
+def _with_tags(
+    features: Mapping[int, float], tags: frozenset[str], hasher: _Hasher
+) -> dict[int, float]:
+    """Text features (length 1) and tag features (length 1), together scaled to length 1."""
+    half = math.sqrt(0.5)
+    combined = {key: value * half for key, value in features.items()}
+    if tags:
+        each = half / math.sqrt(len(tags))
+        for tag in sorted(tags):
+            key = hasher._bucket(_TAG, tag)
+            combined[key] = combined.get(key, 0.0) + each
+    return combined
+
+
+def _sigmoid(x: float) -> float:
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)
+    return e / (1.0 + e)
+
+
+# ------------------------------------------------------------------------------------
+# Fitting
+
+
+def _number(value: Any, name: str, low: float, high: float, *, whole: bool = False) -> Any:
+    kinds = (int,) if whole else (int, float)
+    if isinstance(value, bool) or not isinstance(value, kinds) or not (low <= value <= high):
+        kind = "an integer" if whole else "a number"
+        raise ValidationError(f"{name} must be {kind} from {low:g} to {high:g}, got {value!r}")
+    return value
+
+
+def fit_query_quality(
+    outcomes: Outcomes,
+    queries: Mapping[Hashable, Any],
+    *,
+    method: Literal["linear", "knn"] = "linear",
+    seed: int = 0,
+    dims: int = _DEFAULT_DIMS,
+    l2: float = 1e-4,
+    epochs: int = 8,
+    k: int = 20,
+    max_df: float = 0.05,
+    use_tags: bool = False,
+) -> QueryQuality:
+    """Fit a per-query predictor of each model's score from ``outcomes``.
+
+    ``queries`` maps each item id of ``outcomes`` to its query: a text (featurised with
+    :func:`featurize`, with ``dims`` and ``seed``) or a vector (a dense sequence of
+    floats, e.g. from an embedding API, or a sparse ``{index: value}`` mapping); all of
+    one kind. ``method`` is ``"linear"`` (options ``l2``, ``epochs``) or ``"knn"``
+    (options ``k``, ``max_df``); the module notes say exactly how each fits. The result
+    is deterministic for a ``seed``. With ``use_tags=True`` each item's tags are
+    features too (hashed like words; the text part and the tag part each of length 1,
+    the whole scaled to length 1), so the predictor knows what a per-tag table knows
+    and reads the text on top; predictions then take the query's tags.
+
+    Raises:
+        ValidationError: an item without a query, queries of two kinds, a bad option.
+
+    Examples:
+        >>> table = Outcomes.from_columns(
+        ...     item=[1, 2, 3, 4] * 2, model=["big"] * 4 + ["small"] * 4,
+        ...     score=[1, 1, 1, 1, 1, 0, 1, 0], cost=[0.01] * 4 + [0.001] * 4)
+        >>> quality = fit_query_quality(table, {1: "add 2 and 3", 2: "prove the theorem",
+        ...                                     3: "add 5 and 8", 4: "prove the lemma"})
+        >>> quality
+        QueryQuality(method='linear', 2 models, queries as texts)
+        >>> p = quality.predict("prove a theorem")
+        >>> p["big"] > p["small"]
+        True
+    """
+    if not isinstance(outcomes, Outcomes):
+        raise ValidationError(f"outcomes must be an Outcomes table, got {outcomes!r}")
+    if not isinstance(queries, Mapping):
+        raise ValidationError(
+            f"queries must map each item id to its text or vector, got {type(queries).__name__}"
+        )
+    if method not in ("linear", "knn"):
+        raise ValidationError(f"method must be 'linear' or 'knn', got {method!r}")
+    _check_seed(seed)
+    _check_dims(dims)
+    _number(l2, "l2", 1e-12, 1e3)
+    _number(epochs, "epochs", 1, 1000, whole=True)
+    _number(k, "k", 1, 1_000_000, whole=True)
+    _number(max_df, "max_df", 1e-9, 1.0)
+    if not len(outcomes):
+        raise ValidationError("outcomes is empty: nothing to fit")
+    items = list(range(len(outcomes.items)))
+    ids = outcomes.items
+    missing = [ids[i] for i in items if ids[i] not in queries]
+    if missing:
+        raise ValidationError(
+            f"queries has no query for {len(missing)} item(s) of outcomes, e.g. {missing[0]!r}"
+        )
+    kinds = {_kind(queries[ids[i]]) for i in items}
+    if len(kinds) > 1:
+        raise ValidationError("queries must be all texts or all vectors, not a mix")
+    (kind,) = kinds
+    models = outcomes.models
+    width = len(models)
+    # One row of scores per item (NaN where a model has no score for it).
+    scores = [[math.nan] * width for _ in items]
+    costs = [0.0] * width
+    counted = [0] * width
+    for row in range(len(outcomes)):
+        m = outcomes.model[row]
+        scores[outcomes.item[row]][m] = outcomes.score[row]
+        costs[m] += outcomes.cost[row]
+        counted[m] += 1
+    cost_per_item = {models[m]: costs[m] / counted[m] if counted[m] else 0.0 for m in range(width)}
+    binary = tuple(
+        all(v in (0.0, 1.0) for row in scores if (v := row[m]) == v) for m in range(width)
+    )
+    means = tuple(
+        math.fsum(vs) / len(vs) if (vs := [row[m] for row in scores if row[m] == row[m]]) else 0.0
+        for m in range(width)
+    )
+    if not isinstance(use_tags, bool):
+        raise ValidationError(f"use_tags must be True or False, got {use_tags!r}")
+    item_tags: list[frozenset[str]] = [frozenset()] * len(items)
+    for row in range(len(outcomes)):
+        item_tags[outcomes.item[row]] = outcomes.tag_sets[outcomes.tag_index[row]]
+    hasher = _Hasher(dims, seed)
+    features: list[dict[int, float]] = []
+    for i in items:
+        query = queries[ids[i]]
+        if kind == "text":
+            vector = _normalised(Counter(hasher.buckets(query)))
+        else:
+            vector = _vector(query, f"queries[{ids[i]!r}]")
+            vector = _normalised(vector) if method == "knn" else vector
+        features.append(_with_tags(vector, item_tags[i], hasher) if use_tags else vector)
+    common: dict[str, Any] = {
+        "models": models, "cost_per_item": cost_per_item, "kind": kind, "dims": dims,
+        "seed": seed, "binary": binary, "means": means, "use_tags": use_tags,
+    }  # fmt: skip
+    if method == "knn":
+        return _fit_knn(common, features, scores, k, max_df)
+    return _fit_linear(common, features, scores, binary, means, l2, epochs, seed)
+
+
+def _fit_knn(
+    common: dict[str, Any],
+    features: list[dict[int, float]],
+    scores: list[list[float]],
+    k: int,
+    max_df: float,
+) -> QueryQuality:
+    document_frequency = Counter(key for vector in features for key in vector)
+    limit = max(max_df * len(features), 20)
+    index: dict[int, list[tuple[int, float]]] = {}
+    for position, vector in enumerate(features):
+        for key, value in vector.items():
+            if document_frequency[key] <= limit:
+                index.setdefault(key, []).append((position, value))
+    neighbours = [(vector, tuple(row)) for vector, row in zip(features, scores, strict=True)]
+    return QueryQuality(method="knn", neighbours=neighbours, index=index, k=k, **common)
+
+
+def _fit_linear(
+    common: dict[str, Any],
+    features: list[dict[int, float]],
+    scores: list[list[float]],
+    binary: tuple[bool, ...],
+    means: tuple[float, ...],
+    l2: float,
+    epochs: int,
+    seed: int,
+) -> QueryQuality:
+    """SGD on the L2-regularised log loss (0/1 scores) or squared loss, one model per LLM.
+
+    The weights of a model are ``scale * raw``: shrinking every weight by the penalty
+    is one multiplication of ``scale``, so a step touches only the query's features.
+    The intercept is not penalised and starts at the model's mean (its log-odds for
+    0/1 scores).
+    """
+    width = len(means)
+    rng = random.Random(seed)
+    order = list(range(len(features)))
+    raw: list[dict[int, float]] = [{} for _ in range(width)]
+    scale = [1.0] * width
+    bias = [
+        math.log(max(mean, 1e-3) / max(1 - mean, 1e-3)) if binary[m] else mean
+        for m, mean in enumerate(means)
+    ]
+    # Bottou's schedule: eta_t = 1 / (l2 * (t + t0)), t0 chosen so the first step is 0.5.
+    t0 = 1.0 / (0.5 * l2)
+    t = 0
+    for _ in range(epochs):
+        rng.shuffle(order)
+        for position in order:
+            vector = features[position]
+            row = scores[position]
+            eta = 1.0 / (l2 * (t + t0))
+            t += 1
+            keys, values = list(vector), list(vector.values())
+            for m in range(width):
+                target = row[m]
+                if target != target:
+                    continue
+                weights = raw[m]
+                total = scale[m] * sum(
+                    map(float.__mul__, values, map(weights.get, keys, itertools.repeat(0.0)))
+                )
+                guess = _sigmoid(total + bias[m]) if binary[m] else total + bias[m]
+                gradient = guess - target
+                bias[m] -= eta * gradient * 0.1  # a slower intercept: it sees every item
+                scale[m] *= 1.0 - eta * l2
+                if scale[m] < 1e-9:  # fold the scale in before it underflows
+                    factor = scale[m]
+                    for key in weights:
+                        weights[key] *= factor
+                    scale[m] = 1.0
+                step = eta * gradient / scale[m]
+                for key, value in zip(keys, values, strict=True):
+                    weights[key] = weights.get(key, 0.0) - step * value
+    rows: dict[int, list[float]] = {}
+    for m in range(width):
+        for key, value in raw[m].items():
+            rows.setdefault(key, [0.0] * width)[m] = value * scale[m]
+    return QueryQuality(
+        method="linear",
+        rows={key: tuple(values) for key, values in rows.items()},
+        bias=tuple(bias),
+        **common,
+    )
