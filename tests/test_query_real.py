@@ -134,13 +134,13 @@ def mmlu() -> dict[str, Any]:
     texts = dict(data.texts)
     families = {"per-subject": per_subject(fit, replay)}
     tags_of = {fit.items[fit.item[r]]: fit.tag_sets[fit.tag_index[r]] for r in range(len(fit))}
-    for method in ("linear", "knn"):
-        for use_tags in (False, True):
-            quality = fit_query_quality(fit, texts, method=method, use_tags=use_tags)
-            gap = quality.gap(STRONG, WEAK)
-            scores = [gap(texts[i], tags_of[i]) for i in fit.items]
-            name = method + ("+tags" if use_tags else "")
-            families[name] = gap_family(gap, scores, replay, texts)
+    # knn with tags is left out for time (about a minute more); see docs/learned.md.
+    for method, use_tags in (("linear", False), ("knn", False), ("linear", True)):
+        quality = fit_query_quality(fit, texts, method=method, use_tags=use_tags)  # type: ignore[arg-type]
+        gap = quality.gap(STRONG, WEAK)
+        scores = [gap(texts[i], tags_of[i]) for i in fit.items]
+        name = method + ("+tags" if use_tags else "")
+        families[name] = gap_family(gap, scores, replay, texts)
     return {"fit": fit, "replay": replay, "families": families}
 
 
@@ -168,7 +168,7 @@ def report(name: str, families: Mapping[str, Family]) -> None:
 def test_mmlu_per_query_beats_per_subject(mmlu: dict[str, Any]) -> None:
     families = mmlu["families"]
     report("MMLU", families)
-    order = ["linear", "knn", "linear+tags", "knn+tags", "per-subject"]
+    order = ["linear", "knn", "linear+tags", "per-subject"]
     samples = bootstrap_apgr([families[k] for k in order], mmlu["replay"])
     differences = {}
     for k, method in enumerate(order[:-1]):

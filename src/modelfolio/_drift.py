@@ -9,7 +9,8 @@ query) and raises an alarm when the evidence says quality fell.
 *testing-by-betting* e-process for the null hypothesis "the mean score is at least what
 the reference expects". Scores are scaled into [0, 1] by ``bounds``; for each record
 with expected score ``p`` and observed ``x`` the wealth is multiplied by
-``1 + lam * (p - x)``, where the bet ``lam`` in ``[0, 0.5 / (1 - p)]`` is chosen from
+``1 + lam * (p - x)``, where the bet ``lam`` in ``[0, 0.5 / max(1 - p, 0.05)]`` (so a
+factor never falls below one half) is chosen from
 the records *before* this one (an exponentially weighted estimate of the recent drop,
 betting only once it reaches ``min_effect / 2``). Under the null every factor has
 expectation at most 1, whatever the bets, so the wealth is a non-negative
@@ -66,7 +67,8 @@ class DriftAlarm:
     records: int
     """Records of that stream observed when the alarm was raised."""
     observed: float
-    """Its recent mean score (exponentially weighted, on the scores' own scale)."""
+    """Its recent mean score (exponentially weighted with weight ``smoothing``, corrected
+    for the estimate's start at no drop; on the scores' own scale)."""
     expected: float
     """The reference's expected score over the same recent records."""
     evidence: float
@@ -300,9 +302,9 @@ def observe(
                 continue
             # The bet uses only earlier records: Kelly's fraction for the estimated drop.
             lam = 0.0
-            if stream.drop >= threshold and p < 1.0:
+            if stream.drop >= threshold:
                 variance = max(p * (1.0 - p), 0.01)
-                lam = min(stream.drop / variance, 0.5 / (1.0 - p))
+                lam = min(stream.drop / variance, 0.5 / max(1.0 - p, 0.05))
             log_wealth = stream.log_wealth + math.log1p(lam * (p - x))
             drop = stream.drop + beta * ((p - x) - stream.drop)
             recent = p if stream.n == 0 else stream.expected + beta * (p - stream.expected)
@@ -311,12 +313,14 @@ def observe(
             alarmed = log_wealth >= limit
             streams[(model, tag)] = _Stream(n, log_wealth, drop, recent, alarmed)
             if alarmed:
+                # The drop estimate starts at 0: divide out that start, as Adam does.
+                recent_drop = drop / (1.0 - (1.0 - beta) ** n)
                 alarms.append(
                     DriftAlarm(
                         model=model,
                         tag=tag,
                         records=n,
-                        observed=low + span * (recent - drop),
+                        observed=low + span * (recent - recent_drop),
                         expected=low + span * recent,
                         evidence=math.exp(log_wealth),
                     )

@@ -11,10 +11,14 @@ lower-cased and split into words (maximal runs of Unicode letters, digits and ``
 the features are every word (unigram), every pair of neighbouring words (bigram), and
 for each word of five or more characters its first four and last four characters
 (prefix and suffix character 4-grams, which tie ``integrate``, ``integral`` and
-``integration`` together). Each feature is hashed with CRC-32 (seeded, so two seeds
-give two independent hashings) into one of ``dims`` buckets; bucket values are counts,
-and the vector is scaled to length 1. CRC-32 of UTF-8 bytes is the same on every
-machine, process and Python version, unlike ``hash()`` of a string.
+``integration`` together). Each feature is hashed into one of ``dims`` buckets with
+CRC-32, started from the CRC-32 of the seed's four little-endian bytes (so two seeds
+give two independent hashings): a unigram is ``crc(b"w" + word) % dims``, a prefix
+``crc(b"p" + first four) % dims``, a suffix ``crc(b"s" + last four) % dims``, and a
+pair ``(1_000_003 * crc(b"b" + first) + crc(b"b" + second)) % 2**32 % dims`` (so a
+pair costs no hashing of its own). Bucket values are counts, and the vector is scaled
+to length 1. CRC-32 of UTF-8 bytes is the same on every machine, process and Python
+version, unlike ``hash()`` of a string.
 
 Fitting. ``method="linear"``: one model per LLM over the features plus an intercept:
 logistic regression (log loss) when every score is 0 or 1, else least squares, both
@@ -23,9 +27,11 @@ the items in an order shuffled by ``seed``, with the step size ``1 / (l2 * (t + 
 of Bottou's schedule for L2-regularised problems. ``method="knn"``: the ``k`` training
 queries most similar to the query (cosine similarity), each model's prediction the
 similarity-weighted mean of their scores (the model's mean when no neighbour shares a
-feature). Features in more than ``max_df`` of the training queries (and in more than
-20 of them) are left out of the neighbour search: words such as "the" would make every
-query a neighbour of every other, and the search slow.
+feature). For texts, features are weighted by their inverse document frequency over
+the training queries (``log((1 + n) / (1 + df)) + 1``) before the vectors are scaled
+to length 1, and features in more than ``max_df`` of the training queries (and in more
+than 20 of them) are left out of the neighbour search: words such as "the" would make
+every query a neighbour of every other, and the search slow.
 
 Queries given as vectors (a team's own embeddings, dense sequences of floats, or sparse
 ``{index: value}`` mappings) are used as given by ``linear`` and scaled to length 1 for
@@ -37,6 +43,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import math
+import operator
 import random
 import re
 import zlib
@@ -54,6 +61,8 @@ _WORDS = re.compile(r"\w+")
 _DEFAULT_DIMS = 1 << 18
 # Feature kinds are told apart by a prefix byte before hashing.
 _UNIGRAM, _BIGRAM, _PREFIX, _SUFFIX, _TAG = b"w", b"b", b"p", b"s", b"t"
+_PAIR_MULTIPLIER = 1_000_003
+_FIRST, _SECOND, _BUCKETS = operator.itemgetter(0), operator.itemgetter(1), operator.itemgetter(2)
 
 
 def _check_dims(dims: Any) -> int:
@@ -69,51 +78,63 @@ def _check_seed(seed: Any) -> int:
 
 
 class _Hasher:
-    """Buckets of a text's features, with each word's and pair's buckets memoised.
+    """Buckets of a text's features, with each word's hashes memoised.
 
     The memo only saves work: a bucket is a pure function of the feature, ``dims`` and
     ``seed``. It is bounded, and cleared when full.
     """
 
-    __slots__ = ("_pairs", "_words", "dims", "seed")
+    __slots__ = ("_words", "dims", "seed")
 
     _LIMIT = 200_000
 
     def __init__(self, dims: int, seed: int) -> None:
         self.dims, self.seed = dims, zlib.crc32(seed.to_bytes(4, "little"))
-        self._words: dict[str, tuple[int, ...]] = {}
-        self._pairs: dict[tuple[str, str], int] = {}
+        # word -> (its pair hash as a first word, as a second word, its buckets: unigram,
+        # then prefix and suffix if any)
+        self._words: dict[str, tuple[int, int, tuple[int, ...]]] = {}
+
+    def _hash(self, kind: bytes, text: str) -> int:
+        return zlib.crc32(kind + text.encode("utf-8"), self.seed)
 
     def _bucket(self, kind: bytes, text: str) -> int:
-        return zlib.crc32(kind + text.encode("utf-8"), self.seed) % self.dims
+        return self._hash(kind, text) % self.dims
 
-    def word(self, word: str) -> tuple[int, ...]:
-        found = self._words.get(word)
-        if found is None:
-            found = (self._bucket(_UNIGRAM, word),)
-            if len(word) >= 5:
-                found += (self._bucket(_PREFIX, word[:4]), self._bucket(_SUFFIX, word[-4:]))
-            if len(self._words) >= self._LIMIT:
-                self._words.clear()
-            self._words[word] = found
+    def _word(self, word: str) -> tuple[int, int, tuple[int, ...]]:
+        buckets: tuple[int, ...] = (self._bucket(_UNIGRAM, word),)
+        if len(word) >= 5:
+            buckets += (self._bucket(_PREFIX, word[:4]), self._bucket(_SUFFIX, word[-4:]))
+        if len(self._words) >= self._LIMIT:
+            self._words.clear()
+        second = self._hash(_BIGRAM, word)
+        first = second * _PAIR_MULTIPLIER % 4294967296
+        found = self._words[word] = (first, second, buckets)
         return found
 
-    def pair(self, pair: tuple[str, str]) -> int:
-        found = self._pairs.get(pair)
-        if found is None:
-            found = self._bucket(_BIGRAM, pair[0] + " " + pair[1])
-            if len(self._pairs) >= self._LIMIT:
-                self._pairs.clear()
-            self._pairs[pair] = found
-        return found
+    def words(self, text: str) -> tuple[list[str], list[tuple[int, int, tuple[int, ...]]]]:
+        """The text's words, and each one's (pair hashes as first and second word, buckets)."""
+        words = _WORDS.findall(text.lower())
+        infos = list(map(self._words.get, words))
+        if None in infos:
+            infos = [info or self._word(word) for word, info in zip(words, infos, strict=True)]
+        return words, infos  # type: ignore[return-value]
+
+    def pairs(self, infos: Sequence[tuple[int, int, tuple[int, ...]]]) -> list[int]:
+        """The bucket of each pair of neighbouring words (computed at C speed)."""
+        firsts = list(map(_FIRST, infos))
+        seconds = list(map(_SECOND, infos))
+        del firsts[-1:], seconds[:1]
+        return list(map(self.dims.__rmod__, map(operator.add, firsts, seconds)))
+
+    def word_buckets(self, infos: Sequence[tuple[int, int, tuple[int, ...]]]) -> Iterable[int]:
+        """Every word occurrence's own buckets, one after another."""
+        return itertools.chain.from_iterable(map(_BUCKETS, infos))
 
     def buckets(self, text: str) -> list[int]:
         """Every feature occurrence's bucket (a bucket repeats as often as it occurs)."""
-        words = _WORDS.findall(text.lower())
-        buckets: list[int] = []
-        for found in map(self.word, words):
-            buckets.extend(found)
-        buckets.extend(map(self.pair, itertools.pairwise(words)))
+        _, infos = self.words(text)
+        buckets = list(self.word_buckets(infos))
+        buckets += self.pairs(infos)
         return buckets
 
 
@@ -132,11 +153,11 @@ def featurize(text: str, *, dims: int = _DEFAULT_DIMS, seed: int = 0) -> Mapping
     the module notes). The same text gives the same features everywhere.
 
     Examples:
-        >>> features = featurize("What is 7 times 6?", dims=64)
+        >>> features = featurize("What is 7 times 6?")  # 5 words, 4 pairs, 1 prefix and suffix
         >>> len(features), round(sum(v * v for v in features.values()), 12)
         (11, 1.0)
-        >>> featurize("What is 7 times 6?", dims=64) == features
-        True
+        >>> len(featurize("What is 7 times 6?", dims=64))  # two collisions in 64 buckets
+        9
         >>> featurize("", dims=64)
         {}
     """
@@ -205,6 +226,7 @@ class QueryQuality:
         "_bias",
         "_binary",
         "_hasher",
+        "_idf",
         "_index",
         "_k",
         "_kind",
@@ -213,6 +235,7 @@ class QueryQuality:
         "_neighbours",
         "_rows",
         "_use_tags",
+        "_word_rows",
         "cost_per_item",
         "dims",
         "method",
@@ -240,10 +263,11 @@ class QueryQuality:
         means: tuple[float, ...],
         rows: Mapping[int, tuple[float, ...]] | None = None,
         bias: tuple[float, ...] = (),
-        neighbours: Sequence[tuple[dict[int, float], tuple[float, ...]]] = (),
+        neighbours: Sequence[tuple[float, ...]] = (),
         index: Mapping[int, list[tuple[int, float]]] | None = None,
         k: int = 0,
         use_tags: bool = False,
+        idf: Mapping[int, float] | None = None,
     ) -> None:
         self.models = models
         self.cost_per_item = MappingProxyType(dict(cost_per_item))
@@ -259,6 +283,8 @@ class QueryQuality:
         self._index = index or {}
         self._k = k
         self._use_tags = use_tags
+        self._word_rows: dict[str, tuple[float, ...]] = {}
+        self._idf = idf
         # Predictions of recent texts: a sweep replays the same queries at every knob.
         self._memo: dict[tuple[str, frozenset[str]], list[float]] = {}
 
@@ -354,17 +380,43 @@ class QueryQuality:
                     for m in range(width):
                         totals[m] += row[m] * value
             return totals
-        # Counts over length: sum each occurrence's weights (at C speed), then scale.
-        buckets = self._hasher.buckets(query)
-        if not buckets:
+        # Counts over length: sum each occurrence's weights (at C speed), then scale. A
+        # word's unigram, prefix and suffix weights are summed once per predictor.
+        hasher = self._hasher
+        words, infos = hasher.words(query)
+        if not words:
             return [0.0] * width
-        norm = math.sqrt(sum(c * c for c in Counter(buckets).values()))
-        found = [row for row in map(rows.get, buckets) if row is not None]
-        if not found:
+        pairs = hasher.pairs(infos)
+        word_rows = self._word_rows
+        found = list(map(word_rows.get, words))
+        if None in found:
+            found = [
+                row if row is not None else self._word_row(word, info[2])
+                for word, info, row in zip(words, infos, found, strict=True)
+            ]
+        found += map(rows.get, pairs)
+        counts = Counter(pairs)
+        counts.update(hasher.word_buckets(infos))
+        values = list(counts.values())
+        norm = math.sqrt(sum(map(operator.mul, values, values)))
+        present = [row for row in found if row]
+        if not present:
             return [0.0] * width
-        return [sum(column) / norm for column in zip(*found, strict=True)]
+        return [sum(column) / norm for column in zip(*present, strict=True)]
+
+    def _word_row(self, word: str, buckets: tuple[int, ...]) -> tuple[float, ...]:
+        """The summed weights of a word's own features (empty when it has none)."""
+        parts = [row for row in map(self._rows.get, buckets) if row is not None]
+        row = tuple(map(sum, zip(*parts, strict=True))) if parts else ()
+        if len(self._word_rows) >= 200_000:
+            self._word_rows.clear()
+        self._word_rows[word] = row
+        return row
 
     def _knn(self, features: Mapping[int, float]) -> list[float]:
+        if self._idf is not None:  # the training queries' weighting; unseen features drop
+            idf = self._idf
+            features = {k: v * idf[k] for k, v in features.items() if k in idf}
         similarity: dict[int, float] = {}
         index = self._index
         for key, value in features.items():
@@ -377,7 +429,7 @@ class QueryQuality:
         for m in range(len(self.models)):
             weight = total = 0.0
             for s, negative in nearest:
-                score = self._neighbours[-negative][1][m]
+                score = self._neighbours[-negative][m]
                 if score == score:  # NaN: no score of this model for that neighbour
                     weight += s
                     total += s * score
@@ -451,7 +503,7 @@ def fit_query_quality(
     l2: float = 1e-4,
     epochs: int = 8,
     k: int = 20,
-    max_df: float = 0.05,
+    max_df: float = 0.1,
     use_tags: bool = False,
 ) -> QueryQuality:
     """Fit a per-query predictor of each model's score from ``outcomes``.
@@ -558,15 +610,29 @@ def _fit_knn(
     k: int,
     max_df: float,
 ) -> QueryQuality:
-    document_frequency = Counter(key for vector in features for key in vector)
-    limit = max(max_df * len(features), 20)
+    """The neighbour index: for texts, TF-IDF weighted and without the commonest features."""
+    n = len(features)
+    idf: dict[int, float] | None = None
+    limit = math.inf
+    if common["kind"] == "text":
+        document_frequency = Counter(key for vector in features for key in vector)
+        idf = {
+            key: math.log((1 + n) / (1 + df)) + 1.0 for key, df in document_frequency.items()
+        }
+        limit = max(max_df * n, 20)
+        features = [
+            _normalised({key: value * idf[key] for key, value in vector.items()})
+            for vector in features
+        ]
     index: dict[int, list[tuple[int, float]]] = {}
     for position, vector in enumerate(features):
         for key, value in vector.items():
-            if document_frequency[key] <= limit:
+            if idf is None or document_frequency[key] <= limit:
                 index.setdefault(key, []).append((position, value))
-    neighbours = [(vector, tuple(row)) for vector, row in zip(features, scores, strict=True)]
-    return QueryQuality(method="knn", neighbours=neighbours, index=index, k=k, **common)
+    neighbours = [tuple(row) for row in scores]
+    return QueryQuality(
+        method="knn", neighbours=neighbours, index=index, k=k, idf=idf, **common
+    )
 
 
 def _fit_linear(

@@ -1,0 +1,239 @@
+"""Per-query quality: features, fitting, prediction, and the routers that use them."""
+
+from __future__ import annotations
+
+import math
+import os
+import subprocess
+import sys
+import zlib
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from modelfolio import (
+    Bridge,
+    ModelfolioError,
+    Outcomes,
+    QueryQuality,
+    Request,
+    best_within,
+    featurize,
+    fit_query_quality,
+    learned_policy,
+    quality_floor,
+    reference_catalog,
+    route,
+    simulate,
+    sweep,
+    threshold_router,
+)
+
+
+def spec_buckets(text: str, dims: int, seed: int) -> dict[int, float]:
+    """The documented features, computed here from the spec, independently of the code."""
+    start = zlib.crc32(seed.to_bytes(4, "little"))
+    words = __import__("re").findall(r"\w+", text.lower())
+    grams = [b"w" + w.encode() for w in words]
+    for w in words:
+        if len(w) >= 5:
+            grams += [b"p" + w[:4].encode(), b"s" + w[-4:].encode()]
+    counts: dict[int, float] = {}
+    buckets = [zlib.crc32(gram, start) % dims for gram in grams]
+    for a, b in zip(words, words[1:], strict=False):
+        first, second = (zlib.crc32(b"b" + w.encode(), start) for w in (a, b))
+        buckets.append((1_000_003 * first % 2**32 + second) % dims)
+    for bucket in buckets:
+        counts[bucket] = counts.get(bucket, 0.0) + 1.0
+    norm = math.sqrt(sum(v * v for v in counts.values()))
+    return {k: v / norm for k, v in counts.items()}
+
+
+class TestFeaturize:
+    def test_matches_the_documented_spec(self) -> None:
+        text = "Integrate the integral: what is ∫ x dx? Integration by parts!"
+        for dims, seed in ((2**18, 0), (97, 5)):
+            expected = spec_buckets(text, dims, seed)
+            got = featurize(text, dims=dims, seed=seed)
+            assert expected.keys() == got.keys()
+            for key, value in expected.items():
+                assert value == pytest.approx(got[key], rel=1e-12)
+
+    def test_the_same_in_another_process_with_another_hash_seed(self) -> None:
+        code = "from modelfolio import featurize; print(sorted(featurize('Héllo wörld, hello!').items()))"
+        outputs = {
+            subprocess.run(
+                [sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                env={**os.environ, "PYTHONHASHSEED": seed}, timeout=60,
+            ).stdout
+            for seed in ("1", "2")
+        }  # fmt: skip
+        assert {str(sorted(featurize("Héllo wörld, hello!").items())) + "\n"} == outputs
+
+    def test_seeds_hash_differently(self) -> None:
+        assert featurize("a b c d", seed=0).keys() != featurize("a b c d", seed=1).keys()
+
+    @settings(max_examples=100)
+    @given(st.text(max_size=300), st.integers(1, 5000), st.integers(0, 2**32 - 1))
+    def test_unit_length_in_range(self, text: str, dims: int, seed: int) -> None:
+        features = featurize(text, dims=dims, seed=seed)
+        assert all(0 <= k < dims and v > 0 for k, v in features.items())
+        if features:
+            assert math.fsum(v * v for v in features.values()) == pytest.approx(1.0)
+
+    @pytest.mark.parametrize(
+        ("kwargs", "message"),
+        [
+            ({"text": 5}, "text must be a string, got 5"),
+            ({"text": "a", "dims": 0}, "dims must be an integer from 1 to 2\\*\\*30, got 0"),
+            ({"text": "a", "seed": -1}, "seed must be an integer"),
+            ({"text": "a", "dims": 2.0}, "dims must be an integer"),
+        ],
+    )
+    def test_bad_arguments(self, kwargs: dict[str, object], message: str) -> None:
+        with pytest.raises(ModelfolioError, match=message):
+            featurize(**kwargs)  # type: ignore[arg-type]
+
+
+def two_kinds(n: int = 200) -> tuple[Outcomes, dict[int, str]]:
+    """Arithmetic items the small model gets right, proofs it gets wrong; big gets all."""
+    texts = {k: (f"add {k} and {k + 1}" if k % 2 else f"prove lemma {k} about groups") for k in range(n)}
+    table = Outcomes.from_columns(
+        item=list(range(n)) * 2, model=["big"] * n + ["small"] * n,
+        score=[1.0] * n + [1.0 if k % 2 else 0.0 for k in range(n)],
+        cost=[0.01] * n + [0.001] * n,
+    )  # fmt: skip
+    return table, texts
+
+
+class TestFit:
+    @pytest.mark.parametrize("method", ["linear", "knn"])
+    def test_learns_which_queries_the_small_model_fails(self, method: str) -> None:
+        table, texts = two_kinds()
+        # max_df=1: every word is searched (these toy queries share all their words).
+        quality = fit_query_quality(table, texts, method=method, max_df=1.0)  # type: ignore[arg-type]
+        easy = quality.predict("add 1000 and 1001")
+        hard = quality.predict("prove lemma 1000 about groups")
+        assert easy["small"] > 0.7 > 0.3 > hard["small"]
+        assert hard["big"] > 0.7
+        assert ("big", "small") == quality.models
+        assert {"big": 0.01, "small": 0.001} == pytest.approx(dict(quality.cost_per_item))
+
+    def test_deterministic_for_a_seed(self) -> None:
+        table, texts = two_kinds()
+        one = fit_query_quality(table, texts, seed=3).predict("add 5 and 8")
+        two = fit_query_quality(table, texts, seed=3).predict("add 5 and 8")
+        assert one == two
+
+    def test_graded_scores_use_least_squares(self) -> None:
+        n = 120
+        texts = {k: ("long essay" if k % 2 else "short note") for k in range(n)}
+        table = Outcomes.from_columns(
+            item=range(n), model=["m"] * n, score=[8.0 if k % 2 else 3.0 for k in range(n)]
+        )
+        quality = fit_query_quality(table, texts, epochs=30)
+        assert quality.predict("long essay")["m"] == pytest.approx(8.0, abs=0.5)
+        assert quality.predict("short note")["m"] == pytest.approx(3.0, abs=0.5)
+
+    @pytest.mark.parametrize("method", ["linear", "knn"])
+    def test_vectors_dense_and_sparse(self, method: str) -> None:
+        table, texts = two_kinds()
+        dense = {k: [1.0, 0.0, 0.2] if k % 2 else [0.0, 1.0, 0.2] for k in texts}
+        quality = fit_query_quality(table, dense, method=method)  # type: ignore[arg-type]
+        assert quality.predict([1.0, 0.0, 0.2])["small"] > 0.7
+        assert quality.predict({1: 1.0, 2: 0.2})["small"] < 0.3
+        with pytest.raises(ModelfolioError, match="fitted on vectors"):
+            quality.predict("add 1 and 2")
+
+    def test_tags_as_features(self) -> None:
+        # The text says nothing; the tag says everything.
+        n = 100
+        table = Outcomes.from_columns(
+            item=list(range(n)) * 2, model=["big"] * n + ["small"] * n,
+            score=[1.0] * n + [1.0 if k % 2 else 0.0 for k in range(n)],
+            tags=[{"easy"} if k % 2 else {"hard"} for k in range(n)] * 2,
+        )  # fmt: skip
+        texts = {k: "a question" for k in range(n)}
+        quality = fit_query_quality(table, texts, use_tags=True)
+        assert quality.predict("a question", {"easy"})["small"] > 0.7
+        assert quality.predict("a question", {"hard"})["small"] < 0.3
+        request = Request(input_tokens=10, output_tokens=10, query="a question", tags={"hard"})
+        assert quality.predict(request)["small"] < 0.3
+
+    def test_errors_name_the_problem(self) -> None:
+        table, texts = two_kinds(10)
+        with pytest.raises(ModelfolioError, match=r"no query for 1 item\(s\) of outcomes, e.g. 9"):
+            fit_query_quality(table, {k: v for k, v in texts.items() if k != 9})
+        with pytest.raises(ModelfolioError, match="all texts or all vectors"):
+            fit_query_quality(table, {**texts, 3: [1.0]})
+        with pytest.raises(ModelfolioError, match="method must be 'linear' or 'knn'"):
+            fit_query_quality(table, texts, method="mlp")  # type: ignore[arg-type]
+        with pytest.raises(ModelfolioError, match="k must be an integer from 1"):
+            fit_query_quality(table, texts, method="knn", k=0)
+        with pytest.raises(ModelfolioError, match=r"queries\[0\]: vector values must be finite"):
+            fit_query_quality(table, {k: [math.nan] for k in texts})
+        with pytest.raises(ModelfolioError, match="queries must map each item id"):
+            fit_query_quality(table, ["a"])  # type: ignore[arg-type]
+        quality = fit_query_quality(table, texts)
+        with pytest.raises(ModelfolioError, match="the request has no query"):
+            quality.predict(Request(input_tokens=1, output_tokens=1))
+        with pytest.raises(ModelfolioError, match="model 'huge' is not predicted"):
+            quality.gap("huge", "small")
+
+
+class TestRouters:
+    def setup_method(self) -> None:
+        self.table, self.texts = two_kinds()
+        self.quality: QueryQuality = fit_query_quality(self.table, self.texts)
+
+    def test_quality_floor_and_best_within_read_the_query(self) -> None:
+        floor = quality_floor(self.quality, 0.8)
+        assert ("small",) == floor.choose("add 7 and 8", frozenset())
+        assert ("big",) == floor.choose("prove lemma 7 about groups", frozenset())
+        best = best_within(self.quality, 0.02)
+        assert ("big",) == best.choose("prove lemma 7 about groups", frozenset())
+        assert ("small",) == best_within(self.quality, 0.005).choose("x", frozenset())
+        with pytest.raises(ModelfolioError, match="use='lower' needs a QualityTable"):
+            quality_floor(self.quality, 0.8, use="lower")
+
+    def test_simulate_with_queries_equals_choosing_by_hand(self) -> None:
+        router = quality_floor(self.quality, 0.8)
+        report = simulate(router, self.table, queries=self.texts)
+        expected = {k: router.choose(self.texts[k], frozenset())[0] for k in self.texts}
+        assert expected == dict(report.choices)
+        assert 1.0 == report.quality  # small only where it is right
+        assert report.shares["small"] == pytest.approx(0.5)
+        with pytest.raises(ModelfolioError, match=r"no query for 1 replayed item\(s\), e.g. 0"):
+            simulate(router, self.table, queries={k: v for k, v in self.texts.items() if k})
+        curve = sweep(lambda f: quality_floor(self.quality, f), [0.0, 0.8, 1.01], self.table,
+                      queries=self.texts)  # fmt: skip
+        assert [0.5, 1.0, 1.0] == [round(p.quality, 6) for p in curve.points]
+
+    def test_threshold_router_on_the_predicted_gap(self) -> None:
+        router = threshold_router(self.quality, strong="big", weak="small", threshold=0.5)
+        assert ("big",) == router.choose("prove lemma 3 about groups", frozenset())
+        assert ("small",) == router.choose("add 3 and 4", frozenset())
+
+    def test_the_same_router_routes_online_from_request_query(self) -> None:
+        router = quality_floor(self.quality, 0.8)
+        bridge = Bridge({"big": "claude-sonnet-4-5", "small": "gemini-2.5-flash-lite"})
+        policy = learned_policy(router, bridge)
+        catalog = reference_catalog()
+
+        def chosen(query: str) -> str:
+            request = Request(input_tokens=500, output_tokens=100, query=query)
+            return route(request, catalog, policy, now=0.0).chosen.id
+
+        assert "gemini/gemini-2.5-flash-lite" == chosen("add 9 and 10")
+        assert "anthropic/claude-sonnet-4-5" == chosen("prove lemma 9 about groups")
+        # Without a query the learned router says what is missing.
+        with pytest.raises(ModelfolioError, match="the request has no query"):
+            route(Request(input_tokens=500, output_tokens=100), catalog, policy, now=0.0)
+
+    def test_request_query_is_checked(self) -> None:
+        assert (1.0, 2.0) == Request(input_tokens=1, output_tokens=1, query=[1, 2]).query
+        with pytest.raises(ModelfolioError, match="query: vector values must be finite"):
+            Request(input_tokens=1, output_tokens=1, query=[math.inf])
+        with pytest.raises(ModelfolioError, match="a query is a text, a sequence of floats"):
+            Request(input_tokens=1, output_tokens=1, query=5)
