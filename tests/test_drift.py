@@ -47,8 +47,7 @@ def first_alarm(seed: int, records: int, before: float, after: float, change_at:
     """The record count at the stream's alarm (None: no alarm), for one simulated stream."""
     rng = random.Random(seed)
     stream = [
-        HIT if rng.random() < (before if k < change_at else after) else MISS
-        for k in range(records)
+        HIT if rng.random() < (before if k < change_at else after) else MISS for k in range(records)
     ]
     monitor = observe(drift_monitor(reference(before), alpha=alpha, min_effect=0.05), stream)
     return monitor.alarms[0].records if monitor.alarms else None
@@ -183,7 +182,7 @@ def test_bad_records_are_named() -> None:
     monitor = drift_monitor(reference())
     with pytest.raises(ModelfolioError, match="model 'x' is not in the reference"):
         observe(monitor, EvalRecord(item=1, model="x", score=1.0))
-    with pytest.raises(ModelfolioError, match="scored 3.0, outside bounds"):
+    with pytest.raises(ModelfolioError, match=r"scored 3\.0, outside bounds"):
         observe(monitor, EvalRecord(item=1, model="m", score=3.0))
     with pytest.raises(ModelfolioError, match="observe takes an EvalRecord"):
         observe(monitor, "m")  # type: ignore[arg-type]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 import subprocess
@@ -41,7 +42,7 @@ def spec_buckets(text: str, dims: int, seed: int) -> dict[int, float]:
             grams += [b"p" + w[:4].encode(), b"s" + w[-4:].encode()]
     counts: dict[int, float] = {}
     buckets = [zlib.crc32(gram, start) % dims for gram in grams]
-    for a, b in zip(words, words[1:], strict=False):
+    for a, b in itertools.pairwise(words):
         first, second = (zlib.crc32(b"b" + w.encode(), start) for w in (a, b))
         buckets.append((1_000_003 * first % 2**32 + second) % dims)
     for bucket in buckets:
@@ -98,7 +99,9 @@ class TestFeaturize:
 
 def two_kinds(n: int = 200) -> tuple[Outcomes, dict[int, str]]:
     """Arithmetic items the small model gets right, proofs it gets wrong; big gets all."""
-    texts = {k: (f"add {k} and {k + 1}" if k % 2 else f"prove lemma {k} about groups") for k in range(n)}
+    texts = {
+        k: (f"add {k} and {k + 1}" if k % 2 else f"prove lemma {k} about groups") for k in range(n)
+    }
     table = Outcomes.from_columns(
         item=list(range(n)) * 2, model=["big"] * n + ["small"] * n,
         score=[1.0] * n + [1.0 if k % 2 else 0.0 for k in range(n)],
@@ -154,7 +157,7 @@ class TestFit:
             score=[1.0] * n + [1.0 if k % 2 else 0.0 for k in range(n)],
             tags=[{"easy"} if k % 2 else {"hard"} for k in range(n)] * 2,
         )  # fmt: skip
-        texts = {k: "a question" for k in range(n)}
+        texts = dict.fromkeys(range(n), "a question")
         quality = fit_query_quality(table, texts, use_tags=True)
         assert quality.predict("a question", {"easy"})["small"] > 0.7
         assert quality.predict("a question", {"hard"})["small"] < 0.3

@@ -230,8 +230,13 @@ def test_routerbench_per_query_aiq(task: str) -> None:
     )
     singles = {m: curve.baselines[m] for m in ROUTERBENCH_MODELS}
     best = max(singles.values(), key=lambda p: p.quality)
+    table = fit_quality(parts["train"])
+    per_task = sweep(
+        lambda floor: quality_floor(table, floor), [k / 20 for k in range(21)], parts["test"]
+    )
     print(
-        f"RouterBench {task}: per-query AIQ {aiq(curve):.4f}; best single {best.quality:.4f}; "
+        f"RouterBench {task}: per-query AIQ {aiq(curve):.4f}, per-task AIQ "
+        f"{aiq(per_task):.4f}; best single {best.quality:.4f}; "
         f"oracle {curve.baselines['oracle'].quality:.4f}"
     )
     assert 0 < aiq(curve) <= curve.baselines["oracle"].quality

@@ -399,7 +399,7 @@ class QueryQuality:
         counts.update(hasher.word_buckets(infos))
         values = list(counts.values())
         norm = math.sqrt(sum(map(operator.mul, values, values)))
-        present = [row for row in found if row]
+        present = list(filter(None, found))  # words and pairs without weights drop out
         if not present:
             return [0.0] * width
         return [sum(column) / norm for column in zip(*present, strict=True)]
@@ -616,9 +616,7 @@ def _fit_knn(
     limit = math.inf
     if common["kind"] == "text":
         document_frequency = Counter(key for vector in features for key in vector)
-        idf = {
-            key: math.log((1 + n) / (1 + df)) + 1.0 for key, df in document_frequency.items()
-        }
+        idf = {key: math.log((1 + n) / (1 + df)) + 1.0 for key, df in document_frequency.items()}
         limit = max(max_df * n, 20)
         features = [
             _normalised({key: value * idf[key] for key, value in vector.items()})
@@ -630,9 +628,7 @@ def _fit_knn(
             if idf is None or document_frequency[key] <= limit:
                 index.setdefault(key, []).append((position, value))
     neighbours = [tuple(row) for row in scores]
-    return QueryQuality(
-        method="knn", neighbours=neighbours, index=index, k=k, idf=idf, **common
-    )
+    return QueryQuality(method="knn", neighbours=neighbours, index=index, k=k, idf=idf, **common)
 
 
 def _fit_linear(
