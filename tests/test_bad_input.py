@@ -16,6 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import modelfolio as mf
 from modelfolio import (
     CatalogError,
     ModelfolioError,
@@ -30,6 +31,7 @@ from modelfolio import (
     leaderboard,
     vendor_exit,
 )
+from modelfolio._learn import QualityEntry
 from modelfolio.io import read_outcomes_long
 
 TABLE = Outcomes.from_columns(
@@ -141,3 +143,79 @@ def test_cost_is_finite_and_non_negative_for_any_accepted_usage_and_price(
     )
     assert math.isfinite(value)
     assert value >= 0
+
+
+class TestValueClasses:
+    """Root cause 5: value classes check their fields when built."""
+
+    @pytest.mark.parametrize(
+        ("make", "message"),
+        [
+            (lambda: mf.State(cooldowns={"x": "soon"}), r"cooldowns\['x'\] must be a finite number, got 'soon'"),
+            (lambda: mf.State(breakers={"x": math.nan}), r"breakers\['x'\] must be a finite number, got nan"),
+            (lambda: mf.State(failures={"x": [1.0, "a"]}), r"failures\['x'\] must be a finite number, got 'a'"),
+            (lambda: mf.State(failures={"x": 5}), r"failures\['x'\] must be a sequence of times"),
+            (lambda: mf.State(vendor_failures={"v": [(1.0, None)]}), r"vendor_failures\['v'\] must be a non-empty string"),
+            (lambda: mf.State(vendor_failures={"v": [1.0]}), r"must be a \(time, deployment id\) pair"),
+            (lambda: mf.State(cooldowns=[("x", 1.0)]), r"cooldowns must be a mapping of ids to times"),
+            (lambda: mf.State(cooldowns={3: 1.0}), r"cooldowns must be a non-empty string"),
+            (lambda: mf.Charge(time=1.0, cost_usd=-5.0, deployment="d", vendor=None, provider=None, tenant=None), r"cost_usd must be a finite number >= 0, got -5.0"),
+            (lambda: mf.Charge(time=math.inf, cost_usd=1.0, deployment="d", vendor=None, provider=None, tenant=None), r"time must be a finite number"),
+            (lambda: mf.Charge(time=1.0, cost_usd=1.0, deployment="", vendor=None, provider=None, tenant=None), r"deployment must be a non-empty string"),
+            (lambda: mf.Rates(input_per_mtok=-1, output_per_mtok=1, cached_input_per_mtok=1, cache_write_per_mtok=1, reasoning_per_mtok=1), r"input_per_mtok must be a finite number >= 0, got -1"),
+            (lambda: mf.Point(quality=math.nan, cost=1.0), r"quality must be a finite number, got nan"),
+            (lambda: mf.Point(quality=0.5, cost=-1.0), r"cost must be a finite number >= 0"),
+            (lambda: mf.Point(quality=0.5, cost=1.0, shares={"a": 2}), r"shares\['a'\] must be a share in \[0, 1\], got 2"),
+            (lambda: mf.Curve(points=[1], baselines={}, n=1), r"points must hold Point values, got 1"),
+            (lambda: mf.Curve(points=[], baselines={"x": 1}, n=1), r"baselines\['x'\] must be a Point"),
+            (lambda: mf.Curve(points=[], baselines={}, n=0), r"n must be an integer > 0, got 0"),
+            (lambda: mf.QualityTable(entries={}, cost_per_item={}), r"cost_per_item must map at least one model"),
+            (lambda: mf.QualityTable(entries={}, cost_per_item={"m": 0.1}), r"model 'm' has a cost but no model-wide entry"),
+            (lambda: mf.QualityTable(entries={}, cost_per_item={"m": -0.1}), r"cost_per_item\['m'\] must be a finite number >= 0"),
+            (lambda: mf.Classification(failure="soon"), r"failure must be one of rate_limited"),
+            (lambda: mf.Classification(failure=None), r"failure must be a Failure"),
+            (lambda: mf.Classification(failure="timeout", retry_after_s=-1), r"retry_after_s must be a finite number >= 0"),
+            (lambda: mf.fit_quality(mf.Outcomes.from_columns(item=[], model=[], score=[])), r"outcomes is empty"),
+        ],
+    )  # fmt: skip
+    def test_bad_fields_are_named(self, make: Callable[[], Any], message: str) -> None:
+        with pytest.raises(mf.ModelfolioError, match=message):
+            make()
+
+    def test_a_quality_entry_keeps_its_bounds_in_order(self) -> None:
+        with pytest.raises(mf.ModelfolioError, match="need ci_low <= mean <= ci_high"):
+            mf.QualityTable(
+                entries={("m", None): QualityEntry(model="m", tag=None, mean=0.5, ci_low=0.6, ci_high=0.7, n=3)},
+                cost_per_item={"m": 0.0},
+            )  # fmt: skip
+
+    @settings(max_examples=60, deadline=None)
+    @given(
+        cooldowns=st.dictionaries(st.sampled_from(["openai/gpt-4o", "anthropic/claude-sonnet-4-5", "x"]), st.floats(-1e9, 1e9), max_size=3),
+        breakers=st.dictionaries(st.sampled_from(["openai/gpt-4o", "gemini/gemini-2.5-flash", "y"]), st.floats(-1e9, 1e9), max_size=3),
+        failures=st.dictionaries(st.sampled_from(["openai/gpt-4o", "z"]), st.lists(st.floats(-1e9, 1e9), max_size=4), max_size=2),
+        vendors=st.dictionaries(st.sampled_from(["openai", "google"]), st.lists(st.tuples(st.floats(-1e9, 1e9), st.sampled_from(["openai/gpt-4o", "w"])), max_size=3), max_size=2),
+        now=st.floats(-1e9, 1e9),
+    )  # fmt: skip
+    def test_any_accepted_state_routes(
+        self, cooldowns: Any, breakers: Any, failures: Any, vendors: Any, now: float
+    ) -> None:
+        state = mf.State(cooldowns=cooldowns, breakers=breakers, failures=failures,
+                         vendor_failures=vendors)  # fmt: skip
+        request = mf.Request(input_tokens=1_000, output_tokens=100)
+        try:
+            decision = mf.route(request, mf.reference_catalog(), state=state, now=now)
+        except mf.NoRouteError:
+            return  # every deployment held back: a clear, documented outcome
+        assert decision.chosen.id not in {d for d, t in cooldowns.items() if t > now}
+
+    def test_record_stays_fast_and_checked(self) -> None:
+        # record builds the next State from checked values without re-checking them all;
+        # what it builds is still a State whose marks read back as given.
+        state = mf.State()
+        for k in range(5):
+            state = mf.record(state, mf.Attempt(deployment_id=f"d{k}", failure="rate_limited", retry_after_s=5), now=1.0)  # fmt: skip
+        assert {f"d{k}": 6.0 for k in range(5)} == dict(state.cooldowns)
+        assert mf.State(cooldowns=state.cooldowns, ledger=state.ledger) == mf.State(
+            cooldowns=dict(state.cooldowns)
+        )

@@ -35,20 +35,29 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from attrs import frozen
+from attrs import field, frozen
 
-from modelfolio._state import Failure
+from modelfolio._errors import ValidationError
+from modelfolio._state import Failure, _failure
+from modelfolio._validate import check, optional_number
 
 __all__ = ["Classification", "classify_error"]
+
+
+def _failure_kind(value: Any) -> Failure:
+    kind = _failure(value)
+    if kind is None:
+        raise ValidationError("failure must be a Failure (or its name), got None")
+    return kind
 
 
 @frozen(kw_only=True)
 class Classification:
     """What a failed call means for routing."""
 
-    failure: Failure
+    failure: Failure = field(converter=_failure_kind)
     """The kind of failure."""
-    retry_after_s: float | None = None
+    retry_after_s: float | None = field(default=None, validator=check(optional_number))
     """How long the provider asked us to wait, when it said."""
 
 

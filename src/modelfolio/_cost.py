@@ -74,16 +74,24 @@ class Rates:
     Produced by :meth:`Price.rates`; every field is a number, no fallbacks left.
     """
 
-    input_per_mtok: float
+    input_per_mtok: float = field(validator=check(rate))
     """Plain (uncached) input."""
-    output_per_mtok: float
+    output_per_mtok: float = field(validator=check(rate))
     """Visible output."""
-    cached_input_per_mtok: float
+    cached_input_per_mtok: float = field(validator=check(rate))
     """Input read from a prompt cache."""
-    cache_write_per_mtok: float
+    cache_write_per_mtok: float = field(validator=check(rate))
     """Input written to a prompt cache."""
-    reasoning_per_mtok: float
+    reasoning_per_mtok: float = field(validator=check(rate))
     """Reasoning (hidden) output."""
+
+
+def _rates(**values: float) -> Rates:
+    """Rates resolved from a checked price: its rates are checked already."""
+    new = object.__new__(Rates)
+    for name, value in values.items():
+        object.__setattr__(new, name, value)
+    return new
 
 
 _DAY_S = 86_400
@@ -366,7 +374,7 @@ class Price:
         cached = plain if own_cached is None else rates.cached_input_per_mtok
         write = plain if own_write is None else rates.cache_write_per_mtok
         reasoning = out if self.reasoning_per_mtok is None else rates.reasoning_per_mtok
-        return Rates(
+        return _rates(
             input_per_mtok=plain,
             output_per_mtok=out,
             cached_input_per_mtok=cached
@@ -387,7 +395,7 @@ class Price:
         write = None if tier is None else tier.cache_write_per_mtok
         cached = self.cached_input_per_mtok if cached is None else cached
         write = self.cache_write_per_mtok if write is None else write
-        return Rates(
+        return _rates(
             input_per_mtok=plain_in,
             output_per_mtok=out,
             cached_input_per_mtok=plain_in if cached is None else cached,

@@ -39,6 +39,7 @@ from modelfolio._routing import Policy
 from modelfolio._scorers import BulkScorer
 from modelfolio._stats import wilson, z_for
 from modelfolio._table import html_table
+from modelfolio._validate import check, finite, number, positive_count, text
 
 __all__ = [
     "Bridge",
@@ -64,28 +65,77 @@ class LearnedRouter(Protocol):
         ...
 
 
+def _optional_tag(instance: object, attribute: Any, value: Any) -> None:
+    if value is not None:
+        text(value, attribute.name)
+
+
 @frozen(kw_only=True)
 class QualityEntry:
     """Quality of one model on one tag (``tag=None``: all its items)."""
 
-    model: str
-    tag: str | None
-    mean: float
-    ci_low: float
-    ci_high: float
-    n: int
+    model: str = field(validator=check(text))
+    tag: str | None = field(validator=_optional_tag)
+    mean: float = field(validator=check(finite))
+    ci_low: float = field(validator=check(finite))
+    ci_high: float = field(validator=check(finite))
+    n: int = field(validator=check(positive_count))
+
+    def __attrs_post_init__(self) -> None:
+        if not self.ci_low <= self.mean <= self.ci_high:
+            raise ValidationError(
+                f"entry ({self.model!r}, {self.tag!r}): need ci_low <= mean <= ci_high, "
+                f"got {self.ci_low!r}, {self.mean!r}, {self.ci_high!r}"
+            )
+
+
+def _entries(value: Any) -> Mapping[tuple[str, str | None], QualityEntry]:
+    if isinstance(value, (str, bytes)) or not isinstance(value, Mapping):
+        raise ValidationError(f"entries must map (model, tag) to QualityEntry, got {value!r}")
+    for key, entry in value.items():
+        if not isinstance(entry, QualityEntry):
+            raise ValidationError(f"entries[{key!r}] must be a QualityEntry, got {entry!r}")
+        if key != (entry.model, entry.tag):
+            raise ValidationError(
+                f"entries[{key!r}] holds the entry of {(entry.model, entry.tag)!r}"
+            )
+    return value if isinstance(value, MappingProxyType) else MappingProxyType(dict(value))
+
+
+def _costs(value: Any) -> Mapping[str, float]:
+    if isinstance(value, (str, bytes)) or not isinstance(value, Mapping) or not value:
+        raise ValidationError(
+            f"cost_per_item must map at least one model to its cost per item, got {value!r}"
+        )
+    for model, item_cost in value.items():
+        text(model, "cost_per_item")
+        number(item_cost, f"cost_per_item[{model!r}]")
+    return value if isinstance(value, MappingProxyType) else MappingProxyType(dict(value))
+
+
+def _open_level(instance: object, attribute: Any, value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 1:
+        raise ValidationError(f"level must be strictly between 0 and 1, got {value!r}")
 
 
 @frozen(kw_only=True)
 class QualityTable:
     """Quality per (model, tag) with confidence bounds, and each model's cost per item."""
 
-    entries: Mapping[tuple[str, str | None], QualityEntry] = field(repr=False)
+    entries: Mapping[tuple[str, str | None], QualityEntry] = field(repr=False, converter=_entries)
     """``(model, tag)`` to its entry; ``tag=None`` is the model-wide entry."""
-    cost_per_item: Mapping[str, float]
-    """Each model's mean logged cost per item."""
-    level: float = 0.95
+    cost_per_item: Mapping[str, float] = field(converter=_costs)
+    """Each model's mean logged cost per item (at least one model)."""
+    level: float = field(default=0.95, validator=_open_level)
     """The confidence level of the bounds."""
+
+    def __attrs_post_init__(self) -> None:
+        for model in self.cost_per_item:
+            if (model, None) not in self.entries:
+                raise ValidationError(f"model {model!r} has a cost but no model-wide entry")
+        for model, _ in self.entries:
+            if model not in self.cost_per_item:
+                raise ValidationError(f"model {model!r} has entries but no cost_per_item")
 
     @property
     def models(self) -> tuple[str, ...]:
@@ -173,8 +223,10 @@ def fit_quality(outcomes: Outcomes, *, level: float = 0.95) -> QualityTable:
     """
     if not isinstance(outcomes, Outcomes):
         raise ValidationError(f"outcomes must be an Outcomes table, got {outcomes!r}")
-    if not 0 < level < 1:
+    if isinstance(level, bool) or not isinstance(level, (int, float)) or not 0 < level < 1:
         raise ValidationError(f"level must be strictly between 0 and 1, got {level!r}")
+    if not len(outcomes):
+        raise ValidationError("outcomes is empty: a quality table needs at least one outcome")
     binary = outcomes.binary
     entries: dict[tuple[str, str | None], QualityEntry] = {}
     costs: dict[str, float] = {}

@@ -35,19 +35,30 @@ from modelfolio._learn import LearnedRouter
 from modelfolio._outcomes import Matrix, Outcomes
 from modelfolio._plot import axes
 from modelfolio._table import html_table
+from modelfolio._validate import check, finite, number, positive_count, text
 
 __all__ = ["Curve", "Point", "SimulationReport", "aiq", "apgr", "cpt", "simulate", "sweep"]
+
+
+def _shares(value: Any) -> Mapping[str, float]:
+    if isinstance(value, (str, bytes)) or not isinstance(value, Mapping):
+        raise ValidationError(f"shares must map model ids to shares in [0, 1], got {value!r}")
+    for model, share in value.items():
+        text(model, "shares")
+        if isinstance(share, bool) or not isinstance(share, (int, float)) or not 0 <= share <= 1:
+            raise ValidationError(f"shares[{model!r}] must be a share in [0, 1], got {share!r}")
+    return value if isinstance(value, MappingProxyType) else MappingProxyType(dict(value))
 
 
 @frozen(kw_only=True)
 class Point:
     """Quality (mean score) and cost (summed) of one way of routing the items."""
 
-    quality: float
+    quality: float = field(validator=check(finite))
     """Mean logged score of the answers."""
-    cost: float
+    cost: float = field(validator=check(number))
     """Summed logged cost of every call made."""
-    shares: Mapping[str, float] = field(factory=dict, repr=False)
+    shares: Mapping[str, float] = field(factory=dict, repr=False, converter=_shares)
     """Fraction of items each model was called for."""
     knob: Any = None
     """The knob value that produced this point, in a sweep."""
@@ -242,15 +253,35 @@ def _columns_of(choice: Any, column: Mapping[str, int]) -> tuple[int, ...]:
     return tuple(column[m] for m in choice)
 
 
+def _points(value: Any) -> tuple[Point, ...]:
+    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+        raise ValidationError(f"points must be a sequence of Point values, got {value!r}")
+    points = tuple(value)
+    for point in points:
+        if not isinstance(point, Point):
+            raise ValidationError(f"points must hold Point values, got {point!r}")
+    return points
+
+
+def _baseline_points(value: Any) -> Mapping[str, Point]:
+    if isinstance(value, (str, bytes)) or not isinstance(value, Mapping):
+        raise ValidationError(f"baselines must map names to Point values, got {value!r}")
+    for name, point in value.items():
+        text(name, "baselines")
+        if not isinstance(point, Point):
+            raise ValidationError(f"baselines[{name!r}] must be a Point, got {point!r}")
+    return value if isinstance(value, MappingProxyType) else MappingProxyType(dict(value))
+
+
 @frozen(kw_only=True)
 class Curve:
     """Cost–quality points of one router family over its knob values, with baselines."""
 
-    points: tuple[Point, ...]
+    points: tuple[Point, ...] = field(converter=_points)
     """One point per knob value, in knob order."""
-    baselines: Mapping[str, Point] = field(repr=False)
+    baselines: Mapping[str, Point] = field(repr=False, converter=_baseline_points)
     """As in :class:`SimulationReport`."""
-    n: int
+    n: int = field(validator=check(positive_count))
     """Items replayed at each point."""
 
     def to_rows(self) -> list[dict[str, object]]:

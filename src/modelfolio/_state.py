@@ -31,12 +31,21 @@ from types import MappingProxyType
 from typing import Any
 
 from attrs import evolve, field, frozen
+from attrs import fields as attrs_fields
 
 from modelfolio._catalog import Deployment
 from modelfolio._cost import Usage, cost
 from modelfolio._errors import ValidationError
 from modelfolio._table import html_table
-from modelfolio._validate import check, finite, number, optional_number, positive_count, text
+from modelfolio._validate import (
+    check,
+    fail,
+    finite,
+    number,
+    optional_number,
+    positive_count,
+    text,
+)
 
 __all__ = ["Attempt", "Charge", "Failure", "HealthConfig", "State", "record"]
 
@@ -171,26 +180,91 @@ class HealthConfig:
     """The window those failures are counted in, and how long degradation lasts."""
 
 
+def _charge_time(instance: object, attribute: Any, value: Any) -> None:
+    finite(value, "time")
+
+
+def _charge_cost(instance: object, attribute: Any, value: Any) -> None:
+    number(value, "cost_usd")
+
+
+def _charge_label(instance: object, attribute: Any, value: Any) -> None:
+    if attribute.name == "deployment" or value is not None:
+        text(value, attribute.name)
+
+
 @frozen(kw_only=True)
 class Charge:
     """One entry of the spend ledger."""
 
-    time: float
+    time: float = field(validator=_charge_time)
     """When it was recorded (the ``now`` passed to :func:`record`)."""
-    cost_usd: float
-    """The amount, in US dollars."""
-    deployment: str
+    cost_usd: float = field(validator=_charge_cost)
+    """The amount, in US dollars (finite, at least 0)."""
+    deployment: str = field(validator=_charge_label)
     """The deployment called."""
-    vendor: str | None
+    vendor: str | None = field(validator=_charge_label)
     """Its vendor, if the attempt said."""
-    provider: str | None
+    provider: str | None = field(validator=_charge_label)
     """Its provider, if the attempt said."""
-    tenant: str | None
+    tenant: str | None = field(validator=_charge_label)
     """The tenant, if the attempt said."""
 
 
 def _read_only(value: Mapping[Any, Any]) -> Mapping[Any, Any]:
     return value if isinstance(value, MappingProxyType) else MappingProxyType(dict(value))
+
+
+def _mapping(name: str, value: Any) -> Mapping[Any, Any]:
+    if isinstance(value, (str, bytes)) or not isinstance(value, Mapping):
+        raise fail(ValidationError, name, value, "a mapping of ids to times")
+    for key in value:
+        text(key, name)
+    return _read_only(value)
+
+
+def _times(name: str, value: Any) -> Mapping[str, float]:
+    """Deployment id -> a finite time (a cooldown's or a breaker's end)."""
+    checked = _mapping(name, value)
+    for key, time in checked.items():
+        finite(time, f"{name}[{key!r}]")
+    return checked
+
+
+def _cooldowns(value: Any) -> Mapping[str, float]:
+    return _times("cooldowns", value)
+
+
+def _breakers(value: Any) -> Mapping[str, float]:
+    return _times("breakers", value)
+
+
+def _failure_times(value: Any) -> Mapping[str, tuple[float, ...]]:
+    """Deployment id -> the finite times of its recent failures."""
+    checked = _mapping("failures", value)
+    fixed = {}
+    for key, times in checked.items():
+        if isinstance(times, (str, bytes)) or not isinstance(times, Iterable):
+            raise fail(ValidationError, f"failures[{key!r}]", times, "a sequence of times")
+        fixed[key] = tuple(finite(t, f"failures[{key!r}]") for t in times)
+    return MappingProxyType(fixed)
+
+
+def _vendor_events(value: Any) -> Mapping[str, tuple[tuple[float, str], ...]]:
+    """Vendor -> its recent (time, deployment id) failures."""
+    checked = _mapping("vendor_failures", value)
+    fixed = {}
+    for key, events in checked.items():
+        where = f"vendor_failures[{key!r}]"
+        if isinstance(events, (str, bytes)) or not isinstance(events, Iterable):
+            raise fail(ValidationError, where, events, "a sequence of (time, deployment id)")
+        pairs = []
+        for event in events:
+            if not isinstance(event, tuple) or len(event) != 2:
+                raise fail(ValidationError, where, event, "a (time, deployment id) pair")
+            pairs.append((finite(event[0], where), text(event[1], where)))
+        fixed[key] = tuple(pairs)
+    return MappingProxyType(fixed)
 
 
 class _Ledger(tuple):  # type: ignore[type-arg]
@@ -232,14 +306,14 @@ class State:
 
     config: HealthConfig = field(factory=HealthConfig, validator=_is_health_config)
     """The thresholds in force."""
-    cooldowns: Mapping[str, float] = field(factory=dict, converter=_read_only)
+    cooldowns: Mapping[str, float] = field(factory=dict, converter=_cooldowns)
     """Deployment id to the time its rate-limit cooldown ends."""
-    failures: Mapping[str, tuple[float, ...]] = field(factory=dict, converter=_read_only)
+    failures: Mapping[str, tuple[float, ...]] = field(factory=dict, converter=_failure_times)
     """Deployment id to the times of its recent timeouts and server errors."""
-    breakers: Mapping[str, float] = field(factory=dict, converter=_read_only)
+    breakers: Mapping[str, float] = field(factory=dict, converter=_breakers)
     """Deployment id to the time its open breaker half-opens (present while not closed)."""
     vendor_failures: Mapping[str, tuple[tuple[float, str], ...]] = field(
-        factory=dict, converter=_read_only
+        factory=dict, converter=_vendor_events
     )
     """Vendor to its recent ``(time, deployment id)`` failures."""
     ledger: tuple[Charge, ...] = field(default=(), converter=_charges)
@@ -413,8 +487,25 @@ def record(state: State, attempt: Attempt, *, now: float) -> State:
             tenant=attempt.tenant,
         )
         changes["ledger"] = _insert_charge(state.ledger, charge)
-    return evolve(state, **changes) if changes else state
+    return _evolved(state, changes) if changes else state
+
+
+def _evolved(state: State, changes: Mapping[str, Any]) -> State:
+    """``state`` with ``changes`` made by :func:`record` from values it has checked.
+
+    Skips the constructor's checks, which would re-examine every mark on every call.
+    """
+    new = object.__new__(State)
+    for name in _STATE_FIELDS:
+        value = changes[name] if name in changes else getattr(state, name)
+        if isinstance(value, dict):
+            value = MappingProxyType(value)
+        object.__setattr__(new, name, value)
+    return new
 
 
 def _without(mapping: Mapping[str, Any], key: str) -> dict[str, Any]:
     return {k: v for k, v in mapping.items() if k != key}
+
+
+_STATE_FIELDS = tuple(f.name for f in attrs_fields(State))
