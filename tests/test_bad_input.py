@@ -219,3 +219,78 @@ class TestValueClasses:
         assert mf.State(cooldowns=state.cooldowns, ledger=state.ledger) == mf.State(
             cooldowns=dict(state.cooldowns)
         )
+
+
+def _sync_call(deployment: Any, request: Any) -> Any:
+    return mf.Reply(response=deployment.id, usage=mf.Usage(input_tokens=1, output_tokens=1))
+
+
+async def _async_call(deployment: Any, request: Any) -> Any:
+    return _sync_call(deployment, request)
+
+
+class TestProgrammingErrorsAreNotOutages:
+    """Root cause 8: a wrong call is the caller's bug; no deployment is tried or blamed."""
+
+    request = mf.Request(input_tokens=10, output_tokens=5)
+
+    @pytest.mark.parametrize(
+        ("kwargs", "message"),
+        [
+            ({"call": None}, r"call must be a function of \(deployment, request\), got None"),
+            ({"call": lambda deployment: 1}, r"call must take two arguments \(deployment, request\)"),
+            ({"call": _async_call}, r"an async call needs aexecute, not execute"),
+            ({"call": _sync_call, "now": 5.0}, r"now must be a function .*got 5.0"),
+        ],
+    )  # fmt: skip
+    def test_execute(self, kwargs: dict[str, Any], message: str) -> None:
+        with pytest.raises(mf.ModelfolioError, match=message):
+            mf.execute(self.request, mf.reference_catalog(), mf.Policy(), **kwargs)
+
+    def test_execute_checks_its_request(self) -> None:
+        with pytest.raises(mf.ModelfolioError, match="request must be a Request, got 'request'"):
+            mf.execute("request", mf.reference_catalog(), mf.Policy(), call=_sync_call)  # type: ignore[arg-type]
+
+    def test_aexecute_with_a_sync_call(self) -> None:
+        import asyncio
+
+        with pytest.raises(mf.ModelfolioError, match="a synchronous call needs execute"):
+            asyncio.run(
+                mf.aexecute(self.request, mf.reference_catalog(), mf.Policy(), call=_sync_call)
+            )  # type: ignore[arg-type]
+
+    def test_a_client_error_is_still_classified(self) -> None:
+        def flaky(deployment: Any, request: Any) -> Any:
+            if deployment.provider == "local":
+                raise TimeoutError("asleep")
+            return _sync_call(deployment, request)
+
+        done = mf.execute(self.request, mf.reference_catalog(), mf.Policy(), call=flaky,
+                          now=lambda: 0.0, sleep=lambda s: None)  # fmt: skip
+        assert str(done.attempts[0].failure) == "timeout"
+
+
+class TestNoSilentCoercion:
+    """Root cause 7: values that are not what they claim are refused, not coerced."""
+
+    @pytest.mark.parametrize(
+        ("make", "message"),
+        [
+            (lambda: mf.usage_from_openai({"usage": {"prompt_tokens": "1200", "completion_tokens": 3}}), r"usage prompt_tokens must be a whole number of tokens >= 0, got '1200'"),
+            (lambda: mf.usage_from_openai({"usage": {"prompt_tokens": 10, "completion_tokens": -1}}), r"completion_tokens must be a whole number"),
+            (lambda: mf.usage_from_anthropic({"usage": {"input_tokens": 1.5, "output_tokens": 1}}), r"input_tokens must be a whole number"),
+            (lambda: mf.cascade([(None, 0.5), ("b", 0.0)], acceptance=lambda q, m: 1.0), r"cascade step model must be a non-empty string"),
+            (lambda: mf.cascade(None), r"steps must be a sequence of \(model, threshold\) steps, got None"),  # type: ignore[arg-type]
+            (lambda: mf.Outcomes.from_columns(item=[1], model=["m"], score=None), r"score must be a sequence \(a column\), got None"),  # type: ignore[arg-type]
+            (lambda: mf.calibrate_threshold([0.1, math.nan], 0.5), r"scores\[1\] must be a finite number, got nan"),
+            (lambda: mf.calibrate_threshold([0.1], "half"), r"strong_share must be between 0 and 1"),  # type: ignore[arg-type]
+        ],
+    )  # fmt: skip
+    def test_refused(self, make: Callable[[], Any], message: str) -> None:
+        with pytest.raises(mf.ModelfolioError, match=message):
+            make()
+
+    def test_whole_floats_and_missing_counts_still_read(self) -> None:
+        usage = mf.usage_from_openai({"usage": {"prompt_tokens": 12, "completion_tokens": 3.0,
+                                                "prompt_tokens_details": None}})  # fmt: skip
+        assert (12, 3, 0) == (usage.input_tokens, usage.output_tokens, usage.cached_input_tokens)

@@ -19,10 +19,24 @@ __all__ = ["usage_from_anthropic", "usage_from_openai"]
 
 
 def _get(holder: Any, name: str) -> int:
+    """A token count the response reports; 0 when it does not report one (absent, None).
+
+    Anything else that is not a whole number >= 0 (a string, a negative or fractional
+    number, NaN) is an error naming the field: silently counting it as 0 would
+    under-bill the call.
+    """
     if holder is None:
         return 0
     value = holder.get(name) if isinstance(holder, dict) else getattr(holder, name, None)
-    return int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else 0
+    if value is None:
+        return 0
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not (value >= 0 and float(value).is_integer())
+    ):
+        raise ValidationError(f"usage {name} must be a whole number of tokens >= 0, got {value!r}")
+    return int(value)
 
 
 def _usage_of(response: Any) -> Any:

@@ -25,6 +25,7 @@ jitter from a seeded generator), whichever is longer.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import math
 import random
 import threading
@@ -334,6 +335,12 @@ def _drive(
                 reply, error = call(step.deployment, request), None
             except Exception as failure:  # every client error is classified
                 reply, error = None, failure
+            if inspect.isawaitable(reply):
+                getattr(reply, "close", lambda: None)()  # no "never awaited" warning
+                raise ValidationError(
+                    f"call returned an awaitable ({type(reply).__name__}): an async call "
+                    "needs aexecute, not execute"
+                )
             outcome = (reply, error, started, now())
         try:
             step = plan.send(outcome)
@@ -355,15 +362,67 @@ async def _adrive(
             outcome: Any = None
         else:
             started = now()
+            error: Exception | None = None
             try:
-                reply, error = await call(step.deployment, request), None
-            except Exception as failure:  # every client error is classified
-                reply, error = None, failure
+                pending = call(step.deployment, request)
+            except Exception as failure:  # a client error raised before any await
+                pending, error = None, failure
+            else:
+                if not inspect.isawaitable(pending):
+                    raise ValidationError(
+                        f"call returned {type(pending).__name__}, not an awaitable: a "
+                        "synchronous call needs execute, not aexecute"
+                    )
+            reply = None
+            if pending is not None:
+                try:
+                    reply = await pending
+                except Exception as failure:  # every client error is classified
+                    error = failure
             outcome = (reply, error, started, now())
         try:
             step = plan.send(outcome)
         except StopIteration as finished:
             return finished.value  # type: ignore[no-any-return]
+
+
+def _check_call(call: Any) -> None:
+    """Refuse a ``call`` that is not a function of (deployment, request), before any call.
+
+    A wrong ``call`` is the caller's bug, not a vendor outage: found here, it is not
+    retried against every deployment and recorded as failures.
+    """
+    if not callable(call):
+        raise ValidationError(f"call must be a function of (deployment, request), got {call!r}")
+    try:
+        signature = inspect.signature(call)
+    except (TypeError, ValueError):  # some builtins have no signature: trust them
+        return
+    try:
+        signature.bind(None, None)
+    except TypeError as error:
+        raise ValidationError(
+            f"call must take two arguments (deployment, request); {call!r} {error}"
+        ) from None
+
+
+def _check_inputs(request: Any, catalog: Any, policy: Any, now: Any, sleep: Any) -> None:
+    if not isinstance(request, Request):
+        raise ValidationError(f"request must be a Request, got {request!r:.80}")
+    if not isinstance(catalog, Catalog):
+        raise ValidationError(f"catalog must be a Catalog, got {catalog!r:.80}")
+    if not isinstance(policy, Policy):
+        raise ValidationError(f"policy must be a Policy, got {policy!r:.80}")
+    for name, value in (("now", now), ("sleep", sleep)):
+        if not callable(value):
+            raise ValidationError(
+                f"{name} must be a function (a clock, or a sleep), got {value!r}"
+                + (
+                    "; pass now=time.monotonic, or a function returning the time"
+                    if name == "now"
+                    else ""
+                )
+            )
 
 
 def _local_plan(
@@ -435,6 +494,8 @@ def execute(
         >>> done.response, [(a.deployment_id, str(a.failure)) for a in done.attempts]
         ('answer from bedrock/nova-micro', [('local/phi-4-mini', 'timeout'), ('bedrock/nova-micro', 'None')])
     """
+    _check_inputs(request, catalog, policy, now, sleep)
+    _check_call(call)
     plan = _local_plan(
         request, catalog, policy, state, now, max_attempts, deadline_s, classify, rng, wall_clock
     )
@@ -468,6 +529,8 @@ async def aexecute(
         >>> done.response, len(done.attempts)
         ('local/phi-4-mini', 1)
     """
+    _check_inputs(request, catalog, policy, now, sleep)
+    _check_call(call)
     plan = _local_plan(
         request, catalog, policy, state, now, max_attempts, deadline_s, classify, rng, wall_clock
     )
@@ -555,10 +618,16 @@ class Router:
         self, request: Request, call: Callable[[Deployment, Request], Reply[Any]]
     ) -> Execution[Any]:
         """Execute ``request`` through ``call``, recording into the shared state."""
+        if not isinstance(request, Request):
+            raise ValidationError(f"request must be a Request, got {request!r:.80}")
+        _check_call(call)
         return _drive(self._plan(request), call, request, self._now, self._sleep)
 
     async def acomplete(
         self, request: Request, acall: Callable[[Deployment, Request], Awaitable[Reply[Any]]]
     ) -> Execution[Any]:
         """:meth:`complete` for an async ``acall``."""
+        if not isinstance(request, Request):
+            raise ValidationError(f"request must be a Request, got {request!r:.80}")
+        _check_call(acall)
         return await _adrive(self._plan(request), acall, request, self._now, self._asleep)

@@ -499,10 +499,25 @@ def calibrate_threshold(scores: Iterable[float], strong_share: float) -> float:
         >>> calibrate_threshold([0.1, 0.4, 0.35, 0.8, 0.9], 0.4)
         0.8
     """
-    values = sorted((float(s) for s in scores), reverse=True)
+    if isinstance(scores, (str, bytes)) or not isinstance(scores, Iterable):
+        raise ValidationError(f"scores must be a collection of numbers, got {scores!r}")
+    values = []
+    for k, value in enumerate(scores):
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or not math.isfinite(value)
+        ):
+            raise ValidationError(f"scores[{k}] must be a finite number, got {value!r}")
+        values.append(float(value))
+    values.sort(reverse=True)
     if not values:
         raise ValidationError("scores must not be empty")
-    if not 0 <= strong_share <= 1:
+    if (
+        isinstance(strong_share, bool)
+        or not isinstance(strong_share, (int, float))
+        or not 0 <= strong_share <= 1
+    ):
         raise ValidationError(f"strong_share must be between 0 and 1, got {strong_share!r}")
     k = round(strong_share * len(values))
     if k == 0:
@@ -555,6 +570,10 @@ def cascade(
         >>> router.choose("q1", frozenset()), router.choose("q2", frozenset())
         (('small',), ('small', 'big'))
     """
+    if isinstance(steps, (str, bytes)) or not isinstance(steps, Iterable):
+        raise ValidationError(
+            f"steps must be a sequence of (model, threshold) steps, got {steps!r}"
+        )
     materialised = []
     for step in steps:
         if not isinstance(step, tuple) or len(step) not in (2, 3):
@@ -573,7 +592,7 @@ def cascade(
             or math.isnan(threshold)
         ):
             raise ValidationError(f"step {step[0]!r} threshold must be a number, got {threshold!r}")
-        materialised.append((str(step[0]), float(threshold), scorer))
+        materialised.append((text(step[0], "cascade step model"), float(threshold), scorer))
     if not materialised:
         raise ValidationError("a cascade needs at least one step")
     if len({m for m, _, _ in materialised}) != len(materialised):

@@ -251,6 +251,11 @@ class Outcomes:
             ValidationError: columns of different lengths, a bad value, or a repeated
                 (item, model) pair (named in the message).
         """
+        for name, column in (("item", item), ("model", model), ("score", score)):
+            if isinstance(column, (str, bytes)) or not (
+                hasattr(column, "__len__") and hasattr(column, "__getitem__")
+            ):
+                raise ValidationError(f"{name} must be a sequence (a column), got {column!r:.80}")
         length = len(item)
         if len(model) != length:
             raise ValidationError(f"model has {len(model)} values but item has {length}")
