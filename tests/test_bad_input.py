@@ -294,3 +294,54 @@ class TestNoSilentCoercion:
         usage = mf.usage_from_openai({"usage": {"prompt_tokens": 12, "completion_tokens": 3.0,
                                                 "prompt_tokens_details": None}})  # fmt: skip
         assert (12, 3, 0) == (usage.input_tokens, usage.output_tokens, usage.cached_input_tokens)
+
+
+class TestOverflowAndBounds:
+    """Root cause 3: accepted values never overflow, and means stay within the values."""
+
+    @pytest.mark.parametrize(
+        ("make", "message"),
+        [
+            (lambda: mf.Outcomes.from_columns(item=[1, 2], model=["m", "m"], score=[1e308, 1e308]), r"score must be at most 1e\+12 in magnitude, got 1e\+308"),
+            (lambda: mf.EvalRecord(item=1, model="m", score=-1e300), r"score must be at most 1e\+12 in magnitude"),
+            (lambda: mf.Outcomes.from_columns(item=[1], model=["m"], score=[1], cost=[1e10]), r"cost must be at most 1e\+09 in magnitude"),
+            (lambda: mf.Policy(fallbacks=2**62), r"fallbacks must be an integer from 0 to 10,000"),
+        ],
+    )  # fmt: skip
+    def test_refused(self, make: Callable[[], Any], message: str) -> None:
+        with pytest.raises(mf.ModelfolioError, match=message):
+            make()
+
+    @settings(max_examples=80, deadline=None)
+    @given(
+        st.lists(
+            st.one_of(st.floats(-1e12, 1e12), st.sampled_from([0.1, 0.2, 0.7, 1e12, -1e12])),
+            min_size=1, max_size=30,
+        ),
+        st.booleans(),
+    )  # fmt: skip
+    def test_leaderboard_means_stay_within_the_scores(
+        self, scores: list[float], graded: bool
+    ) -> None:
+        if not graded:
+            scores = [float(s > 0) for s in scores]
+        table = mf.Outcomes.from_columns(
+            item=range(len(scores)), model=["m"] * len(scores), score=scores
+        )
+        entry = mf.leaderboard(table).entry("m")
+        assert min(scores) <= entry.mean <= max(scores)
+        if len(scores) > 1 and entry.ci_low == entry.ci_low:
+            assert entry.ci_low <= entry.mean <= entry.ci_high
+        quality = mf.fit_quality(table).entries[("m", None)]
+        assert min(scores) <= quality.mean <= max(scores)
+
+    @settings(max_examples=80, deadline=None)
+    @given(st.dictionaries(st.text(min_size=1, max_size=5).filter(str.strip), st.floats(0, 1.7e308), min_size=1, max_size=8))  # fmt: skip
+    def test_concentration_shares_and_hhi_in_range(self, shares: dict[str, float]) -> None:
+        shares = {k.strip(): v for k, v in shares.items() if k.strip()}
+        if not shares or not any(v > 0 for v in shares.values()):
+            return
+        result = mf.concentration(shares)
+        assert all(0 <= s <= 1 for s in result.shares.values())
+        assert 0 <= result.hhi <= 10_000
+        assert math.fsum(result.shares.values()) == pytest.approx(1.0)

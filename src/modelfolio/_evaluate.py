@@ -29,6 +29,7 @@ from modelfolio._plot import axes, intervals
 from modelfolio._stats import (
     counts_of,
     mcnemar_exact,
+    mean_of,
     newcombe_paired,
     newcombe_unpaired,
     percentile_interval,
@@ -74,7 +75,7 @@ def _mean_interval(
     n = len(values)
     if n == 0:
         return (math.nan, math.nan, math.nan)
-    mean = math.fsum(values) / n
+    mean = mean_of(values)
     if binary:
         low, high = wilson(sum(values), n, level)
     else:

@@ -37,7 +37,7 @@ from modelfolio._query import QueryQuality
 from modelfolio._request import Request, RouteContext
 from modelfolio._routing import Policy
 from modelfolio._scorers import BulkScorer
-from modelfolio._stats import wilson, z_for
+from modelfolio._stats import mean_of, wilson, z_for
 from modelfolio._table import html_table
 from modelfolio._validate import check, finite, number, positive_count, text
 
@@ -254,7 +254,7 @@ def _entry(
     model: str, tag: str | None, values: list[float], binary: bool, level: float
 ) -> QualityEntry:
     n = len(values)
-    mean = math.fsum(values) / n
+    mean = mean_of(values)
     if binary:
         low, high = wilson(sum(values), n, level)
     else:

@@ -84,9 +84,17 @@ def _hashable(instance: object, attribute: Any, value: Any) -> None:
         raise ValidationError(f"{attribute.name} must be a string or integer id, got {value!r}")
 
 
+MAX_SCORE = 1e12
+"""The largest score magnitude accepted: sums over a million rows stay exact enough."""
+MAX_COST = 1e9
+"""The largest cost of one row accepted, in US dollars."""
+
+
 def _score(instance: object, attribute: Any, value: Any) -> None:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isinf(value):
         raise ValidationError(f"score must be a finite number or NaN (missing), got {value!r}")
+    if abs(value) > MAX_SCORE:
+        raise ValidationError(f"score must be at most {MAX_SCORE:g} in magnitude, got {value!r}")
 
 
 def _optional_text(instance: object, attribute: Any, value: Any) -> None:
@@ -142,6 +150,16 @@ def _check_numbers(
     """
     if math.inf in scores or -math.inf in scores:
         raise ValidationError("score must be finite or NaN (missing), got an infinity")
+    # Sums of a million values must not overflow: magnitudes are bounded (C-speed scan).
+    for label, values, limit in (("score", scores, MAX_SCORE), ("cost", costs, MAX_COST)):
+        # min and max skip NaNs except a leading one, which fails the check: then scan.
+        if (
+            values
+            and not (-limit <= min(values) and max(values) <= limit)
+            and any(map(limit.__lt__, map(abs, values)))
+        ):
+            bad = next(v for v in values if abs(v) > limit)
+            raise ValidationError(f"{label} must be at most {limit:g} in magnitude, got {bad!r}")
     for name, column in (("cost", costs), ("latency_s", latencies)):
         if column is None or not column:
             continue

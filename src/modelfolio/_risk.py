@@ -133,11 +133,14 @@ def concentration(
         raise ValidationError(
             f"shares must be a mapping, a SimulationReport or a State, got {shares!r}"
         )
-    total = math.fsum(amounts.values())
-    if not total > 0:
+    largest = max(amounts.values(), default=0.0)
+    if not largest > 0:
         raise ValidationError("shares must add up to more than zero")
-    normalised = {v: a / total for v, a in sorted(amounts.items()) if a > 0}
-    hhi = math.fsum((100.0 * s) ** 2 for s in normalised.values())
+    # Scaled by the largest first, so that amounts near the float limit cannot overflow.
+    scaled = {v: a / largest for v, a in amounts.items()}
+    total = math.fsum(scaled.values())
+    normalised = {v: min(a / total, 1.0) for v, a in sorted(scaled.items()) if a > 0}
+    hhi = min(math.fsum((100.0 * s) ** 2 for s in normalised.values()), 10_000.0)
     top = min(normalised, key=lambda v: (-normalised[v], v))
     return Concentration(
         shares=MappingProxyType(normalised),

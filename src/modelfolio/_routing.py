@@ -136,8 +136,8 @@ def _score(instance: object, attribute: Any, value: Any) -> None:
 
 
 def _fallbacks(instance: object, attribute: Any, value: Any) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ValidationError(f"fallbacks must be an integer >= 0, got {value!r}")
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10_000:
+        raise ValidationError(f"fallbacks must be an integer from 0 to 10,000, got {value!r}")
 
 
 def _diversity(instance: object, attribute: Any, value: Any) -> None:

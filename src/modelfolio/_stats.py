@@ -216,3 +216,13 @@ def counts_of(values: Iterable[float]) -> dict[float, int]:
     for value in values:
         counts[value] = counts.get(value, 0) + 1
     return counts
+
+
+def mean_of(values: Sequence[float]) -> float:
+    """The mean of ``values``, exactly rounded and kept within [min, max].
+
+    ``fsum / n`` can land one ulp outside the values (three 0.1s give a mean above
+    0.1); a mean must never exceed the largest value or fall below the smallest.
+    """
+    mean = math.fsum(values) / len(values)
+    return min(max(mean, min(values)), max(values))
