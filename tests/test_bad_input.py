@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from hypothesis import given, settings
@@ -345,3 +345,43 @@ class TestOverflowAndBounds:
         assert all(0 <= s <= 1 for s in result.shares.values())
         assert 0 <= result.hhi <= 10_000
         assert math.fsum(result.shares.values()) == pytest.approx(1.0)
+
+
+class TestLiteLLMEntriesAreSkippedNotCrashed:
+    """Root cause 9: a malformed price-map entry is skipped with its reason."""
+
+    base: ClassVar[dict[str, Any]] = {"mode": "chat", "litellm_provider": "openai", "max_input_tokens": 1000,
+                            "input_cost_per_token": 1e-6, "output_cost_per_token": 2e-6}  # fmt: skip
+
+    @pytest.mark.parametrize(
+        ("extra", "reason"),
+        [
+            ({"tiered_pricing": [None]}, "tiered_pricing band None has no range start"),
+            ({"tiered_pricing": [{"range": [], "input_cost_per_token": 1e-6}]}, "has no range start"),
+            ({"tiered_pricing": [{"range": None, "input_cost_per_token": 1e-6}]}, "has no range start"),
+            ({"tiered_pricing": [{"range": [math.nan, 5], "input_cost_per_token": 1e-6}]}, "has no range start"),
+            ({"supported_regions": 5}, "supported_regions is 5, not a list of regions"),
+            ({"supported_regions": [None]}, "supported_regions is [None], not a list of regions"),
+        ],
+    )  # fmt: skip
+    def test_skipped_with_reason(self, extra: dict[str, Any], reason: str) -> None:
+        imported = mf.from_litellm({"gpt-x": {**self.base, **extra}, "gpt-y": self.base})
+        assert reason in imported.skipped["gpt-x"]
+        assert ["gpt-y"] == [d.id for d in imported.catalog.deployments]
+
+    def test_a_lone_region_string_is_one_region(self) -> None:
+        imported = mf.from_litellm({"gpt-x": {**self.base, "supported_regions": "us-east-1"}})
+        assert frozenset({"us-east-1"}) == imported.catalog.deployments[0].regions
+
+    @pytest.mark.parametrize(
+        ("make", "message"),
+        [
+            (lambda: mf.from_litellm({3: {"mode": "chat"}}), r"price map keys must be model names \(strings\), got 3"),
+            (lambda: mf.VendorRule(pattern=None, vendor="acme"), r"pattern must be a non-empty regular expression, got None"),  # type: ignore[arg-type]
+            (lambda: mf.VendorRule(pattern="acme", vendor="Acme Corp"), r"vendor must be a lowercase slug"),
+            (lambda: mf.VendorRule(pattern="(", vendor="acme"), r"pattern must be a regular expression"),
+        ],
+    )  # fmt: skip
+    def test_refused(self, make: Callable[[], Any], message: str) -> None:
+        with pytest.raises(mf.ModelfolioError, match=message):
+            make()

@@ -46,6 +46,7 @@ from attrs import evolve, field, frozen
 from modelfolio._catalog import Capability, Catalog, Deployment, Limits, Model, Tier
 from modelfolio._cost import OffPeak, OffPeakWindow, Price, PriceTier
 from modelfolio._errors import CatalogError, ModelfolioError
+from modelfolio._validate import slug
 
 __all__ = ["VENDOR_RULES", "PriceMapImport", "VendorRule", "from_litellm"]
 
@@ -71,6 +72,13 @@ class VendorRule:
     _compiled: re.Pattern[str] = field(init=False, repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
+        if not isinstance(self.pattern, str) or not self.pattern:
+            raise CatalogError(
+                f"pattern must be a non-empty regular expression, got {self.pattern!r}"
+            )
+        slug(self.vendor, "vendor", CatalogError)
+        if not isinstance(self.open_weights, bool):
+            raise CatalogError(f"open_weights must be True or False, got {self.open_weights!r}")
         try:
             compiled = re.compile(self.pattern, re.IGNORECASE)
         except re.error as error:
@@ -272,12 +280,21 @@ def _ranged_price(entry: Mapping[str, Any]) -> Price:
     bands = entry["tiered_pricing"]
     if not isinstance(bands, list) or not bands:
         raise _Skip(f"tiered_pricing is {bands!r}, not a list of ranges")
-    ordered = sorted(bands, key=lambda band: band.get("range", [math.inf])[0])
-    rates = []
-    for band in ordered:
-        start = band.get("range", [None])[0]
-        if "input_cost_per_token" not in band or not isinstance(start, (int, float)):
+    starts = []
+    for band in bands:
+        span = band.get("range") if isinstance(band, Mapping) else None
+        start = span[0] if isinstance(span, (list, tuple)) and span else None
+        if (
+            isinstance(start, bool)
+            or not isinstance(start, (int, float))
+            or not math.isfinite(start)
+            or start < 0
+            or "input_cost_per_token" not in band
+        ):
             raise _Skip(f"tiered_pricing band {band!r} has no range start or input price")
+        starts.append((start, band))
+    rates = []
+    for start, band in sorted(starts, key=lambda pair: pair[0]):
         plain = per_mtok(band["input_cost_per_token"], "input_cost_per_token")
         output = band.get("output_cost_per_token", entry.get("output_cost_per_token", 0.0))
         cached = band.get("cache_read_input_token_cost")
@@ -561,7 +578,9 @@ def _deployments(
     regions = entry.get("supported_regions") or ()
     if isinstance(regions, str):
         regions = (regions,)
-    if not isinstance(regions, (list, tuple)):
+    if not isinstance(regions, (list, tuple)) or not all(
+        isinstance(region, str) and region.strip() for region in regions
+    ):
         raise _Skip(f"supported_regions is {regions!r}, not a list of regions")
     off_peak = _off_peak_block(entry)
     try:
@@ -651,7 +670,11 @@ def from_litellm(
     # One vendor per model id: a rule that matches the model's name wins; failing
     # that, the first entry (by key) whose provider names a lab decides for all.
     vendor_rule: dict[str, VendorRule | None] = {}
-    for key in sorted(mapping):
+    keys = list(mapping)
+    for key in keys:
+        if not isinstance(key, str):
+            raise CatalogError(f"price map keys must be model names (strings), got {key!r}")
+    for key in sorted(keys):
         entry = mapping[key]
         if key == "sample_spec":
             skipped[key] = "documents the map's schema; not a model"
