@@ -385,3 +385,49 @@ class TestLiteLLMEntriesAreSkippedNotCrashed:
     def test_refused(self, make: Callable[[], Any], message: str) -> None:
         with pytest.raises(mf.ModelfolioError, match=message):
             make()
+
+
+def _table() -> mf.Outcomes:
+    return mf.Outcomes.from_columns(
+        item=[1, 2, 1, 2], model=["a", "a", "b", "b"], score=[1, 0, 1, 1], cost=[1, 1, 0.1, 0.1]
+    )
+
+
+class TestTypesCheckedAtTheBoundary:
+    """Root cause 4 (the cases named in the issue) and root cause 2's NaN from callables."""
+
+    @pytest.mark.parametrize(
+        ("make", "message"),
+        [
+            (lambda: mf.allocate([None], mf.reference_catalog(), quality={}), r"classes must be WorkloadClass values, got None"),  # type: ignore[list-item]
+            (lambda: mf.allocate(None, mf.reference_catalog(), quality={}), r"classes must be a collection of WorkloadClass values"),  # type: ignore[arg-type]
+            (lambda: mf.WorkloadClass(name="c", volume=10, floor=0.5, needs=None), r"needs must be a collection of capabilities, got None"),  # type: ignore[arg-type]
+            (lambda: mf.optimize_cascade(_table(), lambda q, m: 1.0, budget=1.0, grid=0), r"grid must be an integer from 1 to 1,000, got 0"),
+            (lambda: mf.fit_quality(_table()).as_mapping(use="median"), r"use must be 'mean', 'lower' or 'upper', got 'median'"),
+            (lambda: mf.bradley_terry(None), r"battles must be a collection of Battle values"),  # type: ignore[arg-type]
+            (lambda: mf.sweep(lambda k: None, None, _table()), r"knobs must be a collection of knob values, got None"),  # type: ignore[arg-type]
+            (lambda: mf.compare(_table(), baseline="a", candidate="b", seed=[1]), r"seed must be an integer, got \[1\]"),  # type: ignore[arg-type]
+            (lambda: mf.leaderboard(_table(), seed="1"), r"seed must be an integer, got '1'"),  # type: ignore[arg-type]
+            (lambda: mf.vendor_exit(_table(), vendor_of={"a": "x", "b": "x"}), r"vendor_exit needs models of at least two vendors"),
+            (lambda: mf.allocate([mf.WorkloadClass(name="c", volume=10, floor=0.5)], mf.reference_catalog(), quality=lambda d, c: math.nan), r"quality\('.*', 'c'\) must be a number, got nan"),
+            (lambda: mf.allocate([mf.WorkloadClass(name="c", volume=10, floor=0.5)], mf.reference_catalog(), quality={("openai/gpt-4o", "c"): math.nan}), r"quality\[\('openai/gpt-4o', 'c'\)\] must be a number, got nan"),
+        ],
+    )  # fmt: skip
+    def test_refused(self, make: Callable[[], Any], message: str) -> None:
+        with pytest.raises(mf.ModelfolioError, match=message):
+            make()
+
+    def test_a_zero_weight_part_of_a_blend_is_left_out(self) -> None:
+        infinite = lambda r, d, c: math.inf if d.provider == "openai" else 1.0  # noqa: E731
+        request = mf.Request(input_tokens=100, output_tokens=10)
+        with_zero = mf.Policy(score=mf.blend((mf.by_cost, 1.0), (infinite, 0.0)))
+        plain = mf.Policy(score=mf.by_cost)
+        catalog = mf.reference_catalog()
+        assert (
+            mf.route(request, catalog, plain, now=0.0).chosen
+            == mf.route(request, catalog, with_zero, now=0.0).chosen
+        )
+        minus = lambda r, d, c: -math.inf if d.provider == "openai" else 0.0  # noqa: E731
+        nan_policy = mf.Policy(score=mf.blend((infinite, 1.0), (minus, 1.0)))
+        with pytest.raises(mf.ModelfolioError, match=r"score for 'openai/.*' is NaN from blend"):
+            mf.route(request, catalog, nan_policy, now=0.0)

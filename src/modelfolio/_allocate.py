@@ -93,7 +93,7 @@ def _moment(instance: object, attribute: Any, value: Any) -> None:
 
 
 def _needs(value: Iterable[Capability | str]) -> frozenset[Capability]:
-    if isinstance(value, str):
+    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
         raise ValidationError(f"needs must be a collection of capabilities, got {value!r}")
     try:
         return frozenset(Capability(v) for v in value)
@@ -287,12 +287,26 @@ def _quality_of(
     quality: Mapping[tuple[str, str], float] | Callable[[Deployment, WorkloadClass], float],
 ) -> Callable[[Deployment, WorkloadClass], float]:
     if callable(quality) and not isinstance(quality, Mapping):
-        return quality
+        function = quality
+
+        def checked(deployment: Deployment, workload: WorkloadClass) -> float:
+            # NaN < floor is false: an unchecked NaN would pass every quality floor.
+            value = function(deployment, workload)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
+                raise ValidationError(
+                    f"quality({deployment.id!r}, {workload.name!r}) must be a number, got {value!r}"
+                )
+            return value
+
+        return checked
     if not isinstance(quality, Mapping):
         raise ValidationError(
             f"quality must map (deployment id, class name) to a score, or be a function, got {quality!r}"
         )
     table = dict(quality)
+    for key, value in table.items():
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
+            raise ValidationError(f"quality[{key!r}] must be a number, got {value!r}")
     return lambda deployment, workload: table.get((deployment.id, workload.name), 0.0)
 
 
@@ -359,13 +373,17 @@ def allocate(
         >>> plan.binding
         ('vendor openai at its 60% cap (6,000,000 tokens)',)
     """
+    if isinstance(classes, (str, bytes)) or not isinstance(classes, Iterable):
+        raise ValidationError(
+            f"classes must be a collection of WorkloadClass values, got {classes!r}"
+        )
     workload = tuple(classes)
     if not workload:
         raise ValidationError("classes must not be empty")
-    names = [c.name for c in workload]
     for c in workload:
         if not isinstance(c, WorkloadClass):
             raise ValidationError(f"classes must be WorkloadClass values, got {c!r}")
+    names = [c.name for c in workload]
     if len(set(names)) != len(names):
         raise ValidationError(f"class names must be distinct, got {names!r}")
     if not isinstance(catalog, Catalog):

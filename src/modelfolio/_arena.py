@@ -488,6 +488,10 @@ def bradley_terry(
         raise ValidationError(f"bootstrap must be an integer >= 0, got {bootstrap!r}")
     if not 0 < level < 1:
         raise ValidationError(f"level must be strictly between 0 and 1, got {level!r}")
+    if isinstance(battles, (str, bytes, Mapping)) or not isinstance(battles, Iterable):
+        raise ValidationError(
+            f"battles must be a collection of Battle values or (a, b, winner) tuples, got {battles!r:.80}"
+        )
     counts = _aggregate(battles)
     models = counts.models
     if len(models) < 2:

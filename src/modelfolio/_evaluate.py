@@ -63,6 +63,12 @@ def _level(level: float, name: str = "level") -> float:
     return float(level)
 
 
+def _seed(seed: Any) -> int:
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise ValidationError(f"seed must be an integer, got {seed!r}")
+    return seed
+
+
 def _outcomes(value: Any) -> Outcomes:
     if not isinstance(value, Outcomes):
         raise ValidationError(f"outcomes must be an Outcomes table, got {value!r}")
@@ -251,6 +257,7 @@ def leaderboard(
     """
     outcomes = _outcomes(outcomes)
     level = _level(level)
+    seed = _seed(seed)
     rng = random.Random(seed)
     binary = outcomes.binary
     score, cost, latency = outcomes.score, outcomes.cost, outcomes.latency_s
@@ -437,6 +444,7 @@ def compare(
     """
     outcomes = _outcomes(outcomes)
     level = _level(level)
+    seed = _seed(seed)
     base, cand = _paired(outcomes, baseline, candidate)
     n = len(base)
     differences = [c - b for b, c in zip(base, cand, strict=True)]
@@ -630,6 +638,7 @@ def contamination_gap(
     """
     outcomes = _outcomes(outcomes)
     level = _level(level)
+    seed = _seed(seed)
     rows = outcomes.rows_of(model)
     score = outcomes.score
     public_scores = [score[r] for r in outcomes.selected(rows, split=public)]

@@ -172,7 +172,9 @@ class QualityTable:
 
     def as_mapping(self, *, use: str = "mean") -> Mapping[tuple[str, str | None], float]:
         """``{(model, tag): quality}``, ready for :func:`~modelfolio.by_quality`."""
-        pick = {"mean": _mean, "lower": _low, "upper": _high}[use]
+        pick = {"mean": _mean, "lower": _low, "upper": _high}.get(use)
+        if pick is None:
+            raise ValidationError(f"use must be 'mean', 'lower' or 'upper', got {use!r}")
         return MappingProxyType({key: pick(entry) for key, entry in self.entries.items()})
 
     def to_rows(self) -> list[dict[str, object]]:
@@ -634,6 +636,12 @@ def optimize_cascade(
         raise ValidationError(f"outcomes must be an Outcomes table, got {outcomes!r}")
     if isinstance(max_steps, bool) or not isinstance(max_steps, int) or max_steps < 1:
         raise ValidationError(f"max_steps must be an integer >= 1, got {max_steps!r}")
+    if isinstance(grid, bool) or not isinstance(grid, int) or not 1 <= grid <= 1_000:
+        raise ValidationError(f"grid must be an integer from 1 to 1,000, got {grid!r}")
+    if not callable(acceptance):
+        raise ValidationError(
+            f"acceptance must be a function of (query, model), got {acceptance!r}"
+        )
     if isinstance(budget, bool) or not isinstance(budget, (int, float)) or not budget >= 0:
         raise ValidationError(f"budget must be a number >= 0, got {budget!r}")
     matrix = outcomes.matrix()

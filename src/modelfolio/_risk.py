@@ -358,6 +358,11 @@ def _offline_exit(
     vendors: dict[str, list[str]] = {}
     for model in outcomes.models:
         vendors.setdefault(_vendor(vendor_of, model), []).append(model)
+    if len(vendors) < 2:
+        raise ValidationError(
+            f"vendor_exit needs models of at least two vendors; every model is {next(iter(vendors), None)!r}'s, "
+            "so without it nothing is left to compare"
+        )
     if router is not None and not callable(getattr(router, "without", None)):
         raise ValidationError(
             "router must offer without(models) to be replayed without a vendor; the built-in routers do"

@@ -564,11 +564,11 @@ def route(
     else:
         deployments, context = columns.deployments, run.context
         scores = [scorer(request, deployments[i], context) for i in positions]
-        if any(map(math.isnan, scores)):
-            k = next(k for k, score in enumerate(scores) if score != score)
-            raise ValidationError(
-                f"score for {columns.ids[positions[k]]!r} is NaN from {_name(scorer)}"
-            )
+    if any(map(math.isnan, scores)):  # a NaN would make the ranking arbitrary
+        k = next(k for k, score in enumerate(scores) if score != score)
+        raise ValidationError(
+            f"score for {columns.ids[positions[k]]!r} is NaN from {_name(scorer)}"
+        )
 
     demoted = _demoted(run, positions) if state.vendor_failures or state.breakers else _NONE
     if positions is columns.all:

@@ -159,4 +159,6 @@ def blend(*parts: tuple[Scorer, float]) -> BulkScorer:
         if not (isinstance(part, tuple) and len(part) == 2 and callable(part[0])):
             raise ValidationError(f"blend takes (scorer, weight) pairs, got {part!r}")
         finite(part[1], "weight")
-    return _Blend(parts)
+    # A part weighted 0 contributes nothing, even where its scorer says inf (0 * inf is NaN).
+    kept = tuple(part for part in parts if part[1] != 0)
+    return _Blend(kept or parts[:1])

@@ -359,6 +359,10 @@ def sweep(
         >>> [(p.knob, p.quality, round(p.cost, 3)) for p in curve.points]
         [(0.0, 0.5, 0.002), (0.9, 1.0, 0.011)]
     """
+    if not callable(make_router):
+        raise ValidationError(f"make_router must be a function of the knob, got {make_router!r}")
+    if isinstance(knobs, (str, bytes)) or not isinstance(knobs, Iterable):
+        raise ValidationError(f"knobs must be a collection of knob values, got {knobs!r}")
     points = []
     report = None
     for knob in knobs:
