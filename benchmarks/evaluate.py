@@ -120,6 +120,12 @@ def main() -> None:
         print(f"  scipy reference fit    {reference_s:6.2f} s   (one fit, no bootstrap)")
         print(f"  largest rating difference from scipy: {gap:.2e} Elo points")
 
+    chain = []
+    for k in range(239):
+        chain += [(f"m{k}", f"m{k + 1}", "a")] * 20 + [(f"m{k}", f"m{k + 1}", "b")]
+    chain_s, _ = timed(lambda: bradley_terry(chain))
+    print(f"bradley_terry: a lopsided chain of 240 models (20:1 each link): {chain_s:.2f} s")
+
 
 if __name__ == "__main__":
     main()

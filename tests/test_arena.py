@@ -216,3 +216,15 @@ class TestRealData:
         assert 59 == len(ours.models)
         assert max(abs(ours.rating(m) - theirs[m]) for m in theirs) < 1e-6
         assert "GPT 4" == ours.models[0]
+
+
+def test_a_long_lopsided_chain_fits_exactly() -> None:
+    # 240 models, each beating the next 20 times to 1: MM alone creeps along such a chain
+    # (issue 16: 24 s); Newton steps by conjugate gradients finish it.
+    battles = []
+    for k in range(239):
+        battles += [(f"m{k}", f"m{k + 1}", "a")] * 20 + [(f"m{k}", f"m{k + 1}", "b")]
+    ratings = bradley_terry(battles)
+    gaps = [ratings.rating(f"m{k}") - ratings.rating(f"m{k + 1}") for k in range(239)]
+    expected = 400 * math.log10(20)  # P(win) = 20/21 exactly on the Elo scale
+    assert all(abs(gap - expected) < 1e-6 for gap in gaps)
