@@ -408,7 +408,9 @@ def _newton_cg(
             p = 1.0 / (1.0 + math.exp(theta[j] - theta[i]))
             weights.append((i, j, (ci + cj) * p * (1.0 - p)))
 
-        def apply(vector: list[float]) -> list[float]:
+        def apply(
+            vector: list[float], weights: list[tuple[int, int, float]] = weights
+        ) -> list[float]:
             out = [0.0] * size
             for i, j, w in weights:
                 d = w * (vector[i] - vector[j])
@@ -417,7 +419,7 @@ def _newton_cg(
             out[last] = 0.0
             return out
 
-        rhs = gradient[:last] + [0.0]
+        rhs = [*gradient[:last], 0.0]
         step = _conjugate_gradients(apply, rhs, size)
         # Halve the step until the likelihood does not fall (it is concave).
         before = _log_likelihood(rows, theta)
