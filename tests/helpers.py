@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pathlib
+from typing import Any
 
 import pytest
 
@@ -31,3 +32,20 @@ ROUTERBENCH_MODELS = [
     "zero-one-ai/Yi-34B-Chat",
 ]
 """The eleven models of the RouterBench subset in ../shared/data/routerbench_subset."""
+
+
+def routerbench_parts(task: str) -> dict[str, Any]:
+    """The train and test files of a RouterBench task as ``Outcomes`` (skips without them)."""
+    from modelfolio.io import read_outcomes_wide
+
+    shared("routerbench_subset")
+    return {
+        part: read_outcomes_wide(
+            SHARED_DATA / "routerbench_subset" / f"{task}_{part}.csv",
+            item="sample_id",
+            models=ROUTERBENCH_MODELS,
+            cost="total_cost",
+            duplicates="merge",
+        )
+        for part in ("train", "test")
+    }

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helpers import ROUTERBENCH_MODELS, SHARED_DATA, shared
+from helpers import ROUTERBENCH_MODELS, routerbench_parts, shared
 from modelfolio import (
     Bridge,
     Curve,
@@ -302,17 +302,7 @@ class TestWrittenOnce:
 class TestRealData:
     @pytest.mark.parametrize("task", ["arc_challenge", "mbpp", "winograde"])
     def test_routerbench_fit_on_train_replay_on_test(self, task: str) -> None:
-        shared("routerbench_subset")
-        parts = {
-            part: read_outcomes_wide(
-                SHARED_DATA / "routerbench_subset" / f"{task}_{part}.csv",
-                item="sample_id",
-                models=ROUTERBENCH_MODELS,
-                cost="total_cost",
-                duplicates="merge",
-            )
-            for part in ("train", "test")
-        }
+        parts = routerbench_parts(task)
         quality = fit_quality(parts["train"])
         curve = sweep(
             lambda floor: quality_floor(quality, floor), [k / 20 for k in range(21)], parts["test"]

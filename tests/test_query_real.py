@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from helpers import ROUTERBENCH_MODELS, SHARED_DATA, shared
+from helpers import ROUTERBENCH_MODELS, SHARED_DATA, routerbench_parts
 from modelfolio import (
     LearnedRouter,
     Outcomes,
@@ -32,7 +32,6 @@ from modelfolio import (
     sweep,
     threshold_router,
 )
-from modelfolio.io import read_outcomes_wide
 
 STRONG, WEAK = "gpt-4-1106-preview", "mistralai/Mixtral-8x7B-Instruct-v0.1"
 SHARES = [k / 20 for k in range(21)]
@@ -201,17 +200,7 @@ def test_gsm8k_per_query_beats_random(gsm8k: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize("task", ["arc_challenge", "mbpp", "winograde"])
 def test_routerbench_per_query_aiq(task: str) -> None:
-    shared("routerbench_subset")
-    parts = {
-        part: read_outcomes_wide(
-            SHARED_DATA / "routerbench_subset" / f"{task}_{part}.csv",
-            item="sample_id",
-            models=ROUTERBENCH_MODELS,
-            cost="total_cost",
-            duplicates="merge",
-        )
-        for part in ("train", "test")
-    }
+    parts = routerbench_parts(task)
     import csv
 
     texts: dict[Hashable, str] = {}

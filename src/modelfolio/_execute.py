@@ -40,7 +40,7 @@ from modelfolio._classify import Classification, classify_error
 from modelfolio._cost import Usage, cost
 from modelfolio._errors import ModelfolioError, ValidationError
 from modelfolio._request import Request, RouteContext
-from modelfolio._routing import NoRouteError, Policy, route
+from modelfolio._routing import NoRouteError, Policy, check_inputs, route
 from modelfolio._state import Attempt, Failure, State, record
 from modelfolio._validate import count, number
 
@@ -407,12 +407,7 @@ def _check_call(call: Any) -> None:
 
 
 def _check_inputs(request: Any, catalog: Any, policy: Any, now: Any, sleep: Any) -> None:
-    if not isinstance(request, Request):
-        raise ValidationError(f"request must be a Request, got {request!r:.80}")
-    if not isinstance(catalog, Catalog):
-        raise ValidationError(f"catalog must be a Catalog, got {catalog!r:.80}")
-    if not isinstance(policy, Policy):
-        raise ValidationError(f"policy must be a Policy, got {policy!r:.80}")
+    check_inputs(request, catalog, policy)
     for name, value in (("now", now), ("sleep", sleep)):
         if not callable(value):
             raise ValidationError(

@@ -493,15 +493,20 @@ def _first_rejection(run: Run, deployment: Deployment) -> str:
     return "rejected"  # pragma: no cover - only if a filter's two paths disagree
 
 
-def _check(request: Any, catalog: Any, policy: Any, state: Any) -> None:
+def check_inputs(request: Any, catalog: Any, policy: Any) -> None:
+    """Refuse a request, catalog or policy of the wrong type, naming it."""
     if not isinstance(request, Request):
-        raise ValidationError(f"request must be a Request, got {request!r}")
+        raise ValidationError(f"request must be a Request, got {request!r:.80}")
     if not isinstance(catalog, Catalog):
-        raise ValidationError(f"catalog must be a Catalog, got {catalog!r}")
+        raise ValidationError(f"catalog must be a Catalog, got {catalog!r:.80}")
     if not isinstance(policy, Policy):
-        raise ValidationError(f"policy must be a Policy, got {policy!r}")
+        raise ValidationError(f"policy must be a Policy, got {policy!r:.80}")
+
+
+def _check(request: Any, catalog: Any, policy: Any, state: Any) -> None:
+    check_inputs(request, catalog, policy)
     if not isinstance(state, State):
-        raise ValidationError(f"state must be a State, got {state!r}")
+        raise ValidationError(f"state must be a State, got {state!r:.80}")
 
 
 _DEFAULT_POLICY = Policy()
