@@ -45,7 +45,7 @@ from modelfolio._request import Columns, Filter, Request, Scorer
 from modelfolio._scorers import BulkScorer, by_cost
 from modelfolio._state import State
 from modelfolio._table import html_table
-from modelfolio._validate import finite, text
+from modelfolio._validate import finite, instances, text
 
 __all__ = ["DEFAULT_FILTERS", "Decision", "NoRouteError", "Policy", "route"]
 
@@ -89,13 +89,7 @@ def _filters(value: Iterable[Filter]) -> tuple[Filter, ...]:
 def _budgets(value: Iterable[Budget]) -> tuple[Budget, ...]:
     if isinstance(value, Budget):
         return (value,)
-    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
-        raise ValidationError(f"budgets must be a sequence of Budget, got {value!r}")
-    items = tuple(value)
-    for item in items:
-        if not isinstance(item, Budget):
-            raise ValidationError(f"budgets must hold Budget values, got {item!r}")
-    return items
+    return instances(value, Budget, "budgets")
 
 
 def _split(value: Mapping[str, float] | None) -> Mapping[str, float] | None:

@@ -35,7 +35,7 @@ from modelfolio._learn import LearnedRouter
 from modelfolio._outcomes import Matrix, Outcomes
 from modelfolio._plot import axes
 from modelfolio._table import html_table
-from modelfolio._validate import check, finite, number, positive_count, text
+from modelfolio._validate import check, finite, instances, number, positive_count, text
 
 __all__ = ["Curve", "Point", "SimulationReport", "aiq", "apgr", "cpt", "simulate", "sweep"]
 
@@ -254,13 +254,7 @@ def _columns_of(choice: Any, column: Mapping[str, int]) -> tuple[int, ...]:
 
 
 def _points(value: Any) -> tuple[Point, ...]:
-    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
-        raise ValidationError(f"points must be a sequence of Point values, got {value!r}")
-    points = tuple(value)
-    for point in points:
-        if not isinstance(point, Point):
-            raise ValidationError(f"points must hold Point values, got {point!r}")
-    return points
+    return instances(value, Point, "points")
 
 
 def _baseline_points(value: Any) -> Mapping[str, Point]:

@@ -10,11 +10,12 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, TypeVar
 
 from modelfolio._errors import ValidationError
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+T = TypeVar("T")
 
 
 def fail(error: type[ValidationError], field: str, value: object, need: str) -> ValidationError:
@@ -156,3 +157,16 @@ def check(rule: Any, error: type[ValidationError] = ValidationError) -> Any:
         rule(value, attribute.name, error)
 
     return validator
+
+
+def instances(value: object, kind: type[T], field: str) -> tuple[T, ...]:
+    """A collection of ``kind`` values as a tuple; a lone one or any other value refused."""
+    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+        raise ValidationError(
+            f"{field} must be a sequence of {kind.__name__} values, got {value!r:.80}"
+        )
+    items = tuple(value)
+    for item in items:
+        if not isinstance(item, kind):
+            raise ValidationError(f"{field} must hold {kind.__name__} values, got {item!r:.80}")
+    return items
