@@ -563,7 +563,8 @@ def route(
     else:
         deployments, context = columns.deployments, run.context
         scores = [scorer(request, deployments[i], context) for i in positions]
-    if any(map(math.isnan, scores)):  # a NaN would make the ranking arbitrary
+    total = sum(scores)  # NaN when any score is (or +inf and -inf meet): then look closer
+    if total != total and any(map(math.isnan, scores)):  # NaN would make ranking arbitrary
         k = next(k for k, score in enumerate(scores) if score != score)
         raise ValidationError(
             f"score for {columns.ids[positions[k]]!r} is NaN from {_name(scorer)}"
