@@ -41,7 +41,19 @@ def per_call(function, arguments: list) -> float:  # type: ignore[no-untyped-def
     return (time.perf_counter() - start) / len(arguments)
 
 
+def machine_probe() -> float:
+    """Seconds for a fixed pure-Python loop: this machine's speed at the moment.
+
+    Shared machines vary by up to half from minute to minute; read the figures below
+    against this one (about 0.5 s when this 2-core machine is quiet).
+    """
+    start = time.perf_counter()
+    sum(i * i for i in range(10_000_000))
+    return time.perf_counter() - start
+
+
 def main() -> None:
+    print(f"machine probe: {machine_probe():.2f} s (about 0.5 s when quiet)")
     mmlu = datasets.load("routellm-mmlu")
     texts = dict(mmlu.texts)
     words = " ".join(texts.values()).split()
@@ -96,6 +108,7 @@ def main() -> None:
         state = observe(state, record)
     one = (time.perf_counter() - start) / len(records)
     batch, _ = timed(lambda: observe(monitor, records))
+    print(f"machine probe again: {machine_probe():.2f} s")
     print(f"observe: {one * 1e6:.1f} us per record one at a time, "
           f"{batch / len(records) * 1e6:.1f} us in a batch of 20,000")  # fmt: skip
 

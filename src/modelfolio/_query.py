@@ -268,13 +268,15 @@ class QueryQuality:
         k: int = 0,
         use_tags: bool = False,
         idf: Mapping[int, float] | None = None,
+        hasher: _Hasher | None = None,
     ) -> None:
         self.models = models
         self.cost_per_item = MappingProxyType(dict(cost_per_item))
         self.method = method
         self._kind = kind
         self.dims, self.seed = dims, seed
-        self._hasher = _Hasher(dims, seed)
+        # The fit's hasher: the training vocabulary's hashes are already memoised.
+        self._hasher = hasher if hasher is not None else _Hasher(dims, seed)
         self._binary = binary
         self._means = means
         self._rows = rows or {}
@@ -597,6 +599,7 @@ def fit_query_quality(
     common: dict[str, Any] = {
         "models": models, "cost_per_item": cost_per_item, "kind": kind, "dims": dims,
         "seed": seed, "binary": binary, "means": means, "use_tags": use_tags,
+        "hasher": hasher,
     }  # fmt: skip
     if method == "knn":
         return _fit_knn(common, features, scores, k, max_df)
