@@ -583,8 +583,10 @@ def bradley_terry(
         raise ValidationError(f"ties must be 'half' or 'ignore', got {ties!r}")
     if isinstance(bootstrap, bool) or not isinstance(bootstrap, int) or bootstrap < 0:
         raise ValidationError(f"bootstrap must be an integer >= 0, got {bootstrap!r}")
-    if not 0 < level < 1:
+    if isinstance(level, bool) or not isinstance(level, (int, float)) or not 0 < level < 1:
         raise ValidationError(f"level must be strictly between 0 and 1, got {level!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise ValidationError(f"seed must be an integer, got {seed!r}")
     if isinstance(battles, (str, bytes, Mapping)) or not isinstance(battles, Iterable):
         raise ValidationError(
             f"battles must be a collection of Battle values or (a, b, winner) tuples, got {battles!r:.80}"

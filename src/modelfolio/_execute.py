@@ -574,6 +574,8 @@ class Router:
         self._lock = threading.Lock()
         self._now, self._sleep, self._asleep = now, sleep, asleep
         self._max_attempts, self._deadline_s, self._classify = max_attempts, deadline_s, classify
+        if isinstance(seed, bool) or not isinstance(seed, int):
+            raise ValidationError(f"seed must be an integer, got {seed!r}")
         self._rng = random.Random(seed)
         self._wall_clock = wall_clock
 

@@ -194,6 +194,8 @@ def simulate(
         raise ValidationError(f"outcomes must be an Outcomes table, got {outcomes!r}")
     if not isinstance(router, LearnedRouter):
         raise ValidationError(f"router must have a choose(query, tags) method, got {router!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise ValidationError(f"seed must be an integer, got {seed!r}")
     reseed = getattr(router, "reseed", None)
     if callable(reseed):
         router = reseed(seed)
