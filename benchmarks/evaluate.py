@@ -19,7 +19,7 @@ from typing import Any
 
 from _timing import timed
 
-from modelfolio import Outcomes, bradley_terry, leaderboard
+from modelfolio import Outcomes, bradley_terry, compare, leaderboard
 
 
 def outcome_columns(items: int, models: int, seed: int = 1) -> dict[str, list[Any]]:
@@ -119,6 +119,18 @@ def main() -> None:
         gap = max(abs(ratings.rating(m) - reference[m]) for m in reference)
         print(f"  scipy reference fit    {reference_s:6.2f} s   (one fit, no bootstrap)")
         print(f"  largest rating difference from scipy: {gap:.2e} Elo points")
+
+    rng = random.Random(11)
+    graded = Outcomes.from_columns(
+        item=list(range(10_000)) * 2,
+        model=["old"] * 10_000 + ["new"] * 10_000,
+        score=[rng.random() * 10 for _ in range(20_000)],
+    )
+    compare_s, comparison = timed(lambda: compare(graded, baseline="old", candidate="new"))
+    print(
+        f"compare: 10,000 items with graded scores (all distinct): {compare_s:.2f} s (target 1 s)"
+    )
+    print(f"  {comparison}")
 
     chain = []
     for k in range(239):
