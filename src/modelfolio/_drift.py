@@ -46,6 +46,7 @@ from modelfolio._outcomes import EvalRecord, Outcomes
 from modelfolio._query import QueryQuality
 from modelfolio._state import State
 from modelfolio._table import html_table
+from modelfolio._validate import finite
 
 __all__ = ["DriftAlarm", "DriftMonitor", "drift_monitor", "mark_drifted", "observe"]
 
@@ -365,13 +366,7 @@ def mark_drifted(
         raise ValidationError(f"state must be a State, got {state!r}")
     if not isinstance(bridge, Bridge):
         raise ValidationError(f"bridge must be a Bridge, got {bridge!r}")
-    for name, value in (("now", now), ("hold_s", hold_s)):
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, (int, float))
-            or not math.isfinite(value)
-        ):
-            raise ValidationError(f"{name} must be a finite number, got {value!r}")
+    now, hold_s = finite(now, "now"), finite(hold_s, "hold_s")
     if hold_s <= 0:
         raise ValidationError(f"hold_s must be above 0, got {hold_s!r}")
     found = alarms.alarms if isinstance(alarms, DriftMonitor) else tuple(alarms)
