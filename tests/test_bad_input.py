@@ -445,3 +445,32 @@ class TestTypesCheckedAtTheBoundary:
 def test_seeds_and_levels_are_numbers(make: Callable[[], Any], message: str) -> None:
     with pytest.raises(mf.ModelfolioError, match=message):
         make()
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda: mf.compare(_table(), baseline=["a"], candidate="b"), r"baseline must be a model id \(a string\), got \['a'\]"),  # type: ignore[arg-type]
+        (lambda: mf.non_inferiority(_table(), baseline="a", candidate="b", margin=10**400), r"margin must be a finite number >= 0"),
+        (lambda: mf.leaderboard(_table(), tags=math.nan), r"tags must be a tag or a collection of tags, got nan"),  # type: ignore[arg-type]
+        (lambda: mf.route(mf.Request(input_tokens=1, output_tokens=1), mf.reference_catalog(), now=0.0, at=10**400), r"at must be a finite POSIX timestamp"),
+        (lambda: mf.cost(None, mf.reference_catalog().deployments[0].price), r"usage must be a Usage, got None"),  # type: ignore[arg-type]
+        (lambda: mf.cost(mf.Usage(input_tokens=1, output_tokens=1), "cheap"), r"price must be a Price, got 'cheap'"),  # type: ignore[arg-type]
+        (lambda: mf.estimate_cost("request", mf.reference_catalog().deployments[0]), r"request must be a Request"),  # type: ignore[arg-type]
+        (lambda: mf.estimate_cost(mf.Request(input_tokens=1, output_tokens=1), None), r"deployment must be a Deployment, got None"),  # type: ignore[arg-type]
+        (lambda: mf.bradley_terry([("a", "b", "a"), ("a", "b", "b")], scale=10**400), r"scale must be a finite number"),
+        (lambda: mf.bradley_terry([("a", "b", "a"), ("a", "b", "b")], base=10**400), r"base must be a finite number"),
+        (lambda: mf.bradley_terry([("a", "b", "a"), ("a", "b", "b")], bootstrap=10**19), r"bootstrap must be at most 100,000 rounds"),
+        (lambda: mf.quality_floor(mf.fit_quality(_table()), 10**400), r"floor must be a number within float range"),
+        (lambda: mf.best_within(mf.fit_quality(_table()), math.nan), r"max_cost must be a number, got nan"),
+        (lambda: mf.threshold_router(lambda q: 1.0, strong="a", weak="b", threshold=10**400), r"threshold must be a number within float range"),
+        (lambda: mf.usage_shares(None), r"records must be a collection of UsageRecord values, got None"),  # type: ignore[arg-type]
+        (lambda: mf.mark_drifted(mf.State(), None, bridge=mf.Bridge({"a": "gpt-4o"}), catalog=mf.reference_catalog(), now=0.0), r"alarms must be a DriftMonitor or DriftAlarm values"),  # type: ignore[arg-type]
+    ],
+)  # fmt: skip
+def test_found_by_a_fuzz_of_the_public_functions(make: Callable[[], Any], message: str) -> None:
+    # Each public function called with None, a string, a list, NaN, -1, 10**400, a
+    # mapping and an object in each argument: these raised TypeError, AttributeError or
+    # OverflowError, or ran without end, before.
+    with pytest.raises(mf.ModelfolioError, match=message):
+        make()

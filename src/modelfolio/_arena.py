@@ -563,26 +563,18 @@ def bradley_terry(
         >>> [(m, round(ratings.rating(m))) for m in ratings.models]
         [('gpt-4', 1428), ('vicuna', 1299), ('llama', 1000)]
     """
-    for name, value in (("scale", scale), ("init", init)):
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, (int, float))
-            or not math.isfinite(value)
-        ):
-            raise ValidationError(f"{name} must be a finite number, got {value!r}")
+    scale, init = finite(scale, "scale"), finite(init, "init")
     if scale <= 0:
         raise ValidationError(f"scale must be > 0, got {scale!r}")
-    if (
-        isinstance(base, bool)
-        or not isinstance(base, (int, float))
-        or not base > 1
-        or math.isinf(base)
-    ):
+    base = finite(base, "base")
+    if not base > 1:
         raise ValidationError(f"base must be a finite number > 1, got {base!r}")
     if ties not in ("half", "ignore"):
         raise ValidationError(f"ties must be 'half' or 'ignore', got {ties!r}")
     if isinstance(bootstrap, bool) or not isinstance(bootstrap, int) or bootstrap < 0:
         raise ValidationError(f"bootstrap must be an integer >= 0, got {bootstrap!r}")
+    if bootstrap > 100_000:
+        raise ValidationError(f"bootstrap must be at most 100,000 rounds, got {bootstrap!r:.40}")
     if isinstance(level, bool) or not isinstance(level, (int, float)) or not 0 < level < 1:
         raise ValidationError(f"level must be strictly between 0 and 1, got {level!r}")
     if isinstance(seed, bool) or not isinstance(seed, int):

@@ -113,8 +113,13 @@ def utc_moment(at: Any, name: str = "at") -> tuple[int, int]:
         >>> utc_moment(0.0), utc_moment(1_767_225_600.0 + 3 * 3600 + 59)
         ((4, 0), (4, 180))
     """
-    if isinstance(at, bool) or not isinstance(at, (int, float)) or not math.isfinite(at):
-        raise ValidationError(f"{name} must be a finite POSIX timestamp in seconds, got {at!r}")
+    if (
+        isinstance(at, bool)
+        or not isinstance(at, (int, float))
+        or not -1e15 < at < 1e15  # a huge integer would overflow float arithmetic below
+        or not math.isfinite(at)
+    ):
+        raise ValidationError(f"{name} must be a finite POSIX timestamp in seconds, got {at!r:.40}")
     days = math.floor(at / _DAY_S)
     seconds = at - days * _DAY_S
     return (days + 3) % 7 + 1, min(int(seconds // 60), 1439)
@@ -500,6 +505,10 @@ def cost(usage: Usage, price: Price, *, at: float | None = None) -> float:
         >>> cost(Usage(input_tokens=1_000, output_tokens=100, cached_input_tokens=500), price)
         0.002875
     """
+    if not isinstance(usage, Usage):
+        raise ValidationError(f"usage must be a Usage, got {usage!r:.80}")
+    if not isinstance(price, Price):
+        raise ValidationError(f"price must be a Price, got {price!r:.80}")
     rates = price.rates(usage.input_tokens, at=at)
     plain_input = usage.input_tokens - usage.cached_input_tokens - usage.cache_write_tokens
     plain_output = usage.output_tokens - usage.reasoning_tokens

@@ -369,6 +369,12 @@ def mark_drifted(
     now, hold_s = finite(now, "now"), finite(hold_s, "hold_s")
     if hold_s <= 0:
         raise ValidationError(f"hold_s must be above 0, got {hold_s!r}")
+    if not isinstance(alarms, DriftMonitor) and (
+        isinstance(alarms, (str, bytes)) or not isinstance(alarms, Iterable)
+    ):
+        raise ValidationError(
+            f"alarms must be a DriftMonitor or DriftAlarm values, got {alarms!r:.80}"
+        )
     found = alarms.alarms if isinstance(alarms, DriftMonitor) else tuple(alarms)
     breakers = dict(state.breakers)
     for alarm in found:

@@ -41,6 +41,7 @@ from modelfolio._stats import (
     wilson,
 )
 from modelfolio._table import html_table
+from modelfolio._validate import number
 
 __all__ = [
     "Comparison",
@@ -305,6 +306,9 @@ def leaderboard(
 
 def _paired(outcomes: Outcomes, baseline: str, candidate: str) -> tuple[list[float], list[float]]:
     """Scores of both models on the items both answered, in item order."""
+    for name, model in (("baseline", baseline), ("candidate", candidate)):
+        if not isinstance(model, str):
+            raise ValidationError(f"{name} must be a model id (a string), got {model!r:.80}")
     if baseline == candidate:
         raise ValidationError(f"baseline and candidate must differ, got {baseline!r} twice")
     base_rows, cand_rows = outcomes.rows_of(baseline), outcomes.rows_of(candidate)
@@ -564,13 +568,7 @@ def non_inferiority(
         >>> print(non_inferiority(table, baseline="old", candidate="new", margin=0.05))
         new is non-inferior to old at a 0.05 margin: the difference is -0.0200 and its one-sided 95% lower bound, -0.0421, is above -0.05.
     """
-    if (
-        isinstance(margin, bool)
-        or not isinstance(margin, (int, float))
-        or not margin >= 0
-        or math.isinf(margin)
-    ):
-        raise ValidationError(f"margin must be a finite number >= 0, got {margin!r}")
+    margin = number(margin, "margin")
     alpha = _level(alpha, "alpha")
     if alpha >= 0.5:
         raise ValidationError(f"alpha must be below 0.5, got {alpha!r}")

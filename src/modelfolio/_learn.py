@@ -333,6 +333,21 @@ def _remaining(models: tuple[str, ...], gone: Iterable[str]) -> tuple[str, ...]:
     return left
 
 
+def _number_or_infinity(value: Any, name: str) -> float:
+    """A real number as a float (infinities allowed: "always" or "never"); NaN refused."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValidationError(f"{name} must be a number, got {value!r:.40}")
+    try:
+        result = float(value)
+    except OverflowError:  # an integer beyond float range: refuse rather than crash
+        raise ValidationError(
+            f"{name} must be a number within float range, got {value!r:.40}"
+        ) from None
+    if result != result:
+        raise ValidationError(f"{name} must be a number, got {value!r}")
+    return result
+
+
 def quality_floor(
     table: QualityTable | QueryQuality, floor: float, *, use: str = "mean"
 ) -> LearnedRouter:
@@ -353,8 +368,7 @@ def quality_floor(
     """
     if not isinstance(table, (QualityTable, QueryQuality)):
         raise ValidationError(f"table must be a QualityTable or a QueryQuality, got {table!r}")
-    if isinstance(floor, bool) or not isinstance(floor, (int, float)) or math.isnan(floor):
-        raise ValidationError(f"floor must be a number, got {floor!r}")
+    floor = _number_or_infinity(floor, "floor")
     if use not in ("mean", "lower"):
         raise ValidationError(f"use must be 'mean' or 'lower', got {use!r}")
     if isinstance(table, QueryQuality):
@@ -424,8 +438,7 @@ def best_within(table: QualityTable | QueryQuality, max_cost: float) -> LearnedR
     """
     if not isinstance(table, (QualityTable, QueryQuality)):
         raise ValidationError(f"table must be a QualityTable or a QueryQuality, got {table!r}")
-    if isinstance(max_cost, bool) or not isinstance(max_cost, (int, float)) or math.isnan(max_cost):
-        raise ValidationError(f"max_cost must be a number, got {max_cost!r}")
+    max_cost = _number_or_infinity(max_cost, "max_cost")
     if isinstance(table, QueryQuality):
         return _QueryBest(table, float(max_cost), table.models)
     return _BestWithin(table, float(max_cost))
@@ -483,13 +496,8 @@ def threshold_router(
         score = score.gap(strong, weak)
     if not callable(score):
         raise ValidationError(f"score must be a function of the query, got {score!r}")
-    if (
-        isinstance(threshold, bool)
-        or not isinstance(threshold, (int, float))
-        or math.isnan(threshold)
-    ):
-        raise ValidationError(f"threshold must be a number, got {threshold!r}")
-    return _Threshold(score, strong, weak, float(threshold))
+    threshold = _number_or_infinity(threshold, "threshold")
+    return _Threshold(score, strong, weak, threshold)
 
 
 def calibrate_threshold(scores: Iterable[float], strong_share: float) -> float:

@@ -410,6 +410,8 @@ class Outcomes:
 
     def rows_of(self, model: str) -> range:
         """The row positions of ``model`` (contiguous, ordered by item)."""
+        if not isinstance(model, str):
+            raise ValidationError(f"model must be a model id (a string), got {model!r:.80}")
         if model not in self._model_slices:
             if model in self.models:
                 return range(0)
@@ -424,6 +426,8 @@ class Outcomes:
 
         A lone string in ``tags`` is one tag, not its characters.
         """
+        if tags is not None and not isinstance(tags, (str, Iterable)):
+            raise ValidationError(f"tags must be a tag or a collection of tags, got {tags!r:.80}")
         wanted = frozenset((tags,) if isinstance(tags, str) else (tags or ()))
         tag_ok = [wanted <= tag_set for tag_set in self.tag_sets]
         split_ok = [split is None or value == split for value in self.split_values]

@@ -243,6 +243,10 @@ def estimate_cost(request: Request, deployment: Deployment, *, at: float | None 
         >>> estimate_cost(Request(input_tokens=10_000, output_tokens=1_000, reasoning_tokens=3_000), gpt5)
         0.0525
     """
+    if not isinstance(request, Request):
+        raise ValidationError(f"request must be a Request, got {request!r:.80}")
+    if not isinstance(deployment, Deployment):
+        raise ValidationError(f"deployment must be a Deployment, got {deployment!r:.80}")
     return cost(request.usage, deployment.price, at=at)
 
 

@@ -129,6 +129,10 @@ def usage_shares(
         raise ValidationError(f"by must be 'vendor', 'provider' or 'model', got {by!r}")
     if weight not in ("cost", "calls", "tokens"):
         raise ValidationError(f"weight must be 'cost', 'calls' or 'tokens', got {weight!r}")
+    if isinstance(records, (str, bytes)) or not isinstance(records, Iterable):
+        raise ValidationError(
+            f"records must be a collection of UsageRecord values, got {records!r:.80}"
+        )
     totals: dict[str, float] = {}
     for k, record in enumerate(records):
         if not isinstance(record, UsageRecord):
