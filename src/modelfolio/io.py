@@ -478,6 +478,13 @@ def _inspect_log(path: str) -> tuple[Mapping[str, Any], list[Any]]:
     return document, list(document.get("samples") or [])
 
 
+def _inspect_logs(
+    path: PathLike | Iterable[PathLike],
+) -> list[tuple[str, Mapping[str, Any], list[Any]]]:
+    """Every log named by ``path`` as ``(path, header, samples)``."""
+    return [(p, *_inspect_log(p)) for p in _paths(path, "path")]
+
+
 def read_inspect_log(
     path: PathLike | Iterable[PathLike],
     *,
@@ -507,11 +514,7 @@ def read_inspect_log(
         >>> read_inspect_log(logs, scorer="match")
         Outcomes(12 items, 2 models, 24 rows)
     """
-    logs = []
-    for p in _paths(path, "path"):
-        header, samples = _inspect_log(p)
-        logs.append((p, header, samples))
-    return inspect_outcomes(logs, scorer=scorer, catalog=catalog)
+    return inspect_outcomes(_inspect_logs(path), scorer=scorer, catalog=catalog)
 
 
 def read_inspect_usage(
@@ -540,11 +543,7 @@ def read_inspect_usage(
         >>> len(calls), calls[1].id, calls[1].usage.input_tokens, calls[1].usage.cached_input_tokens
         (12, 'arithmetic:2#1', 41, 10)
     """
-    logs = []
-    for p in _paths(path, "path"):
-        header, samples = _inspect_log(p)
-        logs.append((p, header, samples))
-    return inspect_usage(logs, catalog=catalog, vendor_of=vendor_of)
+    return inspect_usage(_inspect_logs(path), catalog=catalog, vendor_of=vendor_of)
 
 
 def read_lm_eval(
