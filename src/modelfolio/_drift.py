@@ -262,6 +262,7 @@ def observe(
     alarms = list(monitor.alarms)
     count = monitor.records
     expected_of: dict[tuple[str, frozenset[str]], list[tuple[str | None, float]]] = {}
+    limits: dict[str, float] = {}  # each model's alarm threshold on the log-wealth
     for record in _as_records(records):
         if not isinstance(record, EvalRecord):
             raise ValidationError(f"records must be EvalRecord values, got {record!r}")
@@ -310,7 +311,11 @@ def observe(
             drop = stream.drop + beta * ((p - x) - stream.drop)
             recent = p if stream.n == 0 else stream.expected + beta * (p - stream.expected)
             n = stream.n + 1
-            limit = math.log(_streams_of_model(reference, model) / monitor.alpha)
+            limit = limits.get(model)
+            if limit is None:  # once per model and call, not per record
+                limit = limits[model] = math.log(
+                    _streams_of_model(reference, model) / monitor.alpha
+                )
             alarmed = log_wealth >= limit
             streams[(model, tag)] = _Stream(n, log_wealth, drop, recent, alarmed)
             if alarmed:
