@@ -523,3 +523,78 @@ def test_store_is_a_shared_store_and_checks_its_arguments(server: Any) -> None:
     dead = store_for(free_port(), namespace=namespace())
     with pytest.raises(StoreUnavailableError, match="could not be read"):
         dead.state(now=0.0)
+
+
+def exact_call(d: Any, request: Request) -> Reply[str]:
+    """Uses exactly the tokens the request estimated: actual cost equals the estimate."""
+    usage = Usage(input_tokens=request.input_tokens, output_tokens=request.output_tokens)
+    return Reply(response=d.id, usage=usage)
+
+
+def test_during_an_outage_the_budget_holds_per_replica(server: Any) -> None:
+    """The documented outage guarantee: a degraded replica keeps its own ledger (its
+    charges and the fleet's as last synced) within the limit, so two replicas spend at
+    most twice the limit; once the store is back, the ledger has every charge and the
+    fleet is refused until the window frees budget."""
+    proxy = Proxy(server.port)
+    ns = namespace()
+    estimate = estimate_cost(REQUEST, fleet_catalog().deployment("a/small"))
+    limit = 20 * estimate
+    policy = Policy(budgets=[Budget(limit_usd=limit, window_s=3600, vendor="a")])
+    only_a = Request(input_tokens=1_000, output_tokens=200, vendors=["a"])
+    stores = [store_for(proxy.port, namespace=ns, sync_s=0.05, retry_s=0.05) for _ in range(2)]
+    routers = [Router(fleet_catalog(), policy, store=store) for store in stores]
+    try:
+        before = [routers[0].complete(only_a, exact_call).cost_usd for _ in range(6)]
+        assert stores[0].flush() == 0
+        time.sleep(0.2)  # the other replica's writer reads the six charges
+        assert routers[1].complete(only_a, exact_call).cost_usd == estimate
+        before.append(estimate)
+        assert stores[1].flush() == 0
+        time.sleep(0.2)
+        proxy.down()
+        during = []
+        for router in routers:
+            router.complete(only_a, exact_call)  # notices the outage
+            during.append([estimate, *serve_until_refused_on(router, only_a)])
+            # the local ledger: the fleet's 7 charges as synced, plus its own
+            assert router.state.spent_usd() <= limit * (1 + 1e-9)
+            assert router.state.spent_usd() > limit - estimate
+        assert all(store.stats().degraded for store in stores)
+        fleet = math.fsum(before + during[0] + during[1])
+        assert limit < fleet <= 2 * limit * (1 + 1e-9)  # over the limit, within 2x
+        proxy.up()
+        assert all(store.flush() == 0 for store in stores)
+        assert ledger_of(server.port, ns).spent_usd() == fleet
+        refused = stores[0].reserve(policy.budgets, estimate, now=time.monotonic())
+        assert not refused.granted
+        assert "fleet budget vendor a" in (refused.reason or "")
+    finally:
+        for store in stores:
+            store.close(timeout_s=0.5)
+        proxy.close()
+
+
+def serve_until_refused_on(router: Router, request: Request) -> list[float]:
+    costs = []
+    for _ in range(1_000):
+        try:
+            costs.append(router.complete(request, exact_call).cost_usd)
+        except NoRouteError:
+            break
+    return costs
+
+
+def test_router_attempts_carry_unique_ids_and_updates_skip_own_records(server: Any) -> None:
+    ns = namespace()
+    store = store_for(server.port, namespace=ns, sync_s=0.05)
+    router = Router(fleet_catalog(), Policy(), store=store)
+    done = [router.complete(REQUEST, call_ok) for _ in range(20)]
+    ids = [a.id for execution in done for a in execution.attempts]
+    assert len(set(ids)) == 20
+    assert all(i and i.startswith(store.replica + "-") for i in ids)
+    assert store.flush() == 0
+    time.sleep(0.2)  # the writer reads its own events back: they are not applied twice
+    router.complete(REQUEST, call_ok)
+    assert len(router.state.ledger) == 21
+    assert store.updates(now=time.monotonic()) is None
