@@ -133,7 +133,7 @@ class Proxy:
                     if not data:
                         raise OSError("closed")
                     (b if sock is a else a).sendall(data)
-        except OSError:
+        except (OSError, ValueError):  # closed by down(): select sees fd -1
             pass
         finally:
             for sock in (a, b):

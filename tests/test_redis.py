@@ -222,7 +222,8 @@ def test_paused_server_does_not_block_requests(private_server: Any) -> None:
     blocked request (LiteLLM PR #35273); resumed, the ledger catches up exactly."""
     ns, timeout_s = namespace(), 0.05
     store = store_for(private_server.port, namespace=ns, timeout_s=timeout_s, retry_s=0.2)
-    router = Router(fleet_catalog(), Policy(), store=store)
+    budget = Budget(limit_usd=10.0, window_s=3600)
+    router = Router(fleet_catalog(), Policy(budgets=[budget]), store=store)
     costs, durations = [], []
     for i in range(120):
         if i == 20:
@@ -240,6 +241,11 @@ def test_paused_server_does_not_block_requests(private_server: Any) -> None:
     assert max(durations) <= 4 * timeout_s + 0.25  # sync, reserve, settle, probe at worst
     assert ledger_of(private_server.port, ns).spent_usd() == math.fsum(costs)
     assert router.state.spent_usd() == math.fsum(costs)
+    # requests sent before the pause and answered after it, then replayed, did not
+    # inflate the budget's running sum (LiteLLM #30460): exactly the rest is grantable
+    left = budget.limit_usd - math.fsum(costs)
+    assert not store.reserve((budget,), left + 1e-9, now=time.monotonic()).granted
+    assert store.reserve((budget,), left - 1e-9, now=time.monotonic()).granted
 
 
 # -- 4. a randomised state machine -----------------------------------------------
@@ -598,3 +604,25 @@ def test_router_attempts_carry_unique_ids_and_updates_skip_own_records(server: A
     router.complete(REQUEST, call_ok)
     assert len(router.state.ledger) == 21
     assert store.updates(now=time.monotonic()) is None
+
+
+def test_failed_calls_release_their_reservations(server: Any) -> None:
+    """A call that fails settles its reservation at cost 0, so no phantom reservation
+    is left holding budget (LiteLLM #27639)."""
+    ns = namespace()
+    estimate = estimate_cost(REQUEST, fleet_catalog().deployment("a/small"))
+    budget = Budget(limit_usd=3 * estimate, window_s=3600, vendor="a")
+    store = store_for(server.port, namespace=ns)
+    router = Router(fleet_catalog(), Policy(budgets=[budget]), store=store)
+
+    def failing(d: Any, request: Request) -> Reply[str]:
+        if d.id == "a/small":
+            raise ConnectionResetError("upstream reset")
+        return exact_call(d, request)
+
+    for _ in range(2):  # one a/small failure each, then b/medium answers
+        done = router.complete(REQUEST, failing)
+        assert [a.deployment_id for a in done.attempts] == ["a/small", "b/medium"]
+    assert store.flush() == 0
+    # nothing was spent on vendor a and nothing is held: the whole budget is free
+    assert store.reserve((budget,), 3 * estimate, now=time.monotonic()).granted

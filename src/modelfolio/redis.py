@@ -694,7 +694,8 @@ class RedisStore:
         )
         args = [
             attempt.id,
-            ticket.reservation or "",
+            # a reservation whose reply was lost (a timeout) may exist even so: release it
+            ticket.attempt_id if ticket.budgets else "",
             cost,
             at,
             repr(self.history_s),
