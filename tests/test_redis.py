@@ -209,7 +209,9 @@ def test_killed_server_loses_nothing(private_server: Any) -> None:
     stats = [result["stats"] for result in results]
     assert sum(s.outages for s in stats) >= 1
     assert sum(s.replayed for s in stats) >= 1
-    assert max(s.max_wait_s for s in stats) <= timeout_s + 0.25
+    # no store operation hung on the dead server: each gave up at its timeout (the
+    # slack is for a loaded machine's scheduling, far below the 0.8 s the server was away)
+    assert max(s.max_wait_s for s in stats) <= timeout_s + 0.5
     served = [entry for result in results for entry in result["served"]]
     assert len(served) == 1_600
     state = ledger_of(private_server.port, ns)
@@ -234,11 +236,13 @@ def test_paused_server_does_not_block_requests(private_server: Any) -> None:
         done = router.complete(REQUEST, call_ok)
         durations.append(time.perf_counter() - started)
         costs.append(done.cost_usd)
-        time.sleep(0.01)
+        time.sleep(0.025)  # the pause lasts about two seconds
     assert store.flush() == 0
-    assert store.stats().outages == 1
-    assert store.stats().max_wait_s <= timeout_s + 0.25
-    assert max(durations) <= 4 * timeout_s + 0.25  # sync, reserve, settle, probe at worst
+    assert store.stats().outages >= 1
+    # a request waits on the store at most one timeout (the slack is for a loaded
+    # machine's scheduling); a request that waited for the server would take ~2 s
+    assert store.stats().max_wait_s <= timeout_s + 0.5
+    assert max(durations) <= 0.75
     assert ledger_of(private_server.port, ns).spent_usd() == math.fsum(costs)
     assert router.state.spent_usd() == math.fsum(costs)
     # requests sent before the pause and answered after it, then replayed, did not
@@ -415,8 +419,11 @@ def test_failed_pushes_are_replayed_not_dropped(
         proxy.close()
     assert ledger_of(server.port, ns).spent_usd() == math.fsum(costs)
     messages = [r.getMessage() for r in caplog.records if r.name == "modelfolio.redis"]
-    assert sum("unreachable" in m for m in messages) == 1
-    assert sum("reachable again" in m for m in messages) == 1
+    outages = store.stats().outages
+    assert outages >= 1
+    assert outages < store.stats().failed_operations  # many failures, one message each outage
+    assert sum("unreachable" in m for m in messages) == outages
+    assert sum("reachable again" in m for m in messages) == outages
 
 
 # -- the rest of the contract ---------------------------------------------------------
@@ -626,3 +633,46 @@ def test_failed_calls_release_their_reservations(server: Any) -> None:
     assert store.flush() == 0
     # nothing was spent on vendor a and nothing is held: the whole budget is free
     assert store.reserve((budget,), 3 * estimate, now=time.monotonic()).granted
+
+
+class Unavailable(Exception):
+    """What an SDK raises on HTTP 503."""
+
+    status_code = 503
+
+
+def test_breakers_and_vendor_marks_reach_the_other_replicas(server: Any) -> None:
+    ns = namespace()
+    stores = [store_for(server.port, namespace=ns, sync_s=0.05) for _ in range(2)]
+    first, second = (Router(fleet_catalog(), Policy(), store=store) for store in stores)
+
+    def broken(d: Any, request: Request) -> Reply[str]:
+        if d.id == "a/small":
+            raise Unavailable("503 Service Unavailable")
+        return call_ok(d, request)
+
+    for _ in range(3):  # three server errors open a/small's breaker
+        assert first.complete(REQUEST, broken).deployment.id == "b/medium"
+    assert first.state.breaker("a/small", now=time.monotonic()) == "open"
+    assert stores[0].flush() == 0
+    time.sleep(0.3)  # a few sync periods
+    done = second.complete(REQUEST, call_ok)  # never called a/small itself
+    assert [a.deployment_id for a in done.attempts] == ["b/medium"]
+    assert second.state.breaker("a/small", now=time.monotonic()) == "open"
+
+    # failures on two deployments of one vendor mark it degraded everywhere
+    for deployment in ("c/large", "c/other"):
+        ticket = stores[0].reserve((), 0.0, now=time.monotonic())
+        failed = Attempt(
+            deployment_id=deployment, vendor="c", failure="timeout", id=ticket.attempt_id
+        )
+        stores[0].settle(ticket, failed, now=time.monotonic())
+    assert stores[0].flush() == 0
+    time.sleep(0.3)
+    second.complete(REQUEST, call_ok)
+    assert "c" in second.state.degraded_vendors(now=time.monotonic())
+    fleet = ledger_of(server.port, ns)
+    assert fleet.breaker("a/small", now=time.monotonic()) == "open"
+    assert "c" in fleet.degraded_vendors(now=time.monotonic())
+    for store in stores:
+        store.close()
