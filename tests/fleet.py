@@ -15,6 +15,7 @@ import threading
 import time
 from typing import Any
 
+from helpers import RateLimited
 from modelfolio import (
     Budget,
     Catalog,
@@ -188,18 +189,6 @@ def fleet_catalog() -> Catalog:
 
 
 REQUEST = Request(input_tokens=1_000, output_tokens=200)
-
-
-class RateLimited(Exception):
-    """What an SDK raises on HTTP 429 (status and headers, as classify_error reads them)."""
-
-    status_code = 429
-
-    def __init__(self, retry_after_s: float) -> None:
-        super().__init__("429 Too Many Requests")
-        self.response = type(
-            "Response", (), {"status_code": 429, "headers": {"retry-after": str(retry_after_s)}}
-        )()
 
 
 def store_for(port: int, **options: Any) -> Any:

@@ -49,3 +49,16 @@ def routerbench_parts(task: str) -> dict[str, Any]:
         )
         for part in ("train", "test")
     }
+
+
+class RateLimited(Exception):
+    """What an SDK raises on HTTP 429: a status and a retry-after header, as
+    ``classify_error`` reads them."""
+
+    status_code = 429
+
+    def __init__(self, retry_after_s: float) -> None:
+        super().__init__("429 Too Many Requests")
+        self.response = type(
+            "Response", (), {"status_code": 429, "headers": {"retry-after": str(retry_after_s)}}
+        )()

@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 
 import pytest
 
+from helpers import RateLimited
 from modelfolio import (
     Catalog,
     Classification,
@@ -59,16 +60,6 @@ def dep(vendor: str, name: str, price: float, window: int = 100_000) -> Deployme
         provider=vendor,
         price=Price(input_per_mtok=price, output_per_mtok=price),
     )
-
-
-class RateLimited(Exception):
-    status_code = 429
-
-    def __init__(self, after: float) -> None:
-        super().__init__("slow down")
-        self.response = type(
-            "R", (), {"status_code": 429, "headers": {"retry-after": str(after)}}
-        )()
 
 
 class Filtered(Exception):

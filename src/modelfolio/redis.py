@@ -114,7 +114,20 @@ def _require() -> Any:
     return redis
 
 
-_RESERVE = """
+_LOWER = """
+-- take amount off a running sum; an empty set's sum is exactly 0 (no drift left over)
+local function lower(set, sums, field, amount)
+  if redis.call('ZCARD', set) == 0 then
+    redis.call('HSET', sums, field, '0')
+  else
+    redis.call('HINCRBYFLOAT', sums, field, -amount)
+  end
+end
+"""
+
+_RESERVE = (
+    _LOWER
+    + """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
 local rid, est, ttl = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
@@ -131,22 +144,14 @@ for i = 0, n - 1 do
     end
     redis.call('ZREMRANGEBYSCORE', held, '-inf', now)
     redis.call('HDEL', amt, unpack(gone))
-    if redis.call('ZCARD', held) == 0 then
-      redis.call('HSET', sums, 'held', '0')
-    else
-      redis.call('HINCRBYFLOAT', sums, 'held', -freed)
-    end
+    lower(held, sums, 'held', freed)
   end
   local old = redis.call('ZRANGEBYSCORE', spent, '-inf', now - window)
   if #old > 0 then
     local dropped = 0
     for _, m in ipairs(old) do dropped = dropped + tonumber(string.match(m, ' (%S+)$')) end
     redis.call('ZREMRANGEBYSCORE', spent, '-inf', now - window)
-    if redis.call('ZCARD', spent) == 0 then
-      redis.call('HSET', sums, 'spent', '0')
-    else
-      redis.call('HINCRBYFLOAT', sums, 'spent', -dropped)
-    end
+    lower(spent, sums, 'spent', dropped)
   end
   local s = tonumber(redis.call('HGET', sums, 'spent') or '0')
   local h = tonumber(redis.call('HGET', sums, 'held') or '0')
@@ -164,8 +169,11 @@ for i = 0, n - 1 do
 end
 return {1, -1, '', '', t[1], t[2]}
 """
+)
 
-_SETTLE = """
+_SETTLE = (
+    _LOWER
+    + """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
 local at = now
@@ -180,11 +188,7 @@ if rid ~= '' then
     if a then
       redis.call('HDEL', amt, rid)
       redis.call('ZREM', held, rid)
-      if redis.call('ZCARD', held) == 0 then
-        redis.call('HSET', sums, 'held', '0')
-      else
-        redis.call('HINCRBYFLOAT', sums, 'held', -tonumber(a))
-      end
+      lower(held, sums, 'held', tonumber(a))
     end
   end
 end
@@ -211,6 +215,7 @@ redis.call('XADD', KEYS[3], 'MINID', '~', minid, '*', 'at', stamp, 'e', ARGV[6])
 redis.call('PEXPIRE', KEYS[3], math.floor(history * 1000))
 return {1, t[1], t[2]}
 """
+)
 
 _FAILED = object()
 _LINGER_S = 0.002
