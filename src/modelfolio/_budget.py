@@ -26,7 +26,7 @@ from modelfolio._catalog import Deployment
 from modelfolio._errors import ValidationError
 from modelfolio._filters import BulkFilter, Run
 from modelfolio._request import Request, RouteContext, estimate_cost
-from modelfolio._state import Charge, State, charge_time
+from modelfolio._state import Charge, State, charge_time, running_sums
 from modelfolio._validate import check, number, text
 
 __all__ = ["Budget", "within_budgets"]
@@ -106,6 +106,41 @@ class Budget:
         nearby = [charge for charge in ledger[start:stop] if self.counts(charge)]
         return _peak(nearby, now, window)
 
+    def breaks(self, state: State, *, now: float, estimate: float) -> tuple[bool, float]:
+        """Whether charging ``estimate`` at ``now`` would break this budget, and the peak.
+
+        The same answer as ``peak_usd(...) + estimate > limit_usd``, read in O(log n)
+        from the ledger's cached running sums when no charge lies after ``now`` (the
+        usual case); only a sum within rounding distance of the limit is recomputed.
+        """
+        peak, slack = self._fast_peak(state, now=now)
+        return self._over(state, now, peak, slack, estimate)
+
+    def _fast_peak(self, state: State, *, now: float) -> tuple[float, float]:
+        """The peak, and how far rounding may have moved it (0: exact)."""
+        ledger = state.ledger
+        sums = (
+            None
+            if ledger and ledger[-1].time > now
+            else running_sums(ledger, self._scope, self.counts)
+        )
+        if sums is None:
+            return self.peak_usd(state, now=now), 0.0
+        start = bisect_right(ledger, now - self.window_s, key=charge_time)
+        peak = max(0.0, sums[-1] - sums[start])
+        return peak, 1e-12 * (abs(sums[-1]) + abs(self.limit_usd) + 1.0) * (len(ledger) + 2)
+
+    def _over(
+        self, state: State, now: float, peak: float, slack: float, estimate: float
+    ) -> tuple[bool, float]:
+        if slack and abs(peak + estimate - self.limit_usd) <= slack + 1e-12 * abs(estimate):
+            peak = self.peak_usd(state, now=now)  # too close to call: exactly
+        return peak + estimate > self.limit_usd, peak
+
+    @property
+    def _scope(self) -> tuple[str | None, ...]:
+        return (self.tenant, self.vendor, self.provider, self.deployment)
+
 
 def _peak(charges: Sequence[Charge], now: float, window: float) -> float:
     """Largest sum over windows ``(T - window, T]`` with ``now <= T < now + window``.
@@ -143,8 +178,8 @@ class _WithinBudgets(BulkFilter):
                 continue
             if estimate is None:
                 estimate = estimate_cost(request, deployment, at=context.at)
-            peak = budget.peak_usd(context.state, now=context.now)
-            if peak + estimate > budget.limit_usd:
+            over, peak = budget.breaks(context.state, now=context.now, estimate=estimate)
+            if over:
                 return (
                     f"estimated ${estimate:.6g} on top of ${peak:.6g} spent would break "
                     f"budget {budget.describe()}"
@@ -163,11 +198,11 @@ class _WithinBudgets(BulkFilter):
             in_scope = tuple(i for i in positions if budget.applies(request, deployments[i]))
             if not in_scope:
                 continue
-            peak, limit = budget.peak_usd(run.state, now=run.now), budget.limit_usd
+            peak, slack = budget._fast_peak(run.state, now=run.now)
             over = {
                 i
                 for i, estimate in zip(in_scope, run.estimates(in_scope), strict=False)
-                if peak + estimate > limit
+                if budget._over(run.state, run.now, peak, slack, estimate)[0]
             }
             if over:
                 positions = tuple(i for i in positions if i not in over)

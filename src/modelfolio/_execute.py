@@ -591,6 +591,7 @@ class Router:
                 f"store must be a shared store (updates, reserve, settle), got {store!r}"
             )
         self.store = store
+        self._checked: Any = None  # the call last checked by _check_call_once
         if not isinstance(catalog, Catalog):
             raise ValidationError(f"catalog must be a Catalog, got {catalog!r}")
         if not isinstance(policy, Policy):
@@ -630,6 +631,13 @@ class Router:
             self.store.settle(ticket, attempt, now=at)
         return state
 
+    def _check_call_once(self, call: Any) -> None:
+        """:func:`_check_call`, skipped for the function checked last (a service passes
+        the same one on every request, and reading a signature takes tens of µs)."""
+        if call is not self._checked:
+            _check_call(call)
+            self._checked = call
+
     def _reserve(self, request: Request, deployment: Deployment, at: float | None) -> Ticket:
         assert self.store is not None
         budgets = tuple(b for b in self.policy.budgets if b.applies(request, deployment))
@@ -660,7 +668,7 @@ class Router:
         """Execute ``request`` through ``call``, recording into the shared state."""
         if not isinstance(request, Request):
             raise ValidationError(f"request must be a Request, got {request!r:.80}")
-        _check_call(call)
+        self._check_call_once(call)
         return _drive(self._plan(request), call, request, self._now, self._sleep)
 
     async def acomplete(
@@ -669,5 +677,5 @@ class Router:
         """:meth:`complete` for an async ``acall``."""
         if not isinstance(request, Request):
             raise ValidationError(f"request must be a Request, got {request!r:.80}")
-        _check_call(acall)
+        self._check_call_once(acall)
         return await _adrive(self._plan(request), acall, request, self._now, self._asleep)

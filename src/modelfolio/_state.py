@@ -26,7 +26,7 @@ from __future__ import annotations
 import enum
 import math
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from types import MappingProxyType
 from typing import Any
 
@@ -273,9 +273,36 @@ def _vendor_events(value: Any) -> Mapping[str, tuple[tuple[float, str], ...]]:
 
 
 class _Ledger(tuple):  # type: ignore[type-arg]
-    """A tuple of charges already validated and in time order (what ``record`` builds)."""
+    """A tuple of charges already validated and in time order (what ``record`` builds).
 
-    __slots__ = ()
+    It also caches, per budget scope asked about, the running sums of its charges'
+    costs (``sums[k]`` = cost of the first ``k`` charges in scope), so that a budget
+    check reads a window's spend in O(log n); appending a charge extends each cached
+    list instead of recomputing it.
+    """
+
+    _sums: dict[Any, tuple[Callable[[Charge], bool], list[float]]]
+
+
+def running_sums(
+    ledger: tuple[Charge, ...], key: Any, counts: Callable[[Charge], bool]
+) -> list[float] | None:
+    """The running sums of ``ledger``'s in-scope costs (``None`` for a plain tuple)."""
+    if not isinstance(ledger, _Ledger):
+        return None
+    cache = ledger.__dict__.setdefault("_sums", {})
+    found = cache.get(key)
+    if found is not None:
+        sums: list[float] = found[1]
+        return sums
+    sums = [0.0]
+    total = 0.0
+    for charge in ledger:  # once per ledger: later ones extend it as they are built
+        if counts(charge):
+            total += charge.cost_usd
+        sums.append(total)
+    cache[key] = (counts, sums)
+    return sums
 
 
 def charge_time(charge: Charge) -> float:
@@ -424,9 +451,28 @@ class State:
 def _insert_charge(ledger: tuple[Charge, ...], charge: Charge) -> tuple[Charge, ...]:
     """``ledger`` with ``charge`` in time order (after any charges at the same time)."""
     if not ledger or ledger[-1].time <= charge.time:
-        return _Ledger((*ledger, charge))
+        longer = _Ledger((*ledger, charge))
+        cached = ledger.__dict__.get("_sums") if isinstance(ledger, _Ledger) else None
+        if cached:  # extend the running sums rather than recompute them on demand
+            longer._sums = {
+                key: (counts, [*sums, sums[-1] + charge.cost_usd if counts(charge) else sums[-1]])
+                for key, (counts, sums) in cached.items()
+            }
+        return longer
     position = bisect_right(ledger, charge.time, key=charge_time)
-    return _Ledger((*ledger[:position], charge, *ledger[position:]))
+    longer = _Ledger((*ledger[:position], charge, *ledger[position:]))
+    cached = ledger.__dict__.get("_sums") if isinstance(ledger, _Ledger) else None
+    if cached:  # a late charge lands near the end: shift only the sums after it
+        longer._sums = {
+            key: (
+                counts,
+                [*sums[: position + 1], *(v + charge.cost_usd for v in sums[position:])]
+                if counts(charge)
+                else [*sums[: position + 1], *sums[position:]],
+            )
+            for key, (counts, sums) in cached.items()
+        }
+    return longer
 
 
 def record(state: State, attempt: Attempt, *, now: float) -> State:
