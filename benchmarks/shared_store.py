@@ -138,7 +138,15 @@ def throughput(
     return done / (time.perf_counter() - start)
 
 
+def probe() -> float:
+    """Seconds for a fixed pure-Python loop: how fast this machine is right now."""
+    start = time.perf_counter()
+    sum(i * i for i in range(10_000_000))
+    return time.perf_counter() - start
+
+
 def main() -> None:
+    print(f"machine probe: {probe():.2f} s (0.5 s on a quiet spell of the 2-core build machine)")
     server = ValkeyServer()
     server.start()
     try:
