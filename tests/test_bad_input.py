@@ -447,6 +447,13 @@ def test_seeds_and_levels_are_numbers(make: Callable[[], Any], message: str) -> 
         make()
 
 
+def _curve() -> mf.Curve:
+    table = mf.Outcomes.from_columns(
+        item=[1, 2, 1, 2], model=["a", "a", "b", "b"], score=[1, 1, 1, 0], cost=[1.0, 1.0, 0.1, 0.1]
+    )
+    return mf.sweep(lambda f: mf.quality_floor(mf.fit_quality(table), f), [0.2, 0.8], table)
+
+
 @pytest.mark.parametrize(
     ("make", "message"),
     [
@@ -466,6 +473,25 @@ def test_seeds_and_levels_are_numbers(make: Callable[[], Any], message: str) -> 
         (lambda: mf.threshold_router(lambda q: 1.0, strong="a", weak="b", threshold=10**400), r"threshold must be a number within float range"),
         (lambda: mf.usage_shares(None), r"records must be a collection of UsageRecord values, got None"),  # type: ignore[arg-type]
         (lambda: mf.mark_drifted(mf.State(), None, bridge=mf.Bridge({"a": "gpt-4o"}), catalog=mf.reference_catalog(), now=0.0), r"alarms must be a DriftMonitor or DriftAlarm values"),  # type: ignore[arg-type]
+        # a second pass (2026-11-23), over 40 functions and constructors
+        (lambda: mf.aiq([]), r"curve must be a Curve \(from sweep\), got \[\]"),  # type: ignore[arg-type]
+        (lambda: mf.apgr("curve", weak="b", strong="a"), r"curve must be a Curve"),  # type: ignore[arg-type]
+        (lambda: mf.cpt(_curve(), "half", weak="b", strong="a"), r"fraction must be between 0 and 1, got 'half'"),  # type: ignore[arg-type]
+        (lambda: mf.cpt(_curve(), 0.5, weak=["b"], strong="a"), r"weak must be a non-empty string"),  # type: ignore[arg-type]
+        (lambda: mf.vendor_exit(_table(), None), r"vendor_of must map each model to its vendor"),
+        (lambda: mf.vendor_exit(_table(), ["a"]), r"vendor_of must map each model to its vendor"),
+        (lambda: mf.vendor_exit(_table(), {"a": None, "b": "x"}), r"vendor_of\['a'\] must be a non-empty string"),
+        (lambda: mf.by_quality(None), r"quality must map \(id, tag\) pairs to scores, got None"),  # type: ignore[arg-type]
+        (lambda: mf.from_litellm({}, model_aliases=5), r"model_aliases must map price-map model names to model ids, got 5"),  # type: ignore[arg-type]
+        (lambda: mf.from_litellm({}, model_aliases={"x": ""}), r"model_aliases\['x'\] must be a non-empty string"),
+        (lambda: mf.optimize_cascade(_table(), lambda q, m: 1.0, budget=10**400), r"budget must be a finite number >= 0"),
+        (lambda: mf.Outcomes.from_columns(item=[1], model=["a"], score=[1.0], cost=5), r"cost must be a sequence \(a column\), got 5"),  # type: ignore[arg-type]
+        (lambda: mf.Outcomes.from_columns(item=[1], model=["a"], score=[1.0], cost=b"x"), r"cost must be a sequence \(a column\)"),  # type: ignore[arg-type]
+        (lambda: mf.Outcomes.from_columns(item=[1], model=["a"], score=[1.0], tags=True), r"tags must be a sequence \(a column\), got True"),  # type: ignore[arg-type]
+        (lambda: mf.Outcomes.from_columns(item=[1], model=["a"], score=[1.0], split=0), r"split must be a sequence \(a column\), got 0"),  # type: ignore[arg-type]
+        (lambda: mf.EvalRecord(item=1, model="a", score=10**400), r"score must be at most 1e\+12 in magnitude"),
+        (lambda: mf.Router(mf.reference_catalog(), mf.Policy(), deadline_s=10**400), r"deadline_s must be a finite number > 0"),
+        (lambda: mf.FleetUpdate(attempts=0), r"attempts must be a sequence of \(Attempt, time\) pairs, got 0"),  # type: ignore[arg-type]
     ],
 )  # fmt: skip
 def test_found_by_a_fuzz_of_the_public_functions(make: Callable[[], Any], message: str) -> None:

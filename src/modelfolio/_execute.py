@@ -28,6 +28,7 @@ import asyncio
 import inspect
 import math
 import random
+import sys
 import threading
 import time
 from collections.abc import Awaitable, Callable, Generator
@@ -308,8 +309,7 @@ def _check(max_attempts: Any, deadline_s: Any) -> None:
     if deadline_s is not None and (
         isinstance(deadline_s, bool)
         or not isinstance(deadline_s, (int, float))
-        or not deadline_s > 0
-        or math.isinf(deadline_s)
+        or not 0 < deadline_s <= sys.float_info.max  # no isinf: a huge int has no float
     ):
         raise ValidationError(f"deadline_s must be a finite number > 0 or None, got {deadline_s!r}")
 

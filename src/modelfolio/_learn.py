@@ -650,8 +650,7 @@ def optimize_cascade(
         raise ValidationError(
             f"acceptance must be a function of (query, model), got {acceptance!r}"
         )
-    if isinstance(budget, bool) or not isinstance(budget, (int, float)) or not budget >= 0:
-        raise ValidationError(f"budget must be a number >= 0, got {budget!r}")
+    budget = number(budget, "budget")
     matrix = outcomes.matrix()
     items = matrix.complete_items()
     if not items:

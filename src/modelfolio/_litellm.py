@@ -46,7 +46,7 @@ from attrs import evolve, field, frozen
 from modelfolio._catalog import Capability, Catalog, Deployment, Limits, Model, Tier
 from modelfolio._cost import OffPeak, OffPeakWindow, Price, PriceTier
 from modelfolio._errors import CatalogError, ModelfolioError
-from modelfolio._validate import slug
+from modelfolio._validate import slug, text
 
 __all__ = ["VENDOR_RULES", "PriceMapImport", "VendorRule", "from_litellm"]
 
@@ -664,7 +664,13 @@ def from_litellm(
             f"mapping must be the parsed price map (a mapping), got {type(mapping).__name__}"
         )
     rules = tuple(vendor_rules)
+    if model_aliases is not None and not isinstance(model_aliases, Mapping):
+        raise CatalogError(
+            f"model_aliases must map price-map model names to model ids, got {model_aliases!r:.80}"
+        )
     aliases = dict(model_aliases or {})
+    for name, alias in aliases.items():
+        text(alias, f"model_aliases[{name!r}]", CatalogError)
     skipped: dict[str, str] = {}
     chat: list[tuple[str, Mapping[str, Any], str]] = []
     # One vendor per model id: a rule that matches the model's name wins; failing

@@ -91,10 +91,16 @@ MAX_COST = 1e9
 
 
 def _score(instance: object, attribute: Any, value: Any) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isinf(value):
-        raise ValidationError(f"score must be a finite number or NaN (missing), got {value!r}")
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or (isinstance(value, float) and math.isinf(value))
+    ):
+        raise ValidationError(f"score must be a finite number or NaN (missing), got {value!r:.80}")
     if abs(value) > MAX_SCORE:
-        raise ValidationError(f"score must be at most {MAX_SCORE:g} in magnitude, got {value!r}")
+        raise ValidationError(
+            f"score must be at most {MAX_SCORE:g} in magnitude, got {value!r:.80}"
+        )
 
 
 def _optional_text(instance: object, attribute: Any, value: Any) -> None:
@@ -269,9 +275,18 @@ class Outcomes:
             ValidationError: columns of different lengths, a bad value, or a repeated
                 (item, model) pair (named in the message).
         """
-        for name, column in (("item", item), ("model", model), ("score", score)):
-            if isinstance(column, (str, bytes)) or not (
-                hasattr(column, "__len__") and hasattr(column, "__getitem__")
+        for name, column in (
+            ("item", item),
+            ("model", model),
+            ("score", score),
+            ("cost", cost),
+            ("latency_s", latency_s),
+            ("tags", tags),
+            ("split", split),
+        ):
+            if (column is not None or name in ("item", "model", "score")) and (
+                isinstance(column, (str, bytes))
+                or not (hasattr(column, "__len__") and hasattr(column, "__getitem__"))
             ):
                 raise ValidationError(f"{name} must be a sequence (a column), got {column!r:.80}")
         length = len(item)

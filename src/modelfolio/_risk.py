@@ -29,7 +29,7 @@ from modelfolio._routing import NoRouteError, Policy, route
 from modelfolio._simulate import SimulationReport, simulate
 from modelfolio._state import State
 from modelfolio._table import html_table
-from modelfolio._validate import finite
+from modelfolio._validate import finite, text
 
 __all__ = [
     "Concentration",
@@ -152,11 +152,18 @@ def concentration(
 
 
 def _vendor(vendor_of: Mapping[str, str] | Callable[[str], str], model: str) -> str:
-    if callable(vendor_of) and not isinstance(vendor_of, Mapping):
-        return vendor_of(model)
-    if model not in vendor_of:
-        raise ValidationError(f"vendor_of does not name the vendor of {model!r}")
-    return vendor_of[model]
+    if isinstance(vendor_of, Mapping):
+        if model not in vendor_of:
+            raise ValidationError(f"vendor_of does not name the vendor of {model!r}")
+        vendor = vendor_of[model]
+    elif callable(vendor_of):
+        vendor = vendor_of(model)
+    else:
+        raise ValidationError(
+            f"vendor_of must map each model to its vendor (a mapping or a function), "
+            f"got {vendor_of!r:.80}"
+        )
+    return text(vendor, f"vendor_of[{model!r}]")
 
 
 _Row = TypeVar("_Row", "ExitRow", "LiveExitRow")

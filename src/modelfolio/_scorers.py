@@ -108,6 +108,8 @@ def by_quality(
         >>> scorer(Request(input_tokens=1, output_tokens=1, tags={"math"}), d, None)
         -0.8
     """
+    if not isinstance(quality, Mapping):
+        raise ValidationError(f"quality must map (id, tag) pairs to scores, got {quality!r:.80}")
     for key, value in quality.items():
         if not (isinstance(key, tuple) and len(key) == 2):
             raise ValidationError(f"quality keys must be (id, tag) pairs, got {key!r}")

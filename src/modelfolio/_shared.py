@@ -64,6 +64,10 @@ def _charges(value: Iterable[Charge]) -> tuple[Charge, ...]:
 
 
 def _timed_attempts(value: Iterable[Any]) -> tuple[tuple[Attempt, float], ...]:
+    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+        raise ValidationError(
+            f"attempts must be a sequence of (Attempt, time) pairs, got {value!r:.80}"
+        )
     pairs = []
     for pair in value:
         if not (isinstance(pair, tuple) and len(pair) == 2 and isinstance(pair[0], Attempt)):

@@ -387,6 +387,12 @@ def _upper_hull(points: list[tuple[float, float]]) -> list[tuple[float, float]]:
     return hull
 
 
+def _curve(value: Any) -> Curve:
+    if not isinstance(value, Curve):
+        raise ValidationError(f"curve must be a Curve (from sweep), got {value!r:.80}")
+    return value
+
+
 def aiq(curve: Curve) -> float:
     """RouterBench's average improvement in quality over the curve's cost range.
 
@@ -398,7 +404,7 @@ def aiq(curve: Curve) -> float:
         >>> round(aiq(Curve(points=points, baselines={}, n=1)), 4)
         0.85
     """
-    pairs = [(p.cost, p.quality) for p in curve.points]
+    pairs = [(p.cost, p.quality) for p in _curve(curve).points]
     if not pairs:
         raise ValidationError("the curve has no points")
     hull = _upper_hull(pairs)
@@ -417,7 +423,9 @@ def aiq(curve: Curve) -> float:
 def _share_curve(
     curve: Curve, weak: str, strong: str
 ) -> tuple[list[tuple[float, float]], float, float]:
+    curve = _curve(curve)
     for name in (weak, strong):
+        text(name, "weak" if name is weak else "strong")
         if name not in curve.baselines:
             raise ValidationError(f"{name!r} is not a model of the curve's outcomes")
     q_weak, q_strong = curve.baselines[weak].quality, curve.baselines[strong].quality
@@ -462,8 +470,12 @@ def cpt(curve: Curve, fraction: float, *, weak: str, strong: str) -> float:
         >>> round(cpt(Curve(points=(smart,), baselines=baselines, n=1), 0.5, weak="weak", strong="strong"), 4)
         0.1667
     """
-    if not 0 <= fraction <= 1:
-        raise ValidationError(f"fraction must be between 0 and 1, got {fraction!r}")
+    if (
+        isinstance(fraction, bool)
+        or not isinstance(fraction, (int, float))
+        or not 0 <= fraction <= 1
+    ):
+        raise ValidationError(f"fraction must be between 0 and 1, got {fraction!r:.80}")
     points, q_weak, q_strong = _share_curve(curve, weak, strong)
     target = q_weak + fraction * (q_strong - q_weak)
     rising = q_strong > q_weak
