@@ -492,6 +492,26 @@ def _curve() -> mf.Curve:
         (lambda: mf.EvalRecord(item=1, model="a", score=10**400), r"score must be at most 1e\+12 in magnitude"),
         (lambda: mf.Router(mf.reference_catalog(), mf.Policy(), deadline_s=10**400), r"deadline_s must be a finite number > 0"),
         (lambda: mf.FleetUpdate(attempts=0), r"attempts must be a sequence of \(Attempt, time\) pairs, got 0"),  # type: ignore[arg-type]
+        # methods: ids that are not strings, times that are not numbers, non-collections
+        (lambda: mf.State().cooling_down([], now=0.0), r"deployment_id must be a non-empty string"),  # type: ignore[arg-type]
+        (lambda: mf.State().cooling_down("a", now=None), r"now must be a finite number, got None"),  # type: ignore[arg-type]
+        (lambda: mf.State().breaker({}, now=0.0), r"deployment_id must be a non-empty string"),  # type: ignore[arg-type]
+        (lambda: mf.State().blocked_until("a", now="soon"), r"now must be a finite number, got 'soon'"),  # type: ignore[arg-type]
+        (lambda: mf.State().degraded_vendors(now=10**400), r"now must be a finite number"),
+        (lambda: mf.fit_quality(_table()).quality(["a"]), r"model must be a non-empty string"),  # type: ignore[arg-type]
+        (lambda: mf.fit_quality(_table()).as_mapping(use=[]), r"use must be 'mean', 'lower' or 'upper', got \[\]"),  # type: ignore[arg-type]
+        (lambda: mf.fit_quality(_table()).without(None), r"models must be model ids, got None"),  # type: ignore[arg-type]
+        (lambda: mf.reference_catalog().deployment([]), r"deployment_id must be a deployment id \(a string\), got \[\]"),  # type: ignore[arg-type]
+        (lambda: mf.reference_catalog().serving(5), r"model_id must be a model id \(a string\), got 5"),  # type: ignore[arg-type]
+        (lambda: mf.bradley_terry([("a", "b", "a"), ("a", "b", "b")]).rating([]), r"model \[\] has no rating"),  # type: ignore[arg-type]
+        (lambda: _table().subset(models=math.nan), r"models must be model ids, got nan"),  # type: ignore[arg-type]
+        (lambda: _table().selected(None), r"rows must be row numbers, got None"),  # type: ignore[arg-type]
+        (lambda: mf.Outcomes.concat(None), r"concat takes a collection of Outcomes tables, got None"),  # type: ignore[arg-type]
+        (lambda: mf.Outcomes.from_records(None), r"records must be a collection of EvalRecord values, got None"),  # type: ignore[arg-type]
+        (lambda: mf.allocate([mf.WorkloadClass(name="w", volume=10)], mf.reference_catalog(), lambda d, w: 1.0, capacity="lots"), r"capacity must map deployment ids to tokens, got 'lots'"),  # type: ignore[arg-type]
+        (lambda: mf.WorkloadClass(name="w", volume=10, floor=10**400), r"floor must be a finite number"),
+        (lambda: mf.Bridge({"a": 1}), r"a bridge maps a model to deployment ids, got 1"),  # type: ignore[dict-item]
+        (lambda: mf.learned_policy(mf.quality_floor(mf.fit_quality(_table()), 0.5), mf.Bridge({"a": "gpt-5"}), policy="fast"), r"policy must be a Policy or None, got 'fast'"),  # type: ignore[arg-type]
     ],
 )  # fmt: skip
 def test_found_by_a_fuzz_of_the_public_functions(make: Callable[[], Any], message: str) -> None:

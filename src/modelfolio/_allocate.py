@@ -81,10 +81,10 @@ def _floor(instance: object, attribute: Any, value: Any) -> None:
     if (
         isinstance(value, bool)
         or not isinstance(value, (int, float))
-        or math.isnan(value)
-        or math.isinf(value)
+        or not -math.inf < value < math.inf  # NaN fails too; no isinf: a huge int has no float
+        or abs(value) > 1e300
     ):
-        raise ValidationError(f"floor must be a finite number, got {value!r}")
+        raise ValidationError(f"floor must be a finite number, got {value!r:.80}")
 
 
 def _moment(instance: object, attribute: Any, value: Any) -> None:
@@ -313,6 +313,8 @@ def _quality_of(
 def _tokens_map(value: Mapping[str, int] | None, name: str, catalog: Catalog) -> dict[str, int]:
     if value is None:
         return {}
+    if not isinstance(value, Mapping):
+        raise ValidationError(f"{name} must map deployment ids to tokens, got {value!r:.80}")
     result = {}
     for deployment_id, tokens in value.items():
         if deployment_id not in catalog:
@@ -599,6 +601,8 @@ def policy_from_allocation(allocation: Allocation, *, policy: Policy | None = No
     """
     if not isinstance(allocation, Allocation):
         raise ValidationError(f"allocation must be an Allocation, got {allocation!r}")
+    if policy is not None and not isinstance(policy, Policy):
+        raise ValidationError(f"policy must be a Policy or None, got {policy!r:.80}")
     base = Policy() if policy is None else policy
     splits = {c.name: dict(allocation.weights(c.name)) for c in allocation.classes if c.volume}
     return evolve(base, split_by_tag=splits)

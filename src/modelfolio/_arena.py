@@ -133,7 +133,7 @@ class Ratings:
         return 1.0 / (1.0 + math.pow(self.base, difference / self.scale))
 
     def _known(self, model: str) -> None:
-        if model not in self.ratings:
+        if not isinstance(model, str) or model not in self.ratings:
             raise ValidationError(
                 f"model {model!r} has no rating (models: {', '.join(self.models)})"
             )

@@ -18,7 +18,7 @@ from typing import Any, Literal, TypeVar
 from attrs import field, frozen
 
 from modelfolio._cost import Price
-from modelfolio._errors import CatalogError, UnknownIdError
+from modelfolio._errors import CatalogError, UnknownIdError, ValidationError
 from modelfolio._table import html_table
 from modelfolio._validate import (
     check,
@@ -422,6 +422,10 @@ class Catalog:
         """The deployment with this id; :class:`UnknownIdError` if there is none."""
         try:
             return self._by_id[deployment_id]
+        except TypeError:
+            raise ValidationError(
+                f"deployment_id must be a deployment id (a string), got {deployment_id!r:.80}"
+            ) from None
         except KeyError:
             raise UnknownIdError(
                 f"no deployment with id {deployment_id!r} in the catalog"
@@ -467,6 +471,8 @@ class Catalog:
 
     def serving(self, model_id: str) -> tuple[Deployment, ...]:
         """The deployments that serve the model ``model_id`` (empty if none)."""
+        if not isinstance(model_id, str):
+            raise ValidationError(f"model_id must be a model id (a string), got {model_id!r:.80}")
         return self._by_model.get(model_id, ())
 
     def to_rows(self) -> list[dict[str, object]]:

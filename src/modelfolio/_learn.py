@@ -118,6 +118,27 @@ def _open_level(instance: object, attribute: Any, value: Any) -> None:
         raise ValidationError(f"level must be strictly between 0 and 1, got {value!r}")
 
 
+def _pick(use: Any) -> Callable[[QualityEntry], float]:
+    """The entry's mean, lower or upper bound, by name."""
+    picks: dict[str, Callable[[QualityEntry], float]] = {
+        "mean": _mean,
+        "lower": _low,
+        "upper": _high,
+    }
+    if not isinstance(use, str) or use not in picks:
+        raise ValidationError(f"use must be 'mean', 'lower' or 'upper', got {use!r:.80}")
+    return picks[use]
+
+
+def _gone(models: Any) -> set[str]:
+    """Model ids to leave out: a lone string is one model."""
+    if isinstance(models, str):
+        return {models}
+    if not isinstance(models, Iterable):
+        raise ValidationError(f"models must be model ids, got {models!r:.80}")
+    return {text(model, "models") for model in models}
+
+
 @frozen(kw_only=True)
 class QualityTable:
     """Quality per (model, tag) with confidence bounds, and each model's cost per item."""
@@ -147,9 +168,11 @@ class QualityTable:
 
         ``use`` is ``"mean"``, ``"lower"`` or ``"upper"`` (the confidence bounds).
         """
-        pick = {"mean": _mean, "lower": _low, "upper": _high}.get(use)
-        if pick is None:
-            raise ValidationError(f"use must be 'mean', 'lower' or 'upper', got {use!r}")
+        pick = _pick(use)
+        text(model, "model")
+        tags = (tags,) if isinstance(tags, str) else tags
+        if not isinstance(tags, Iterable):
+            raise ValidationError(f"tags must be a tag or a collection of tags, got {tags!r:.80}")
         known = [self.entries[(model, tag)] for tag in tags if (model, tag) in self.entries]
         if not known:
             if (model, None) not in self.entries:
@@ -159,7 +182,7 @@ class QualityTable:
 
     def without(self, models: Iterable[str]) -> QualityTable:
         """The same table with ``models`` left out."""
-        gone = set(models)
+        gone = _gone(models)
         if gone >= set(self.cost_per_item):
             raise ValidationError("a quality table needs at least one model left")
         return QualityTable(
@@ -172,9 +195,7 @@ class QualityTable:
 
     def as_mapping(self, *, use: str = "mean") -> Mapping[tuple[str, str | None], float]:
         """``{(model, tag): quality}``, ready for :func:`~modelfolio.by_quality`."""
-        pick = {"mean": _mean, "lower": _low, "upper": _high}.get(use)
-        if pick is None:
-            raise ValidationError(f"use must be 'mean', 'lower' or 'upper', got {use!r}")
+        pick = _pick(use)
         return MappingProxyType({key: pick(entry) for key, entry in self.entries.items()})
 
     def to_rows(self) -> list[dict[str, object]]:
@@ -718,6 +739,8 @@ def _replay_cascade(
 
 
 def _deployment_ids(value: str | Iterable[str]) -> tuple[str, ...]:
+    if not isinstance(value, (str, Iterable)):
+        raise ValidationError(f"a bridge maps a model to deployment ids, got {value!r:.80}")
     ids = (value,) if isinstance(value, str) else tuple(value)
     if not ids or not all(isinstance(v, str) and v for v in ids):
         raise ValidationError(f"a bridge maps a model to deployment ids, got {value!r}")
@@ -851,5 +874,7 @@ def learned_policy(
         raise ValidationError(f"router must have a choose(query, tags) method, got {router!r}")
     if not isinstance(bridge, Bridge):
         raise ValidationError(f"bridge must be a Bridge, got {bridge!r}")
+    if policy is not None and not isinstance(policy, Policy):
+        raise ValidationError(f"policy must be a Policy or None, got {policy!r:.80}")
     base = Policy() if policy is None else policy
     return evolve(base, score=_LearnedScorer(router, bridge, base.score))

@@ -378,6 +378,10 @@ class Outcomes:
             >>> Outcomes.from_records([EvalRecord(item=1, model="m", score=0.5)])
             Outcomes(1 items, 1 models, 1 rows)
         """
+        if isinstance(records, (str, bytes, EvalRecord)) or not isinstance(records, Iterable):
+            raise ValidationError(
+                f"records must be a collection of EvalRecord values, got {records!r:.80}"
+            )
         rows = list(records)
         for row in rows:
             if not isinstance(row, EvalRecord):
@@ -402,6 +406,10 @@ class Outcomes:
             >>> Outcomes.concat([one, two])
             Outcomes(2 items, 1 models, 2 rows)
         """
+        if isinstance(tables, Outcomes) or not isinstance(tables, Iterable):
+            raise ValidationError(
+                f"concat takes a collection of Outcomes tables, got {tables!r:.80}"
+            )
         columns: dict[str, list[Any]] = {
             name: [] for name in ("item", "model", "score", "cost", "latency_s", "tags", "split")
         }
@@ -443,6 +451,8 @@ class Outcomes:
         """
         if tags is not None and not isinstance(tags, (str, Iterable)):
             raise ValidationError(f"tags must be a tag or a collection of tags, got {tags!r:.80}")
+        if isinstance(rows, (str, bytes)) or not isinstance(rows, Iterable):
+            raise ValidationError(f"rows must be row numbers, got {rows!r:.80}")
         wanted = frozenset((tags,) if isinstance(tags, str) else (tags or ()))
         tag_ok = [wanted <= tag_set for tag_set in self.tag_sets]
         split_ok = [split is None or value == split for value in self.split_values]
@@ -492,6 +502,8 @@ class Outcomes:
         """
         if isinstance(models, str):
             models = (models,)  # a lone string is one model, not its characters
+        if models is not None and not isinstance(models, Iterable):
+            raise ValidationError(f"models must be model ids, got {models!r:.80}")
         keep = (
             None if models is None else {self.models.index(m) for m in models if m in self.models}
         )

@@ -353,26 +353,36 @@ class State:
 
     def cooling_down(self, deployment_id: str, *, now: float) -> bool:
         """Whether a rate limit still holds ``deployment_id`` back at ``now``."""
-        return self.cooldowns.get(deployment_id, -float("inf")) > now
+        try:  # routing asks this of every deployment: check only what fails
+            return self.cooldowns.get(deployment_id, -float("inf")) > now
+        except TypeError:
+            raise _bad_question(deployment_id, now) from None
 
     def breaker(self, deployment_id: str, *, now: float) -> str:
         """``"closed"``, ``"open"`` or ``"half_open"`` at ``now``."""
-        until = self.breakers.get(deployment_id)
-        if until is None:
-            return "closed"
-        return "open" if until > now else "half_open"
+        try:
+            until = self.breakers.get(deployment_id)
+            if until is None:
+                return "closed"
+            return "open" if until > now else "half_open"
+        except TypeError:
+            raise _bad_question(deployment_id, now) from None
 
     def blocked_until(self, deployment_id: str, *, now: float) -> float | None:
         """When ``deployment_id`` may be called again, or ``None`` if it may be now."""
-        until = max(
-            self.cooldowns.get(deployment_id, -float("inf")),
-            self.breakers.get(deployment_id, -float("inf")),
-        )
-        return until if until > now else None
+        try:
+            until = max(
+                self.cooldowns.get(deployment_id, -float("inf")),
+                self.breakers.get(deployment_id, -float("inf")),
+            )
+            return until if until > now else None
+        except TypeError:
+            raise _bad_question(deployment_id, now) from None
 
     def degraded_vendors(self, *, now: float) -> frozenset[str]:
         """Vendors with failures on enough distinct deployments within the window."""
         config = self.config
+        now = finite(now, "now")
         horizon = now - config.vendor_window_s
         return frozenset(
             vendor
@@ -446,6 +456,13 @@ class State:
 
     def _repr_html_(self) -> str:
         return html_table(self.to_rows(), caption=f"State: ${self.spent_usd():.6g} spent")
+
+
+def _bad_question(deployment_id: Any, now: Any) -> ValidationError:
+    """The error for a health question asked with a bad id or time."""
+    text(deployment_id, "deployment_id")
+    finite(now, "now")
+    return ValidationError(f"cannot ask about {deployment_id!r} at {now!r:.80}")
 
 
 def _insert_charge(ledger: tuple[Charge, ...], charge: Charge) -> tuple[Charge, ...]:
