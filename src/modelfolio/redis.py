@@ -21,6 +21,10 @@ No prompt, response or credential is ever written: only ids, numbers and failure
 Times in the store are the server's clock (``TIME``); each replica converts to and from
 its own clock by the offset it measures on every reply.
 
+A request waits on the store only to reserve budget (one round trip, when a budget
+applies) and, on a replica's first request, to read the fleet's state; settling only
+queues the record for the writer thread.
+
 The guarantees, precisely:
 
 - **Budgets** (store reachable). Before a call on which budgets apply, the replica
@@ -31,11 +35,15 @@ The guarantees, precisely:
   spend is at most the limit plus the amounts by which actual costs exceeded their
   estimates, plus the cost of attempts whose reservation had expired (after
   ``reservation_ttl_s``) or that were recorded without one (during an outage, below).
+  A failed call settles at cost 0, releasing its reservation at once; so does a call
+  whose reservation reply was lost to a timeout.
 - **Health**. An attempt one replica records (a rate limit with its retry-after, a
   timeout or server error counting towards a breaker, a vendor failure) is in every
-  other replica's state the next time it routes after ``sync_s`` seconds (default 0.5).
+  other replica's state the next time it routes after ``sync_s`` seconds (default 0.5):
+  each replica's writer thread reads the fleet's events with every batch it sends and
+  at least every ``sync_s``.
 - **Nothing lost**. Every attempt is recorded exactly once in the ledger, under its id;
-  a record that could not be sent is buffered and sent again until the store takes it.
+  the writer thread keeps each record until the store has taken it.
 - **Outages**. Each store operation waits at most ``timeout_s`` (default 50 ms: a socket
   timeout with no retries). When one fails, the store is marked down (one warning per
   outage on the ``modelfolio.redis`` logger) and skipped, so requests do not wait on
@@ -45,9 +53,9 @@ The guarantees, precisely:
   replica spends plus what it last saw is within the limit), so a fleet of ``n``
   degraded replicas may spend up to ``n`` times a limit in one window. With
   ``fail_closed=True`` a call on which a budget applies is refused instead while the
-  store is down. Once the store is back, the buffer is replayed (in batches of
-  ``replay_batch``, piggybacked on requests, or all at once by :meth:`RedisStore.flush`)
-  and the ledger converges to the exact total.
+  store is down. Once the store is back, the writer replays the buffer (in batches of
+  ``replay_batch``; :meth:`RedisStore.flush` waits until it is empty) and the ledger
+  converges to the exact total.
 """
 
 from __future__ import annotations
