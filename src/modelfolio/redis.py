@@ -5,8 +5,9 @@ speaks to Valkey unchanged) and is handed to ``Router(..., store=...)``; the rou
 health and spend rules stay the core's own (:func:`~modelfolio.record`,
 :class:`~modelfolio.Budget`). Needs ``pip install 'modelfolio[redis]'``.
 
-What the store holds, under keys that all start with ``{namespace}:`` (the braces keep
-them in one Redis Cluster slot, as Lua scripts need):
+What the store holds, under keys that all start with ``{namespace}:`` (the braces would
+keep them in one Redis Cluster slot, as Lua scripts need; the store itself takes a plain
+``redis.Redis`` client, not a cluster client):
 
 - ``attempts``: every recorded attempt id (recording is idempotent: an id is recorded
   once, however often it is sent);
