@@ -676,3 +676,56 @@ def test_breakers_and_vendor_marks_reach_the_other_replicas(server: Any) -> None
     assert "c" in fleet.degraded_vendors(now=time.monotonic())
     for store in stores:
         store.close()
+
+
+def test_async_router_shares_the_budget(server: Any) -> None:
+    """``Router.acomplete`` goes through the same reservation and settlement."""
+    import asyncio
+
+    ns = namespace()
+    estimate = estimate_cost(REQUEST, fleet_catalog().deployment("a/small"))
+    budget = Budget(limit_usd=5 * estimate, window_s=3600, vendor="a")
+    store = store_for(server.port, namespace=ns)
+    router = Router(fleet_catalog(), Policy(budgets=[budget]), store=store)
+
+    async def acall(d: Any, request: Request) -> Reply[str]:
+        await asyncio.sleep(0)
+        return exact_call(d, request)
+
+    async def serve() -> list[str]:
+        done = await asyncio.gather(*(router.acomplete(REQUEST, acall) for _ in range(8)))
+        return [execution.deployment.id for execution in done]
+
+    served = asyncio.run(serve())
+    assert served.count("a/small") == 5  # the fleet budget of vendor a holds five calls
+    assert store.flush() == 0
+    assert ledger_of(server.port, ns).spent_usd(vendor="a") == math.fsum([estimate] * 5)
+    store.close()
+
+
+def forked_replica(port: int, ns: str, store: Any, queue: Any) -> None:
+    """Runs in a forked child: the store made by the parent keeps working there."""
+    router = Router(fleet_catalog(), Policy(), store=store)
+    costs = [router.complete(REQUEST, call_ok).cost_usd for _ in range(5)]
+    queue.put((store.flush(timeout_s=10), costs))
+
+
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
+def test_a_store_made_before_a_fork_works_in_the_child(server: Any) -> None:
+    """Servers that fork workers (gunicorn, multiprocessing) may create the store first:
+    the child gets its own writer thread and records everything."""
+    ns = namespace()
+    store = store_for(server.port, namespace=ns)
+    parent = Router(fleet_catalog(), Policy(), store=store)
+    first = parent.complete(REQUEST, call_ok).cost_usd  # the parent's writer is running
+    assert store.flush() == 0
+    fork = multiprocessing.get_context("fork")
+    queue = fork.Queue()
+    child = fork.Process(target=forked_replica, args=(server.port, ns, store, queue))
+    child.start()
+    left, costs = queue.get(timeout=60)
+    child.join(timeout=60)
+    assert child.exitcode == 0
+    assert left == 0
+    assert ledger_of(server.port, ns).spent_usd() == math.fsum([first, *costs])
+    store.close()

@@ -398,6 +398,7 @@ class RedisStore:
         self._thread: threading.Thread | None = None
         self._pid = 0
         atexit.register(_flush_at_exit, weakref.ref(self))
+        _STORES.add(self)
 
     def __repr__(self) -> str:
         return f"RedisStore(namespace={self.namespace!r}, replica={self.replica!r})"
@@ -841,6 +842,24 @@ class RedisStore:
             thread.join(timeout=1.0)
         self._redis.connection_pool.disconnect()
         return left
+
+
+_STORES: weakref.WeakSet[RedisStore] = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    """Fresh locks and no writer thread in a forked child (the parent's locks may have
+    been held by a thread that does not exist here); the writer starts on first use and
+    redis-py opens new connections for the new process."""
+    for store in list(_STORES):
+        store._lock = threading.Lock()
+        store._wake = threading.Condition(store._lock)
+        store._snapshotting = threading.Lock()
+        store._thread = None
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def _flush_at_exit(ref: weakref.ReferenceType[RedisStore]) -> None:
