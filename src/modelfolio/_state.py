@@ -466,29 +466,26 @@ def _bad_question(deployment_id: Any, now: Any) -> ValidationError:
 
 
 def _insert_charge(ledger: tuple[Charge, ...], charge: Charge) -> tuple[Charge, ...]:
-    """``ledger`` with ``charge`` in time order (after any charges at the same time)."""
+    """``ledger`` with ``charge`` in time order (after any charges at the same time).
+
+    The running sums ``ledger`` has cached are carried over: those before the charge
+    stay, those after it grow by its cost (only the last one when it is appended).
+    """
     if not ledger or ledger[-1].time <= charge.time:
+        position = len(ledger)
         longer = _Ledger((*ledger, charge))
-        cached = ledger.__dict__.get("_sums") if isinstance(ledger, _Ledger) else None
-        if cached:  # extend the running sums rather than recompute them on demand
-            longer._sums = {
-                key: (counts, [*sums, sums[-1] + charge.cost_usd if counts(charge) else sums[-1]])
-                for key, (counts, sums) in cached.items()
-            }
-        return longer
-    position = bisect_right(ledger, charge.time, key=charge_time)
-    longer = _Ledger((*ledger[:position], charge, *ledger[position:]))
+    else:
+        position = bisect_right(ledger, charge.time, key=charge_time)
+        longer = _Ledger((*ledger[:position], charge, *ledger[position:]))
     cached = ledger.__dict__.get("_sums") if isinstance(ledger, _Ledger) else None
-    if cached:  # a late charge lands near the end: shift only the sums after it
-        longer._sums = {
-            key: (
+    if cached:
+        longer._sums = {}
+        for key, (counts, sums) in cached.items():
+            step = charge.cost_usd if counts(charge) else 0.0
+            longer._sums[key] = (
                 counts,
-                [*sums[: position + 1], *(v + charge.cost_usd for v in sums[position:])]
-                if counts(charge)
-                else [*sums[: position + 1], *sums[position:]],
+                [*sums[: position + 1], *(v + step for v in sums[position:])],
             )
-            for key, (counts, sums) in cached.items()
-        }
     return longer
 
 
