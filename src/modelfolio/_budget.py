@@ -112,6 +112,13 @@ class Budget:
         The same answer as ``peak_usd(...) + estimate > limit_usd``, read in O(log n)
         from the ledger's cached running sums when no charge lies after ``now`` (the
         usual case); only a sum within rounding distance of the limit is recomputed.
+
+        Examples:
+            >>> from modelfolio import Attempt, record
+            >>> state = record(State(), Attempt(deployment_id="a", cost_usd=0.75), now=10.0)
+            >>> budget = Budget(limit_usd=1.0, window_s=60)
+            >>> budget.breaks(state, now=20.0, estimate=0.25), budget.breaks(state, now=20.0, estimate=0.5)
+            ((False, 0.75), (True, 0.75))
         """
         peak, slack = self._fast_peak(state, now=now)
         return self._over(state, now, peak, slack, estimate)
