@@ -492,6 +492,8 @@ def _curve() -> mf.Curve:
         (lambda: mf.EvalRecord(item=1, model="a", score=10**400), r"score must be at most 1e\+12 in magnitude"),
         (lambda: mf.Router(mf.reference_catalog(), mf.Policy(), deadline_s=10**400), r"deadline_s must be a finite number > 0"),
         (lambda: mf.FleetUpdate(attempts=0), r"attempts must be a sequence of \(Attempt, time\) pairs, got 0"),  # type: ignore[arg-type]
+        (lambda: mf.Ticket(attempt_id="a", granted="no"), r"granted must be True or False, got 'no'"),  # type: ignore[arg-type]
+        (lambda: mf.Ticket(attempt_id=""), r"attempt_id must be a non-empty string"),
         # methods: ids that are not strings, times that are not numbers, non-collections
         (lambda: mf.State().cooling_down([], now=0.0), r"deployment_id must be a non-empty string"),  # type: ignore[arg-type]
         (lambda: mf.State().cooling_down("a", now=None), r"now must be a finite number, got None"),  # type: ignore[arg-type]

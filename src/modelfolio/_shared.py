@@ -21,15 +21,11 @@ from attrs import evolve, field, frozen
 
 from modelfolio._budget import Budget
 from modelfolio._errors import ValidationError
-from modelfolio._state import Attempt, Charge, State, record
-from modelfolio._validate import finite, instances, number, text
+from modelfolio._request import _is_bool
+from modelfolio._state import Attempt, Charge, State, _optional_text, record
+from modelfolio._validate import check, finite, instances, number, text
 
 __all__ = ["FleetUpdate", "SharedStore", "Ticket", "apply_update"]
-
-
-def _optional_text(instance: object, attribute: Any, value: Any) -> None:
-    if value is not None:
-        text(value, attribute.name)
 
 
 def _budgets(value: Iterable[Budget]) -> tuple[Budget, ...]:
@@ -45,9 +41,9 @@ class Ticket:
         True
     """
 
-    attempt_id: str = field(validator=lambda i, a, v: text(v, "attempt_id"))
+    attempt_id: str = field(validator=check(text))
     """The id the attempt is recorded under (unique across the fleet)."""
-    granted: bool = True
+    granted: bool = field(default=True, validator=_is_bool)
     """Whether the call may go ahead; ``False`` when a fleet budget refused it."""
     reason: str | None = field(default=None, validator=_optional_text)
     """Why it was refused (``None`` when granted)."""
@@ -55,7 +51,7 @@ class Ticket:
     """The reservation held in the store until settlement, if any budget applied."""
     budgets: tuple[Budget, ...] = field(default=(), converter=_budgets)
     """The budgets the reservation was made against."""
-    estimate_usd: float = field(default=0.0, validator=lambda i, a, v: number(v, "estimate_usd"))
+    estimate_usd: float = field(default=0.0, validator=check(number))
     """The estimated cost reserved against each of them."""
 
 
