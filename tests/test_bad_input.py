@@ -508,8 +508,8 @@ def _curve() -> mf.Curve:
         (lambda: mf.bradley_terry([("a", "b", "a"), ("a", "b", "b")]).rating([]), r"model \[\] has no rating"),  # type: ignore[arg-type]
         (lambda: _table().subset(models=math.nan), r"models must be model ids, got nan"),  # type: ignore[arg-type]
         (lambda: _table().selected(None), r"rows must be row numbers, got None"),  # type: ignore[arg-type]
-        (lambda: mf.Outcomes.concat(None), r"concat takes a collection of Outcomes tables, got None"),  # type: ignore[arg-type]
-        (lambda: mf.Outcomes.from_records(None), r"records must be a collection of EvalRecord values, got None"),  # type: ignore[arg-type]
+        (lambda: mf.Outcomes.concat(None), r"tables must be a sequence of Outcomes values, got None"),  # type: ignore[arg-type]
+        (lambda: mf.Outcomes.from_records(None), r"records must be a sequence of EvalRecord values, got None"),  # type: ignore[arg-type]
         (lambda: mf.allocate([mf.WorkloadClass(name="w", volume=10)], mf.reference_catalog(), lambda d, w: 1.0, capacity="lots"), r"capacity must map deployment ids to tokens, got 'lots'"),  # type: ignore[arg-type]
         (lambda: mf.WorkloadClass(name="w", volume=10, floor=10**400), r"floor must be a finite number"),
         (lambda: mf.Bridge({"a": 1}), r"a bridge maps a model to deployment ids, got 1"),  # type: ignore[dict-item]

@@ -24,7 +24,7 @@ from attrs import field, frozen
 
 from modelfolio._errors import ValidationError
 from modelfolio._table import html_table
-from modelfolio._validate import check, number, optional_number, text
+from modelfolio._validate import check, instances, number, optional_number, text
 
 __all__ = ["EvalRecord", "Outcomes"]
 
@@ -378,14 +378,7 @@ class Outcomes:
             >>> Outcomes.from_records([EvalRecord(item=1, model="m", score=0.5)])
             Outcomes(1 items, 1 models, 1 rows)
         """
-        if isinstance(records, (str, bytes, EvalRecord)) or not isinstance(records, Iterable):
-            raise ValidationError(
-                f"records must be a collection of EvalRecord values, got {records!r:.80}"
-            )
-        rows = list(records)
-        for row in rows:
-            if not isinstance(row, EvalRecord):
-                raise ValidationError(f"records must be EvalRecord values, got {row!r}")
+        rows = instances(records, EvalRecord, "records")
         return cls.from_columns(
             item=[r.item for r in rows],
             model=[r.model for r in rows],
@@ -406,16 +399,10 @@ class Outcomes:
             >>> Outcomes.concat([one, two])
             Outcomes(2 items, 1 models, 2 rows)
         """
-        if isinstance(tables, Outcomes) or not isinstance(tables, Iterable):
-            raise ValidationError(
-                f"concat takes a collection of Outcomes tables, got {tables!r:.80}"
-            )
         columns: dict[str, list[Any]] = {
             name: [] for name in ("item", "model", "score", "cost", "latency_s", "tags", "split")
         }
-        for table in tables:
-            if not isinstance(table, Outcomes):
-                raise ValidationError(f"concat takes Outcomes tables, got {table!r}")
+        for table in instances(tables, Outcomes, "tables"):
             for name, values in table._columns(range(len(table))).items():
                 columns[name].extend(values)
         return cls.from_columns(**columns)
