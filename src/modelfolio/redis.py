@@ -79,8 +79,9 @@ from attrs import frozen
 
 from modelfolio._budget import Budget
 from modelfolio._errors import MissingDependencyError, ModelfolioError, ValidationError
-from modelfolio._shared import FleetUpdate, Ticket
-from modelfolio._state import Attempt, Charge, HealthConfig, State, record
+from modelfolio._shared import FleetUpdate, Ticket, apply_update
+from modelfolio._state import Attempt, Charge, HealthConfig, State
+from modelfolio._validate import fail, finite, number
 
 __all__ = ["RedisStore", "StoreStats", "StoreUnavailableError"]
 
@@ -231,14 +232,10 @@ _LINGER_S = 0.002
 
 
 def _positive(value: Any, name: str) -> float:
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, (int, float))
-        or not math.isfinite(value)
-        or value <= 0
-    ):
-        raise ValidationError(f"{name} must be a finite number > 0, got {value!r}")
-    return float(value)
+    seconds = number(value, name)
+    if seconds == 0:
+        raise fail(ValidationError, name, value, "a finite number > 0")
+    return seconds
 
 
 def _check_namespace(namespace: Any) -> str:
@@ -558,7 +555,7 @@ class RedisStore:
             raise ValidationError(
                 f"attempt id {attempt.id!r} does not match the ticket's {ticket.attempt_id!r}"
             )
-        now = _finite(now, "now")
+        now = finite(now, "now")
         with self._lock:
             self._queue.append(_Pending(ticket, attempt, time.monotonic()))
             self._wake.notify_all()
@@ -570,7 +567,7 @@ class RedisStore:
         The first call reads the fleet's ledger and recent events (waiting at most
         ``timeout_s``); later calls hand out what the writer thread has read meanwhile.
         """
-        now = _finite(now, "now")
+        now = finite(now, "now")
         self._ensure_writer()
         if self._cursor is None:
             self._snapshot()
@@ -727,15 +724,19 @@ class RedisStore:
         pipe.xrange(self._events_key, "-", "+")
         return pipe.execute()
 
-    def _attempts(self, events: Iterable[Any], shift: float) -> list[tuple[Attempt, float]]:
-        mine = self.replica + "-"
+    def _attempts(
+        self, events: Iterable[Any], shift: float, *, skip_mine: bool = True
+    ) -> list[tuple[Attempt, float]]:
+        """Stream entries (each with whether to keep its cost) as attempts and times in
+        the caller's clock; this replica's own are skipped (recorded here already)."""
+        mine = self.replica + "-" if skip_mine else None
         attempts = []
         for (_, fields), with_cost in events:
             attempt_id, deployment, failure, retry_after, cost, vendor, provider, tenant = (
                 json.loads(fields["e"])
             )
-            if attempt_id.startswith(mine):
-                continue  # recorded here already
+            if mine is not None and attempt_id.startswith(mine):
+                continue
             attempt = Attempt(
                 id=attempt_id,
                 deployment_id=deployment,
@@ -762,7 +763,7 @@ class RedisStore:
         Raises:
             StoreUnavailableError: the store could not be read.
         """
-        now = _finite(now, "now")
+        now = finite(now, "now")
         snapshot = self._call(self._read_all, probe=True)
         if snapshot is _FAILED:
             raise StoreUnavailableError(f"the shared store {self.namespace!r} could not be read")
@@ -772,24 +773,8 @@ class RedisStore:
             config=HealthConfig() if config is None else config,
             ledger=[_charge(member, score + shift) for member, score in ledger],
         )
-        timed = []
-        for _, fields in events:
-            attempt_id, deployment, failure, retry_after, _cost, vendor, provider, tenant = (
-                json.loads(fields["e"])
-            )
-            attempt = Attempt(
-                id=attempt_id,
-                deployment_id=deployment,
-                failure=failure,
-                retry_after_s=retry_after,
-                vendor=vendor,
-                provider=provider,
-                tenant=tenant,
-            )
-            timed.append((float(fields["at"]) + shift, attempt))
-        for at, attempt in sorted(timed, key=lambda pair: pair[0]):
-            state = record(state, attempt, now=at)
-        return state
+        attempts = self._attempts([(entry, False) for entry in events], shift, skip_mine=False)
+        return apply_update(state, FleetUpdate(attempts=attempts))
 
     def flush(self, *, timeout_s: float = 10.0) -> int:
         """Wait until every record is in the store (probing at once if it is marked down),
@@ -866,12 +851,6 @@ def _flush_at_exit(ref: weakref.ReferenceType[RedisStore]) -> None:
     store = ref()
     if store is not None and not store._closed:
         store.flush(timeout_s=2.0)
-
-
-def _finite(value: Any, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise ValidationError(f"{name} must be a finite number, got {value!r}")
-    return float(value)
 
 
 def _charge(member: str, at: float) -> Charge:
