@@ -22,14 +22,11 @@ from attrs import evolve, field, frozen
 from modelfolio._budget import Budget
 from modelfolio._errors import ValidationError
 from modelfolio._request import _is_bool
+from modelfolio._routing import _budgets
 from modelfolio._state import Attempt, Charge, State, _optional_text, record
 from modelfolio._validate import check, finite, instances, number, text
 
 __all__ = ["FleetUpdate", "SharedStore", "Ticket", "apply_update"]
-
-
-def _budgets(value: Iterable[Budget]) -> tuple[Budget, ...]:
-    return instances(value, Budget, "budgets")
 
 
 @frozen(kw_only=True)
