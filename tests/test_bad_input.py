@@ -437,7 +437,7 @@ class TestTypesCheckedAtTheBoundary:
     ("make", "message"),
     [
         (lambda: mf.bradley_terry([("a", "b", "a"), ("a", "b", "b")], bootstrap=5, seed="1"), r"seed must be an integer, got '1'"),  # type: ignore[arg-type]
-        (lambda: mf.bradley_terry([("a", "b", "a"), ("a", "b", "b")], bootstrap=5, level=[0.9]), r"level must be strictly between 0 and 1, got \[0.9\]"),  # type: ignore[arg-type]
+        (lambda: mf.bradley_terry([("a", "b", "a"), ("a", "b", "b")], bootstrap=5, level=[0.9]), r"level must be a number strictly between 0 and 1, got \[0.9\]"),  # type: ignore[arg-type]
         (lambda: mf.simulate(mf.quality_floor(mf.fit_quality(_table()), 0.5), _table(), seed="1"), r"seed must be an integer, got '1'"),  # type: ignore[arg-type]
         (lambda: mf.Router(mf.reference_catalog(), mf.Policy(), seed="x"), r"seed must be an integer, got 'x'"),  # type: ignore[arg-type]
     ],

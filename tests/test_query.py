@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import zlib
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -19,6 +20,7 @@ from modelfolio import (
     Outcomes,
     QueryQuality,
     Request,
+    ValidationError,
     best_within,
     featurize,
     fit_query_quality,
@@ -240,3 +242,20 @@ class TestRouters:
             Request(input_tokens=1, output_tokens=1, query=[math.inf])
         with pytest.raises(ModelfolioError, match="a query is a text, a sequence of floats"):
             Request(input_tokens=1, output_tokens=1, query=5)
+
+
+@pytest.mark.parametrize("make", [lambda q: quality_floor(q, 0.9), lambda q: best_within(q, 1.0)])
+def test_without_takes_any_collection_of_models(make: Any) -> None:
+    """A generator of models to leave out is read once, not once per model."""
+    table, texts = two_kinds(40)
+    extra = Outcomes.from_columns(
+        item=list(range(40)), model=["mid"] * 40, score=[1.0] * 40, cost=[0.005] * 40
+    )
+    quality = fit_query_quality(Outcomes.concat([table, extra]), texts, max_df=1.0)
+    router = make(quality)
+    for gone in (["mid"], (m for m in ["mid"]), "mid"):
+        left = router.without(gone)
+        assert "mid" not in left.models
+        assert set(left.models) == {"big", "small"}
+    with pytest.raises(ValidationError, match="needs at least one model left"):
+        router.without(m for m in ["big", "mid", "small"])

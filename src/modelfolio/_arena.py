@@ -47,7 +47,7 @@ from modelfolio._errors import ModelfolioError, ValidationError
 from modelfolio._plot import intervals
 from modelfolio._stats import percentile_interval, poisson
 from modelfolio._table import html_table
-from modelfolio._validate import finite, text
+from modelfolio._validate import finite, text, unit_interval
 
 __all__ = ["Battle", "RatingError", "Ratings", "bradley_terry"]
 
@@ -575,8 +575,7 @@ def bradley_terry(
         raise ValidationError(f"bootstrap must be an integer >= 0, got {bootstrap!r}")
     if bootstrap > 100_000:
         raise ValidationError(f"bootstrap must be at most 100,000 rounds, got {bootstrap!r:.40}")
-    if isinstance(level, bool) or not isinstance(level, (int, float)) or not 0 < level < 1:
-        raise ValidationError(f"level must be strictly between 0 and 1, got {level!r}")
+    unit_interval(level, "level")
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise ValidationError(f"seed must be an integer, got {seed!r}")
     if isinstance(battles, (str, bytes, Mapping)) or not isinstance(battles, Iterable):

@@ -46,7 +46,7 @@ from modelfolio._outcomes import EvalRecord, Outcomes
 from modelfolio._query import QueryQuality
 from modelfolio._state import State
 from modelfolio._table import html_table
-from modelfolio._validate import finite
+from modelfolio._validate import finite, unit_interval
 
 __all__ = ["DriftAlarm", "DriftMonitor", "drift_monitor", "mark_drifted", "observe"]
 
@@ -100,9 +100,7 @@ def _bounds(value: Any) -> tuple[float, float]:
 
 
 def _open_unit(name: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 1:
-        raise ValidationError(f"{name} must be a number strictly between 0 and 1, got {value!r}")
-    return float(value)
+    return unit_interval(value, name)
 
 
 @frozen(kw_only=True)

@@ -41,7 +41,7 @@ from modelfolio._stats import (
     wilson,
 )
 from modelfolio._table import html_table
-from modelfolio._validate import number
+from modelfolio._validate import number, unit_interval
 
 __all__ = [
     "Comparison",
@@ -61,9 +61,7 @@ PERMUTATION_ROUNDS = 10_000
 
 
 def _level(level: float, name: str = "level") -> float:
-    if isinstance(level, bool) or not isinstance(level, (int, float)) or not 0 < level < 1:
-        raise ValidationError(f"{name} must be a number strictly between 0 and 1, got {level!r}")
-    return float(level)
+    return unit_interval(level, name)
 
 
 def _seed(seed: Any) -> int:

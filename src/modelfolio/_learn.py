@@ -37,9 +37,10 @@ from modelfolio._query import QueryQuality
 from modelfolio._request import Request, RouteContext
 from modelfolio._routing import Policy
 from modelfolio._scorers import BulkScorer
+from modelfolio._state import _optional_text
 from modelfolio._stats import mean_of, wilson, z_for
 from modelfolio._table import html_table
-from modelfolio._validate import check, finite, number, positive_count, text
+from modelfolio._validate import check, finite, number, positive_count, text, unit_interval
 
 __all__ = [
     "Bridge",
@@ -65,17 +66,12 @@ class LearnedRouter(Protocol):
         ...
 
 
-def _optional_tag(instance: object, attribute: Any, value: Any) -> None:
-    if value is not None:
-        text(value, attribute.name)
-
-
 @frozen(kw_only=True)
 class QualityEntry:
     """Quality of one model on one tag (``tag=None``: all its items)."""
 
     model: str = field(validator=check(text))
-    tag: str | None = field(validator=_optional_tag)
+    tag: str | None = field(validator=_optional_text)
     mean: float = field(validator=check(finite))
     ci_low: float = field(validator=check(finite))
     ci_high: float = field(validator=check(finite))
@@ -114,8 +110,7 @@ def _costs(value: Any) -> Mapping[str, float]:
 
 
 def _open_level(instance: object, attribute: Any, value: Any) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 1:
-        raise ValidationError(f"level must be strictly between 0 and 1, got {value!r}")
+    unit_interval(value, "level")
 
 
 def _pick(use: Any) -> Callable[[QualityEntry], float]:
@@ -246,8 +241,7 @@ def fit_quality(outcomes: Outcomes, *, level: float = 0.95) -> QualityTable:
     """
     if not isinstance(outcomes, Outcomes):
         raise ValidationError(f"outcomes must be an Outcomes table, got {outcomes!r}")
-    if isinstance(level, bool) or not isinstance(level, (int, float)) or not 0 < level < 1:
-        raise ValidationError(f"level must be strictly between 0 and 1, got {level!r}")
+    unit_interval(level, "level")
     if not len(outcomes):
         raise ValidationError("outcomes is empty: a quality table needs at least one outcome")
     binary = outcomes.binary
@@ -348,7 +342,8 @@ class _QueryFloor:
 
 
 def _remaining(models: tuple[str, ...], gone: Iterable[str]) -> tuple[str, ...]:
-    left = tuple(m for m in models if m not in set(gone))
+    leaving = _gone(gone)  # once: a generator would be spent after the first model
+    left = tuple(m for m in models if m not in leaving)
     if not left:
         raise ValidationError("a router needs at least one model left")
     return left

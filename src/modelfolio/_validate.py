@@ -70,6 +70,15 @@ def optional_rate(
     return None if value is None else rate(value, field, error)
 
 
+def unit_interval(value: object, field: str) -> float:
+    """A number strictly between 0 and 1 (a confidence level, an error rate)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 1:
+        raise ValidationError(
+            f"{field} must be a number strictly between 0 and 1, got {value!r:.80}"
+        )
+    return float(value)
+
+
 def finite(value: object, field: str, error: type[ValidationError] = ValidationError) -> float:
     """Any finite real number (a time on the caller's clock, say), returned as float."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
