@@ -99,10 +99,6 @@ def _bounds(value: Any) -> tuple[float, float]:
     return (float(value[0]), float(value[1]))
 
 
-def _open_unit(name: str, value: Any) -> float:
-    return unit_interval(value, name)
-
-
 @frozen(kw_only=True)
 class DriftMonitor:
     """The state of the drift test for every stream; built by :func:`drift_monitor`.
@@ -199,10 +195,10 @@ def drift_monitor(
         )
     return DriftMonitor(
         reference=reference,
-        alpha=_open_unit("alpha", alpha),
+        alpha=unit_interval(alpha, "alpha"),
         min_effect=float(effect),
         bounds=(low, high),
-        smoothing=_open_unit("smoothing", smoothing),
+        smoothing=unit_interval(smoothing, "smoothing"),
     )
 
 
