@@ -7,6 +7,12 @@ import inspect
 import modelfolio
 
 EXPECTED = {
+    "GroupSummary",
+    "OutcomeSummary",
+    "PairSummary",
+    "merge_summaries",
+    "summarize",
+    "summarize_pair",
     "FleetUpdate",
     "SharedStore",
     "Ticket",

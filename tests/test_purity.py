@@ -13,7 +13,7 @@ import pathlib
 import pytest
 
 PACKAGE = pathlib.Path(__file__).resolve().parents[1] / "src" / "modelfolio"
-SHELL = {"io.py", "__main__.py", "_execute.py", "datasets.py", "redis.py"}
+SHELL = {"io.py", "__main__.py", "_execute.py", "datasets.py", "redis.py", "dask.py"}
 FORBIDDEN_MODULES = {
     "os",
     "pathlib",

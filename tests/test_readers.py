@@ -414,6 +414,27 @@ class TestFrames:
         assert rows(from_pandas) == rows(from_polars)
         assert 3 == len(from_pandas)
 
+    def test_pandas_nullable_missing_cells_are_missing_not_names(self) -> None:
+        # Parquet read back by pandas or Dask gives string columns whose missing cell is
+        # pd.NA: it once became a model named "<NA>".
+        import pandas as pd
+
+        text = "string[python]"
+        frame = pd.DataFrame({"item": [1, 2, 3], "model": pd.array(["a", "a", "b"], dtype=text),
+                              "score": pd.array([1.0, None, 0.0], dtype="Float64"),
+                              "split": pd.array(["x", None, "y"], dtype=text),
+                              "task": pd.array([None, "t", "u"], dtype=text)})  # fmt: skip
+        table = Outcomes.from_frame(frame, split="split", tags="task")
+        assert [(r["item"], r["model"], r["split"], r["tags"]) for r in table.to_rows()] == [
+            (1, "a", "x", []),
+            (3, "b", "y", ["u"]),
+        ]
+        frame.loc[1, "model"] = None
+        with pytest.raises(
+            ModelfolioError, match=r"model: column 'model' is missing a value in row 1"
+        ):
+            Outcomes.from_frame(frame)
+
     def test_bad_frames_name_the_column_and_row(self) -> None:
         import pandas as pd
 

@@ -91,6 +91,14 @@ from modelfolio._scorers import blend, by_cost, by_latency, by_quality
 from modelfolio._shared import FleetUpdate, SharedStore, Ticket, apply_update
 from modelfolio._simulate import Curve, Point, SimulationReport, aiq, apgr, cpt, simulate, sweep
 from modelfolio._state import Attempt, Charge, Failure, HealthConfig, State, record
+from modelfolio._summary import (
+    GroupSummary,
+    OutcomeSummary,
+    PairSummary,
+    merge_summaries,
+    summarize,
+    summarize_pair,
+)
 from modelfolio._traffic import UsageRecord, usage_shares
 
 __all__ = [
@@ -121,6 +129,7 @@ __all__ = [
     "Failure",
     "Filter",
     "FleetUpdate",
+    "GroupSummary",
     "HealthConfig",
     "InfeasibleError",
     "Latency",
@@ -138,7 +147,9 @@ __all__ = [
     "NonInferiority",
     "OffPeak",
     "OffPeakWindow",
+    "OutcomeSummary",
     "Outcomes",
+    "PairSummary",
     "Point",
     "Policy",
     "Price",
@@ -203,6 +214,7 @@ __all__ = [
     "learned_policy",
     "mark_drifted",
     "meets_constraints",
+    "merge_summaries",
     "non_inferiority",
     "observe",
     "optimize_cascade",
@@ -212,6 +224,8 @@ __all__ = [
     "reference_catalog",
     "route",
     "simulate",
+    "summarize",
+    "summarize_pair",
     "sweep",
     "threshold_router",
     "usage_from_anthropic",

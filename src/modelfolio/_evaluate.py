@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 import operator
 import random
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from operator import itemgetter
 from typing import Any
 
@@ -31,14 +31,22 @@ from modelfolio._plot import axes, intervals
 from modelfolio._stats import (
     counts_of,
     mcnemar_exact,
-    mean_of,
     newcombe_paired,
     newcombe_unpaired,
     percentile_interval,
     poisson_mean,
     poisson_means,
-    quantile,
     wilson,
+)
+from modelfolio._summary import (
+    OutcomeSummary,
+    PairSummary,
+    exact_mean,
+    exact_sum,
+    quantile_of_counts,
+    stream,
+    summarize,
+    summarize_pair,
 )
 from modelfolio._table import html_table
 from modelfolio._validate import number, unit_interval
@@ -77,18 +85,17 @@ def _outcomes(value: Any) -> Outcomes:
 
 
 def _mean_interval(
-    values: list[float], binary: bool, level: float, rng: random.Random
+    counts: Mapping[float, int], binary: bool, level: float, rng: random.Random
 ) -> tuple[float, float, float]:
-    n = len(values)
+    n = sum(counts.values())
     if n == 0:
         return (math.nan, math.nan, math.nan)
-    mean = mean_of(values)
+    mean = exact_mean(counts)
     if binary:
-        low, high = wilson(sum(values), n, level)
+        low, high = wilson(counts.get(1.0, 0), n, level)
     else:
-        low, high = percentile_interval(
-            poisson_means(counts_of(values), BOOTSTRAP_ROUNDS, rng), level
-        )
+        ordered = {value: counts[value] for value in sorted(counts)}
+        low, high = percentile_interval(poisson_means(ordered, BOOTSTRAP_ROUNDS, rng), level)
     return (mean, low, high)
 
 
@@ -256,30 +263,38 @@ def leaderboard(
         >>> round(board.entry("a").cost_per_success, 4)
         0.015
     """
-    outcomes = _outcomes(outcomes)
+    return leaderboard_of(
+        summarize(_outcomes(outcomes)), tags=tags, split=split, level=level, seed=seed
+    )
+
+
+def leaderboard_of(
+    summary: OutcomeSummary,
+    *,
+    tags: Iterable[str] | None = None,
+    split: str | None = None,
+    level: float = 0.95,
+    seed: int = 0,
+) -> Leaderboard:
+    """The leaderboard of a (merged) :class:`~modelfolio.OutcomeSummary`.
+
+    Each model's bootstrap draws come from its own stream, seeded by ``seed`` and the
+    model id, and read the distinct scores in sorted order.
+    """
+    if not isinstance(summary, OutcomeSummary):
+        raise ValidationError(f"summary must be an OutcomeSummary, got {summary!r:.80}")
     level = _level(level)
     seed = _seed(seed)
-    rng = random.Random(seed)
-    binary = outcomes.binary
-    score, cost, latency = outcomes.score, outcomes.cost, outcomes.latency_s
+    binary = summary.binary
     entries = []
-    for model in outcomes.models:
-        rows = outcomes.selected(outcomes.rows_of(model), tags=tags, split=split)
-        if not rows:
+    for model, group in summary.model_groups(tags=tags, split=split).items():
+        n = group.n
+        if not n:
             continue
-        if len(rows) == rows[-1] - rows[0] + 1:  # contiguous: slice the arrays in C
-            values = score[rows[0] : rows[-1] + 1].tolist()
-            costs = cost[rows[0] : rows[-1] + 1].tolist()
-            latencies = latency[rows[0] : rows[-1] + 1].tolist() if outcomes.has_latency else []
-        else:
-            values = [score[r] for r in rows]
-            costs = [cost[r] for r in rows]
-            latencies = [latency[r] for r in rows] if outcomes.has_latency else []
-        n = len(values)
-        mean, low, high = _mean_interval(values, binary, level, rng)
-        total = math.fsum(costs)
-        successes = sum(values) if binary else 0.0
-        measured = sorted(v for v in latencies if v == v)
+        mean, low, high = _mean_interval(group.scores, binary, level, stream(seed, model))
+        total = math.fsum(group.costs)
+        successes = group.scores.get(1.0, 0) if binary else 0
+        latencies = group.latencies
         entries.append(
             LeaderboardEntry(
                 model=model,
@@ -290,8 +305,8 @@ def leaderboard(
                 total_cost=total,
                 cost_per_item=total / n,
                 cost_per_success=total / successes if binary and successes else None,
-                latency_p50_s=quantile(measured, 0.5) if measured else None,
-                latency_p95_s=quantile(measured, 0.95) if measured else None,
+                latency_p50_s=quantile_of_counts(latencies, 0.5) if latencies else None,
+                latency_p95_s=quantile_of_counts(latencies, 0.95) if latencies else None,
             )
         )
     if not entries:
@@ -300,27 +315,6 @@ def leaderboard(
         )
     entries.sort(key=lambda e: (-e.mean, e.model))
     return Leaderboard(entries=tuple(entries), level=level, binary=binary)
-
-
-def _paired(outcomes: Outcomes, baseline: str, candidate: str) -> tuple[list[float], list[float]]:
-    """Scores of both models on the items both answered, in item order."""
-    for name, model in (("baseline", baseline), ("candidate", candidate)):
-        if not isinstance(model, str):
-            raise ValidationError(f"{name} must be a model id (a string), got {model!r:.80}")
-    if baseline == candidate:
-        raise ValidationError(f"baseline and candidate must differ, got {baseline!r} twice")
-    base_rows, cand_rows = outcomes.rows_of(baseline), outcomes.rows_of(candidate)
-    item, score = outcomes.item, outcomes.score
-    base_score = {item[r]: score[r] for r in base_rows}
-    base, cand = [], []
-    for r in cand_rows:
-        value = base_score.get(item[r])
-        if value is not None:
-            base.append(value)
-            cand.append(score[r])
-    if not base:
-        raise ValidationError(f"{baseline!r} and {candidate!r} answered no item in common")
-    return base, cand
 
 
 @frozen(kw_only=True)
@@ -405,15 +399,19 @@ class Comparison:
         return ax
 
 
-def _sign_flip_p(differences: list[float], rng: random.Random) -> float:
+def _sign_flip_p(differences: Mapping[float, int], rng: random.Random) -> float:
     """Two-sided Monte Carlo sign-flip permutation p-value for a zero mean difference.
 
     Under the null each difference is as likely to have either sign. Differences are
-    grouped by magnitude; for ``c`` of magnitude ``v`` a round flips a fair coin for
-    each (the positive ones counted with ``getrandbits(c).bit_count()``).
+    grouped by magnitude (in increasing order); for ``c`` of magnitude ``v`` a round
+    flips a fair coin for each (the positive ones counted with
+    ``getrandbits(c).bit_count()``).
     """
-    magnitudes = counts_of(abs(d) for d in differences if d != 0)
-    observed = abs(math.fsum(differences))
+    magnitudes: dict[float, int] = {}
+    for d in sorted(differences, key=abs):
+        if d != 0:
+            magnitudes[abs(d)] = magnitudes.get(abs(d), 0) + differences[d]
+    observed = abs(exact_sum(differences))
     if not magnitudes:
         return 1.0
     if len(magnitudes) > _MANY_MAGNITUDES:
@@ -465,12 +463,6 @@ def _sign_flip_p_many(magnitudes: dict[float, int], observed: float, rng: random
     return (extreme + 1) / (PERMUTATION_ROUNDS + 1)
 
 
-def _paired_bootstrap(
-    differences: list[float], level: float, rng: random.Random
-) -> tuple[float, float]:
-    return percentile_interval(poisson_means(counts_of(differences), BOOTSTRAP_ROUNDS, rng), level)
-
-
 def compare(
     outcomes: Outcomes, *, baseline: str, candidate: str, level: float = 0.95, seed: int = 0
 ) -> Comparison:
@@ -487,30 +479,48 @@ def compare(
     outcomes = _outcomes(outcomes)
     level = _level(level)
     seed = _seed(seed)
-    base, cand = _paired(outcomes, baseline, candidate)
-    n = len(base)
-    differences = [c - b for b, c in zip(base, cand, strict=True)]
-    candidate_only = sum(1 for d in differences if d > 0)
-    baseline_only = sum(1 for d in differences if d < 0)
-    diff = math.fsum(differences) / n
-    if outcomes.binary:
-        both = sum(1 for b, c in zip(base, cand, strict=True) if b == 1.0 and c == 1.0)
+    for model in (baseline, candidate):
+        if isinstance(model, str):
+            outcomes.rows_of(model)  # an unknown model is named with the known ones
+    pair = summarize_pair(outcomes, baseline=baseline, candidate=candidate)
+    return comparison_of(pair, level=level, seed=seed)
+
+
+def comparison_of(pair: PairSummary, *, level: float = 0.95, seed: int = 0) -> Comparison:
+    """The comparison of a (merged) :class:`~modelfolio.PairSummary`.
+
+    The bootstrap and the sign flips read the distinct differences in sorted order from
+    ``random.Random(seed)``, so any split of the items into parts gives the same result.
+    """
+    if not isinstance(pair, PairSummary):
+        raise ValidationError(f"pair must be a PairSummary, got {pair!r:.80}")
+    level = _level(level)
+    seed = _seed(seed)
+    baseline, candidate = pair.baseline, pair.candidate
+    n = pair.n
+    if not n:
+        raise ValidationError(f"{baseline!r} and {candidate!r} answered no item in common")
+    differences = {value: pair.differences[value] for value in sorted(pair.differences)}
+    candidate_only = sum(c for d, c in differences.items() if d > 0)
+    baseline_only = sum(c for d, c in differences.items() if d < 0)
+    if pair.binary:
+        both = pair.both
         neither = n - both - candidate_only - baseline_only
         low, high = newcombe_paired(both, candidate_only, baseline_only, neither, level)
         p_value = mcnemar_exact(candidate_only, baseline_only)
         method = "Newcombe paired score interval; exact McNemar test"
     else:
         rng = random.Random(seed)
-        low, high = _paired_bootstrap(differences, level, rng)
+        low, high = percentile_interval(poisson_means(differences, BOOTSTRAP_ROUNDS, rng), level)
         p_value = _sign_flip_p(differences, rng)
         method = f"paired Poisson bootstrap ({BOOTSTRAP_ROUNDS} rounds); sign-flip permutation test ({PERMUTATION_ROUNDS} rounds)"
     return Comparison(
         baseline=baseline,
         candidate=candidate,
         n=n,
-        baseline_mean=math.fsum(base) / n,
-        candidate_mean=math.fsum(cand) / n,
-        diff=diff,
+        baseline_mean=exact_mean(pair.baseline_scores),
+        candidate_mean=exact_mean(pair.candidate_scores),
+        diff=exact_mean(differences),
         ci_low=low,
         ci_high=high,
         p_value=p_value,
@@ -566,13 +576,32 @@ def non_inferiority(
         >>> print(non_inferiority(table, baseline="old", candidate="new", margin=0.05))
         new is non-inferior to old at a 0.05 margin: the difference is -0.0200 and its one-sided 95% lower bound, -0.0421, is above -0.05.
     """
+    outcomes = _outcomes(outcomes)
+    for model in (baseline, candidate):
+        if isinstance(model, str):
+            outcomes.rows_of(model)
+    margin, alpha = _margin_alpha(margin, alpha)
+    pair = summarize_pair(outcomes, baseline=baseline, candidate=candidate)
+    return non_inferiority_of(pair, margin=margin, alpha=alpha, seed=seed)
+
+
+def _margin_alpha(margin: Any, alpha: Any) -> tuple[float, float]:
     margin = number(margin, "margin")
     alpha = _level(alpha, "alpha")
     if alpha >= 0.5:
         raise ValidationError(f"alpha must be below 0.5, got {alpha!r}")
-    comparison = compare(
-        outcomes, baseline=baseline, candidate=candidate, level=1 - 2 * alpha, seed=seed
-    )
+    return margin, alpha
+
+
+def non_inferiority_of(
+    pair: PairSummary, *, margin: float, alpha: float = 0.05, seed: int = 0
+) -> NonInferiority:
+    """The non-inferiority verdict of a (merged) :class:`~modelfolio.PairSummary`."""
+    if not isinstance(pair, PairSummary):
+        raise ValidationError(f"pair must be a PairSummary, got {pair!r:.80}")
+    margin, alpha = _margin_alpha(margin, alpha)
+    baseline, candidate = pair.baseline, pair.candidate
+    comparison = comparison_of(pair, level=1 - 2 * alpha, seed=seed)
     bound = comparison.ci_low
     verdict = bound > -margin
     confidence = f"{1 - alpha:.0%}"

@@ -16,7 +16,7 @@ from typing import Any
 
 from modelfolio._errors import MissingDependencyError, ValidationError
 
-__all__ = ["columns_of", "frame_of", "native_columns"]
+__all__ = ["columns_of", "frame_of", "missing", "native_columns"]
 
 
 def narwhals(what: str) -> Any:
@@ -31,8 +31,20 @@ def narwhals(what: str) -> Any:
     return nw
 
 
-def _missing(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
+_MISSING_TYPES = frozenset({"NAType", "NaTType"})
+"""pandas' missing-value markers (``pd.NA``, ``pd.NaT``), known by name: pandas is never imported."""
+
+
+def missing(value: Any) -> bool:
+    """Whether a cell is missing: None, NaN, or pandas' ``NA`` / ``NaT``."""
+    if value is None:
+        return True
+    if isinstance(value, float):
+        return math.isnan(value)
+    return type(value).__name__ in _MISSING_TYPES
+
+
+_missing = missing
 
 
 def columns_of(

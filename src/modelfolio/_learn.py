@@ -38,7 +38,14 @@ from modelfolio._request import Request, RouteContext
 from modelfolio._routing import Policy
 from modelfolio._scorers import BulkScorer
 from modelfolio._state import _optional_text
-from modelfolio._stats import mean_of, wilson, z_for
+from modelfolio._stats import wilson, z_for
+from modelfolio._summary import (
+    GroupSummary,
+    OutcomeSummary,
+    exact_mean,
+    squared_deviations,
+    summarize,
+)
 from modelfolio._table import html_table
 from modelfolio._validate import check, finite, number, positive_count, text, unit_interval
 
@@ -244,38 +251,46 @@ def fit_quality(outcomes: Outcomes, *, level: float = 0.95) -> QualityTable:
     unit_interval(level, "level")
     if not len(outcomes):
         raise ValidationError("outcomes is empty: a quality table needs at least one outcome")
-    binary = outcomes.binary
+    return quality_of(summarize(outcomes), level=level)
+
+
+def quality_of(summary: OutcomeSummary, *, level: float = 0.95) -> QualityTable:
+    """The quality table of a (merged) :class:`~modelfolio.OutcomeSummary`."""
+    if not isinstance(summary, OutcomeSummary):
+        raise ValidationError(f"summary must be an OutcomeSummary, got {summary!r:.80}")
+    unit_interval(level, "level")
+    if not summary.rows:
+        raise ValidationError("outcomes is empty: a quality table needs at least one outcome")
+    binary = summary.binary
+    merged: dict[tuple[str, str | None], GroupSummary] = {}
+    for (model, tag_set, _), group in sorted(
+        summary.groups.items(), key=lambda kv: (kv[0][0], sorted(kv[0][1]), str(kv[0][2]))
+    ):
+        for key in (None, *sorted(tag_set)):
+            mine = merged.get((model, key))
+            merged[(model, key)] = group if mine is None else mine.merge(group)
     entries: dict[tuple[str, str | None], QualityEntry] = {}
     costs: dict[str, float] = {}
-    for model in outcomes.models:
-        rows = outcomes.rows_of(model)
-        if not len(rows):
-            continue
-        groups: dict[str | None, list[float]] = {None: []}
-        total_cost = 0.0
-        for r in rows:
-            value = outcomes.score[r]
-            total_cost += outcomes.cost[r]
-            groups[None].append(value)
-            for tag in outcomes.tag_sets[outcomes.tag_index[r]]:
-                groups.setdefault(tag, []).append(value)
-        costs[model] = total_cost / len(rows)
-        for key, values in groups.items():
-            entries[(model, key)] = _entry(model, key, values, binary, level)
+    for (model, key), group in sorted(
+        merged.items(), key=lambda kv: (kv[0][0], kv[0][1] is not None, kv[0][1] or "")
+    ):
+        if key is None:
+            costs[model] = math.fsum(group.costs) / group.n
+        entries[(model, key)] = _entry(model, key, group.scores, binary, level)
     return QualityTable(
         entries=MappingProxyType(entries), cost_per_item=MappingProxyType(costs), level=level
     )
 
 
 def _entry(
-    model: str, tag: str | None, values: list[float], binary: bool, level: float
+    model: str, tag: str | None, counts: Mapping[float, int], binary: bool, level: float
 ) -> QualityEntry:
-    n = len(values)
-    mean = mean_of(values)
+    n = sum(counts.values())
+    mean = exact_mean(counts)
     if binary:
-        low, high = wilson(sum(values), n, level)
+        low, high = wilson(counts.get(1.0, 0), n, level)
     else:
-        spread = math.sqrt(math.fsum((v - mean) ** 2 for v in values) / max(n - 1, 1) / n)
+        spread = math.sqrt(squared_deviations(counts) / max(n - 1, 1) / n)
         low, high = mean - z_for(level) * spread, mean + z_for(level) * spread
     return QualityEntry(model=model, tag=tag, mean=mean, ci_low=low, ci_high=high, n=n)
 

@@ -592,7 +592,14 @@ class Outcomes:
             >>> Outcomes.from_frame(frame, tags="task")
             Outcomes(2 items, 2 models, 2 rows)
         """
-        from modelfolio._frames import columns_of, labels, native_columns, numbers, tag_sets
+        from modelfolio._frames import (
+            columns_of,
+            labels,
+            missing,
+            native_columns,
+            numbers,
+            tag_sets,
+        )
 
         wanted = {
             "item": item,
@@ -621,7 +628,7 @@ class Outcomes:
             tags=None if raw_tags is None else tag_sets(raw_tags, str(tags)),
             split=None
             if raw_split is None
-            else [None if v is None or v != v else str(v) for v in raw_split],
+            else [None if missing(v) else str(v) for v in raw_split],
         )
 
     @classmethod

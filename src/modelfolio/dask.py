@@ -1,0 +1,458 @@
+"""Evaluate outcome logs larger than memory on Dask (an edge module: the cluster's I/O).
+
+Each partition of a ``dask.dataframe.DataFrame`` of outcomes is turned into a core
+summary (:func:`modelfolio.summarize` / :func:`modelfolio.summarize_pair`) where it
+lives, the summaries are merged in a tree, and the merged summary is finished by the
+same core code the in-memory functions run. So every function here returns exactly the
+type its in-memory counterpart returns, with the same numbers: counts and scores
+exactly, bootstrap intervals identically for a seed, summed costs to within a few units
+in the last place.
+
+Columns are named by keyword arguments, as in :meth:`modelfolio.Outcomes.from_frame`:
+``item``, ``model``, ``score`` and ``cost`` (defaults: those names; pass ``cost=None``
+for a log without costs), and the optional ``latency_s``, ``tags`` and ``split``.
+
+Which results merge from any partitioning, and which need an item's rows together:
+
+- :func:`leaderboard`, :func:`fit_quality`, :func:`summarize`: any partitioning.
+- :func:`compare`, :func:`non_inferiority`, :func:`summarize_pair`: the two models'
+  rows of an item must be in one partition. By default the frame is shuffled by item
+  first; with ``items_together=True`` (your partitions already keep items together)
+  it is not, and an item found split between partitions is an error naming the item
+  and both partitions.
+
+Works with any Dask scheduler: the threaded default, or a ``distributed.Client`` made
+current before the call. Needs ``pip install 'modelfolio[dask]'``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from attrs import evolve, frozen
+
+from modelfolio._errors import MissingDependencyError, ModelfolioError, ValidationError
+from modelfolio._evaluate import Comparison, Leaderboard, NonInferiority
+from modelfolio._learn import QualityTable
+from modelfolio._outcomes import Outcomes
+from modelfolio._summary import (
+    OutcomeSummary,
+    PairSummary,
+    binary_scores,
+    merge_summaries,
+)
+from modelfolio._summary import summarize as _summarize
+from modelfolio._summary import summarize_pair as _summarize_pair
+from modelfolio._validate import text
+
+__all__ = [
+    "compare",
+    "fit_quality",
+    "leaderboard",
+    "non_inferiority",
+    "summarize",
+    "summarize_pair",
+]
+
+_FAN_IN = 8
+"""Summaries merged per task of the reduction tree."""
+
+
+def _dask() -> Any:
+    try:
+        import dask
+        import dask.dataframe
+    except ImportError as error:
+        raise MissingDependencyError(
+            "modelfolio.dask needs dask: pip install 'modelfolio[dask]'"
+        ) from error
+    return dask
+
+
+@frozen
+class _Columns:
+    item: str
+    model: str
+    score: str
+    cost: str | None
+    latency_s: str | None
+    tags: str | None
+    split: str | None
+
+    def named(self) -> dict[str, str]:
+        return {k: v for k, v in self.kwargs().items() if v is not None}
+
+    def kwargs(self) -> dict[str, str | None]:
+        return {
+            "item": self.item,
+            "model": self.model,
+            "score": self.score,
+            "cost": self.cost,
+            "latency_s": self.latency_s,
+            "tags": self.tags,
+            "split": self.split,
+        }
+
+
+def _columns(
+    frame: Any,
+    item: Any,
+    model: Any,
+    score: Any,
+    cost: Any,
+    latency_s: Any,
+    tags: Any,
+    split: Any,
+) -> _Columns:
+    """The named columns, checked against the frame's columns and types (no compute)."""
+    _dask()
+    import dask.dataframe as dd
+
+    if not isinstance(frame, dd.DataFrame):
+        raise ValidationError(
+            f"frame must be a dask.dataframe.DataFrame, got {type(frame).__name__}"
+        )
+    for name, value in (("item", item), ("model", model), ("score", score)):
+        text(value, name)
+    for name, value in (("cost", cost), ("latency_s", latency_s), ("tags", tags), ("split", split)):
+        if value is not None:
+            text(value, name)
+    columns = _Columns(item, model, score, cost, latency_s, tags, split)
+    present = [str(c) for c in frame.columns]
+    dtypes = frame.dtypes.to_dict()
+    for name, column in columns.named().items():
+        if column not in present:
+            hint = " (pass cost=None for a log without costs)" if name == "cost" else ""
+            raise ValidationError(
+                f"{name}={column!r}: the frame has no column {column!r} (columns: "
+                + ", ".join(present)
+                + ")"
+                + hint
+            )
+        if name in ("score", "cost", "latency_s"):
+            kind = getattr(dtypes[column], "kind", "O")
+            if kind not in "fiu":
+                raise ValidationError(
+                    f"{name}={column!r}: column {column!r} must hold numbers, "
+                    f"its type is {dtypes[column]}"
+                )
+    return columns
+
+
+def _outcomes(part: Any, columns: _Columns, index: int) -> Outcomes | None:
+    if not len(part):
+        return None
+    try:
+        return Outcomes.from_frame(
+            part,
+            item=columns.item,
+            model=columns.model,
+            score=columns.score,
+            cost=columns.cost,
+            latency_s=columns.latency_s,
+            tags=columns.tags,
+            split=columns.split,
+        )
+    except ModelfolioError as error:
+        raise ValidationError(f"partition {index}: {error}") from None
+
+
+def _summary_of(part: Any, columns: _Columns, index: int) -> OutcomeSummary | None:
+    table = _outcomes(part, columns, index)
+    return None if table is None else _summarize(table)
+
+
+def _pair_of(
+    part: Any, columns: _Columns, index: int, baseline: str, candidate: str
+) -> PairSummary | None:
+    table = _outcomes(part, columns, index)
+    if table is None:
+        return None
+    return _summarize_pair(table, baseline=baseline, candidate=candidate, part=index)
+
+
+def _binary_of(part: Any, score: str) -> bool:
+    return binary_scores(part[score].tolist())
+
+
+def _merge(summaries: Iterable[Any]) -> Any:
+    present = [s for s in summaries if s is not None]
+    return merge_summaries(present) if present else None
+
+
+def _all(flags: Iterable[bool]) -> bool:
+    return all(flags)
+
+
+def _tree(dask: Any, parts: list[Any], combine: Callable[[Iterable[Any]], Any]) -> Any:
+    """Reduce delayed values with ``combine``, ``_FAN_IN`` at a time."""
+    while len(parts) > 1:
+        parts = [
+            dask.delayed(combine, pure=True)(parts[k : k + _FAN_IN])
+            for k in range(0, len(parts), _FAN_IN)
+        ]
+    return parts[0]
+
+
+def _empty(what: str) -> ValidationError:
+    return ValidationError(f"{what}: the frame has no rows")
+
+
+def summarize(
+    frame: Any,
+    *,
+    item: str = "item",
+    model: str = "model",
+    score: str = "score",
+    cost: str | None = "cost",
+    latency_s: str | None = None,
+    tags: str | None = None,
+    split: str | None = None,
+) -> OutcomeSummary:
+    """The merged :class:`~modelfolio.OutcomeSummary` of every partition of ``frame``.
+
+    Examples:
+        >>> import dask.dataframe as dd, pandas as pd
+        >>> frame = dd.from_pandas(pd.DataFrame({"item": [1, 2, 1, 2], "model": ["a", "a", "b", "b"],
+        ...                                      "score": [1.0, 0.0, 1.0, 1.0], "cost": 0.001}),
+        ...                        npartitions=2)
+        >>> summary = summarize(frame)
+        >>> summary.rows, summary.models
+        (4, ('a', 'b'))
+    """
+    dask = _dask()
+    columns = _columns(frame, item, model, score, cost, latency_s, tags, split)
+    parts = [
+        dask.delayed(_summary_of, pure=True)(part, columns, index)
+        for index, part in enumerate(frame.to_delayed())
+    ]
+    (merged,) = dask.compute(_tree(dask, parts, _merge))
+    if merged is None:
+        raise _empty("summarize")
+    result: OutcomeSummary = merged
+    return result
+
+
+def leaderboard(
+    frame: Any,
+    *,
+    item: str = "item",
+    model: str = "model",
+    score: str = "score",
+    cost: str | None = "cost",
+    latency_s: str | None = None,
+    tags: str | None = None,
+    split: str | None = None,
+    keep_tags: Iterable[str] | None = None,
+    keep_split: str | None = None,
+    level: float = 0.95,
+    seed: int = 0,
+) -> Leaderboard:
+    """:func:`modelfolio.leaderboard` of the outcomes in ``frame`` (any partitioning).
+
+    ``keep_tags`` and ``keep_split`` are the in-memory function's ``tags`` and ``split``
+    filters (here ``tags`` and ``split`` name columns).
+
+    Examples:
+        >>> import dask.dataframe as dd, pandas as pd
+        >>> frame = dd.from_pandas(pd.DataFrame({"item": [1, 2, 3] * 2, "model": ["a"] * 3 + ["b"] * 3,
+        ...                                      "score": [1.0, 1.0, 0.0, 1.0, 0.0, 0.0],
+        ...                                      "cost": [0.01] * 3 + [0.001] * 3}), npartitions=2)
+        >>> board = leaderboard(frame)
+        >>> board.models, round(board.entry("a").cost_per_success, 4)
+        (('a', 'b'), 0.015)
+    """
+    summary = summarize(
+        frame,
+        item=item,
+        model=model,
+        score=score,
+        cost=cost,
+        latency_s=latency_s,
+        tags=tags,
+        split=split,
+    )
+    return summary.leaderboard(tags=keep_tags, split=keep_split, level=level, seed=seed)
+
+
+def fit_quality(
+    frame: Any,
+    *,
+    item: str = "item",
+    model: str = "model",
+    score: str = "score",
+    cost: str | None = "cost",
+    latency_s: str | None = None,
+    tags: str | None = None,
+    split: str | None = None,
+    level: float = 0.95,
+) -> QualityTable:
+    """:func:`modelfolio.fit_quality` of the outcomes in ``frame`` (any partitioning).
+
+    Examples:
+        >>> import dask.dataframe as dd, pandas as pd
+        >>> frame = dd.from_pandas(pd.DataFrame({"item": [1, 2, 1, 2], "model": ["big", "big", "small", "small"],
+        ...                                      "score": [1.0, 1.0, 1.0, 0.0], "cost": 0.0,
+        ...                                      "task": ["easy", "hard", "easy", "hard"]}), npartitions=2)
+        >>> q = fit_quality(frame, tags="task")
+        >>> q.quality("small", ["easy"]), q.quality("small", ["hard"]), q.quality("small")
+        (1.0, 0.0, 0.5)
+    """
+    summary = summarize(
+        frame,
+        item=item,
+        model=model,
+        score=score,
+        cost=cost,
+        latency_s=latency_s,
+        tags=tags,
+        split=split,
+    )
+    return summary.fit_quality(level=level)
+
+
+def summarize_pair(
+    frame: Any,
+    *,
+    baseline: str,
+    candidate: str,
+    item: str = "item",
+    model: str = "model",
+    score: str = "score",
+    cost: str | None = "cost",
+    latency_s: str | None = None,
+    tags: str | None = None,
+    split: str | None = None,
+    items_together: bool = False,
+) -> PairSummary:
+    """The merged :class:`~modelfolio.PairSummary` of ``candidate`` against ``baseline``.
+
+    Only the two models' rows are paired. They are shuffled by item first unless
+    ``items_together`` says each item's rows already share a partition; then an item
+    found split between partitions raises :class:`~modelfolio.ValidationError`
+    naming the item and both partitions. Whether the scores are 0/1 is decided over
+    every row of the frame, as :func:`modelfolio.compare` decides it over the table.
+
+    Examples:
+        >>> import dask.dataframe as dd, pandas as pd
+        >>> frame = dd.from_pandas(pd.DataFrame({"item": [1, 2, 1, 2], "model": ["a", "a", "b", "b"],
+        ...                                      "score": [1.0, 0.0, 1.0, 1.0]}), npartitions=2)
+        >>> pair = summarize_pair(frame, baseline="a", candidate="b", cost=None)
+        >>> pair.n, sorted(pair.differences.items())
+        (2, [(0.0, 1), (1.0, 1)])
+    """
+    dask = _dask()
+    columns = _columns(frame, item, model, score, cost, latency_s, tags, split)
+    for name, value in (("baseline", baseline), ("candidate", candidate)):
+        text(value, name)
+    if baseline == candidate:
+        raise ValidationError(f"baseline and candidate must differ, got {baseline!r} twice")
+    if not isinstance(items_together, bool):
+        raise ValidationError(f"items_together must be True or False, got {items_together!r}")
+    flags = [
+        dask.delayed(_binary_of, pure=True)(part, columns.score) for part in frame.to_delayed()
+    ]
+    rows = frame[frame[columns.model].isin([baseline, candidate])]
+    if not items_together:
+        rows = rows.shuffle(on=columns.item)
+    parts = [
+        dask.delayed(_pair_of, pure=True)(part, columns, index, baseline, candidate)
+        for index, part in enumerate(rows.to_delayed())
+    ]
+    merged, binary = dask.compute(_tree(dask, parts, _merge), _tree(dask, flags, _all))
+    if merged is None:
+        known = frame[columns.model].drop_duplicates().compute().tolist()
+        raise ValidationError(
+            f"neither {baseline!r} nor {candidate!r} has outcomes in the frame (models: "
+            + ", ".join(map(str, sorted(known)[:10]))
+            + ")"
+        )
+    pair: PairSummary = merged
+    return evolve(pair, binary=bool(binary))
+
+
+def compare(
+    frame: Any,
+    *,
+    baseline: str,
+    candidate: str,
+    item: str = "item",
+    model: str = "model",
+    score: str = "score",
+    cost: str | None = "cost",
+    latency_s: str | None = None,
+    tags: str | None = None,
+    split: str | None = None,
+    items_together: bool = False,
+    level: float = 0.95,
+    seed: int = 0,
+) -> Comparison:
+    """:func:`modelfolio.compare` of two models in ``frame`` (see :func:`summarize_pair`).
+
+    Examples:
+        >>> import dask.dataframe as dd, pandas as pd
+        >>> frame = dd.from_pandas(pd.DataFrame({
+        ...     "item": list(range(10)) * 2, "model": ["old"] * 10 + ["new"] * 10,
+        ...     "score": [1.0] * 8 + [0.0] * 2 + [1.0] * 5 + [0.0] * 5}), npartitions=3)
+        >>> result = compare(frame, baseline="old", candidate="new", cost=None)
+        >>> result.diff, result.baseline_only, result.candidate_only, round(result.p_value, 4)
+        (-0.3, 3, 0, 0.25)
+    """
+    pair = summarize_pair(
+        frame,
+        baseline=baseline,
+        candidate=candidate,
+        item=item,
+        model=model,
+        score=score,
+        cost=cost,
+        latency_s=latency_s,
+        tags=tags,
+        split=split,
+        items_together=items_together,
+    )
+    return pair.compare(level=level, seed=seed)
+
+
+def non_inferiority(
+    frame: Any,
+    *,
+    baseline: str,
+    candidate: str,
+    margin: float,
+    alpha: float = 0.05,
+    seed: int = 0,
+    item: str = "item",
+    model: str = "model",
+    score: str = "score",
+    cost: str | None = "cost",
+    latency_s: str | None = None,
+    tags: str | None = None,
+    split: str | None = None,
+    items_together: bool = False,
+) -> NonInferiority:
+    """:func:`modelfolio.non_inferiority` of two models in ``frame``.
+
+    Examples:
+        >>> import dask.dataframe as dd, pandas as pd
+        >>> frame = dd.from_pandas(pd.DataFrame({
+        ...     "item": list(range(200)) * 2, "model": ["old"] * 200 + ["new"] * 200,
+        ...     "score": [1.0] * 180 + [0.0] * 20 + [1.0] * 176 + [0.0] * 24}), npartitions=4)
+        >>> non_inferiority(frame, baseline="old", candidate="new", margin=0.05, cost=None).non_inferior
+        True
+    """
+    pair = summarize_pair(
+        frame,
+        baseline=baseline,
+        candidate=candidate,
+        item=item,
+        model=model,
+        score=score,
+        cost=cost,
+        latency_s=latency_s,
+        tags=tags,
+        split=split,
+        items_together=items_together,
+    )
+    return pair.non_inferiority(margin=margin, alpha=alpha, seed=seed)

@@ -1,0 +1,282 @@
+"""modelfolio.dask on a real ``distributed.LocalCluster``: every answer equals the in-memory one.
+
+The cluster (two worker processes on 127.0.0.1) is started by a fixture and closed in
+its teardown; the data are Parquet files the tests write, read with ``dd.read_parquet``.
+"""
+
+from __future__ import annotations
+
+import math
+import pathlib
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+dd = pytest.importorskip("dask.dataframe", reason="needs dask: pip install 'modelfolio[dask]'")
+distributed = pytest.importorskip("distributed", reason="needs distributed (the [dask] extra)")
+np = pytest.importorskip("numpy")
+pd = pytest.importorskip("pandas")
+pytest.importorskip("pyarrow", reason="Parquet needs pyarrow")
+
+import modelfolio  # noqa: E402
+from helpers import routerbench_parts  # noqa: E402
+from modelfolio import Outcomes, ValidationError, datasets  # noqa: E402
+from modelfolio import dask as mfd  # noqa: E402
+
+ROWS_ITEMS = 250_000  # x 4 models = 1,000,000 rows
+MODELS = ["alpha", "beta", "gamma", "delta"]
+COLUMNS = {"latency_s": "latency_s", "tags": "task", "split": "split"}
+
+
+@pytest.fixture(scope="module")
+def client() -> Iterator[Any]:
+    cluster = distributed.LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=None,
+        memory_limit="4GiB",
+    )
+    client = distributed.Client(cluster, timeout=60)
+    try:
+        yield client
+    finally:
+        client.close(timeout=30)
+        cluster.close(timeout=30)
+
+
+def _generated(graded: bool, seed: int) -> Any:
+    """A million outcomes: 4 models x 250,000 items, tags, splits, costs and latencies."""
+    rng = np.random.default_rng(seed)
+    n = ROWS_ITEMS
+    skill = {"alpha": 0.8, "beta": 0.7, "gamma": 0.72, "delta": 0.5}
+    price = {"alpha": 3e-3, "beta": 4e-4, "gamma": 6e-4, "delta": 1e-4}
+    task = rng.choice(["math", "code", "law", "medicine", "history"], size=n)
+    split = rng.choice(["public", "private"], size=n, p=[0.7, 0.3])
+    frames = []
+    for model in MODELS:
+        if graded:
+            score = rng.binomial(4, skill[model], size=n) / 4.0  # a 0-4 rubric
+        else:
+            score = (rng.random(n) < skill[model]).astype(float)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "item": np.arange(n),
+                    "model": model,
+                    "score": score,
+                    "cost": price[model] * rng.uniform(0.5, 2.0, size=n),
+                    "latency_s": np.round(rng.gamma(2.0, 0.4, size=n), 3),
+                    "task": task,
+                    "split": split,
+                }
+            )
+        )
+    whole = pd.concat(frames, ignore_index=True)
+    # a few missing outcomes: a model skipped some items
+    whole.loc[rng.choice(len(whole), size=2_000, replace=False), "score"] = np.nan
+    return whole
+
+
+def _parquet(whole: Any, directory: pathlib.Path, parts: int, by_item: bool, seed: int) -> Any:
+    """Write ``whole`` as ``parts`` Parquet files: rows shuffled, or each item in one file."""
+    directory.mkdir()
+    rng = np.random.default_rng(seed)
+    if by_item:
+        part_of = rng.integers(0, parts, size=int(whole["item"].max()) + 1)[
+            whole["item"].to_numpy()
+        ]
+    else:
+        part_of = rng.integers(0, parts, size=len(whole))
+    for k in range(parts):
+        whole[part_of == k].to_parquet(directory / f"part-{k:02d}.parquet", index=False)
+    return dd.read_parquet(str(directory / "*.parquet"))
+
+
+@pytest.fixture(scope="module", params=["binary", "graded"])
+def logs(request: Any, tmp_path_factory: Any) -> dict[str, Any]:
+    graded = request.param == "graded"
+    whole = _generated(graded, seed=11 if graded else 12)
+    root = tmp_path_factory.mktemp(request.param)
+    table = Outcomes.from_frame(whole, **COLUMNS, cost="cost")
+    return {
+        "table": table,
+        "by_row": _parquet(whole, root / "by_row", parts=10, by_item=False, seed=1),
+        "by_item": _parquet(whole, root / "by_item", parts=9, by_item=True, seed=2),
+        "graded": graded,
+    }
+
+
+def _same_board(got: Any, expected: Any) -> None:
+    assert (got.models, got.binary, got.level) == (expected.models, expected.binary, expected.level)
+    for a, b in zip(got.entries, expected.entries, strict=True):
+        assert (a.model, a.n, a.mean, a.ci_low, a.ci_high) == (
+            b.model,
+            b.n,
+            b.mean,
+            b.ci_low,
+            b.ci_high,
+        )
+        assert (a.latency_p50_s, a.latency_p95_s) == (b.latency_p50_s, b.latency_p95_s)
+        assert math.isclose(a.total_cost, b.total_cost, rel_tol=1e-12)
+        assert math.isclose(a.cost_per_item, b.cost_per_item, rel_tol=1e-12)
+        if b.cost_per_success is None:
+            assert a.cost_per_success is None
+        else:
+            assert math.isclose(a.cost_per_success, b.cost_per_success, rel_tol=1e-12)
+
+
+def _same_quality(got: Any, expected: Any) -> None:
+    assert dict(got.entries) == dict(expected.entries)
+    assert got.cost_per_item.keys() == expected.cost_per_item.keys()
+    for model, value in expected.cost_per_item.items():
+        assert math.isclose(got.cost_per_item[model], value, rel_tol=1e-12)
+
+
+def test_a_million_rows_give_the_in_memory_leaderboard_and_quality_table(
+    client: Any, logs: dict[str, Any]
+) -> None:
+    table, frame = logs["table"], logs["by_row"]
+    assert frame.npartitions >= 8
+    assert len(table) > 990_000
+    _same_board(mfd.leaderboard(frame, **COLUMNS, seed=4), modelfolio.leaderboard(table, seed=4))
+    _same_board(
+        mfd.leaderboard(frame, **COLUMNS, keep_tags=["law"], keep_split="private", level=0.9),
+        modelfolio.leaderboard(table, tags=["law"], split="private", level=0.9),
+    )
+    _same_quality(mfd.fit_quality(frame, **COLUMNS), modelfolio.fit_quality(table))
+    board = modelfolio.leaderboard(table)
+    assert board.binary is not logs["graded"]
+    assert sum(e.n for e in board.entries) == len(table)
+
+
+def test_a_million_rows_give_the_in_memory_comparison(client: Any, logs: dict[str, Any]) -> None:
+    table = logs["table"]
+    for frame, together in ((logs["by_row"], False), (logs["by_item"], True)):
+        got = mfd.compare(
+            frame, baseline="alpha", candidate="gamma", **COLUMNS, items_together=together, seed=9
+        )
+        assert got == modelfolio.compare(table, baseline="alpha", candidate="gamma", seed=9)
+    verdict = mfd.non_inferiority(
+        logs["by_row"], baseline="beta", candidate="gamma", margin=0.02, **COLUMNS
+    )
+    assert verdict == modelfolio.non_inferiority(
+        table, baseline="beta", candidate="gamma", margin=0.02
+    )
+    assert verdict.comparison.n > 240_000
+
+
+def test_an_item_split_between_partitions_is_refused_when_items_are_said_to_be_together(
+    client: Any, logs: dict[str, Any]
+) -> None:
+    with pytest.raises(
+        ValidationError,
+        match=r"item \d+ has its '(alpha|gamma)' row in part \d+ and its '(alpha|gamma)' row in part \d+",
+    ):
+        mfd.compare(
+            logs["by_row"], baseline="alpha", candidate="gamma", **COLUMNS, items_together=True
+        )
+
+
+def _small(**columns: Any) -> Any:
+    frame = pd.DataFrame(
+        {
+            "item": [1, 2, 3, 1, 2, 3],
+            "model": ["a"] * 3 + ["b"] * 3,
+            "score": [1.0, 0.0, 1.0, 1.0, 1.0, 0.0],
+            "cost": 0.0,
+        }
+        | columns
+    )
+    return dd.from_pandas(frame, npartitions=2)
+
+
+def test_bad_frames_fail_naming_the_column_or_partition(
+    client: Any, tmp_path: pathlib.Path
+) -> None:
+    with pytest.raises(
+        ValidationError,
+        match=r"score='points': the frame has no column 'points' \(columns: item, model, score, cost\)",
+    ):
+        mfd.leaderboard(_small(), score="points")
+    with pytest.raises(
+        ValidationError, match=r"cost='cost': the frame has no column 'cost'.*pass cost=None"
+    ):
+        mfd.leaderboard(_small().drop(columns=["cost"]))
+    with pytest.raises(
+        ValidationError, match=r"score='grade': column 'grade' must hold numbers, its type is"
+    ):
+        mfd.leaderboard(_small(grade=["A", "B", "C", "A", "B", "C"]), score="grade")
+    with pytest.raises(
+        ValidationError, match=r"frame must be a dask\.dataframe\.DataFrame, got DataFrame"
+    ):
+        mfd.leaderboard(pd.DataFrame({"item": [1]}))
+    empty = _small().head(0, compute=False)
+    with pytest.raises(ValidationError, match="the frame has no rows"):
+        mfd.leaderboard(empty)
+    with pytest.raises(ValidationError, match="neither 'a' nor 'b' has outcomes"):
+        mfd.compare(empty, baseline="a", candidate="b")
+    # a bad cell deep in one partition: the partition is named, and the row within it
+    whole = pd.DataFrame({"item": range(40), "model": ["a"] * 40, "score": [1.0] * 40, "cost": 0.0})
+    whole["model"] = whole["model"].astype(object)
+    whole.loc[33, "model"] = None
+    for k in range(4):
+        whole.iloc[10 * k : 10 * (k + 1)].to_parquet(tmp_path / f"p{k}.parquet", index=False)
+    frame = dd.read_parquet(str(tmp_path / "p*.parquet"))
+    with pytest.raises(
+        ValidationError, match=r"partition 3: model: column 'model' is missing a value in row 3"
+    ):
+        mfd.leaderboard(frame)
+    with pytest.raises(ValidationError, match="baseline and candidate must differ"):
+        mfd.compare(_small(), baseline="a", candidate="a")
+    with pytest.raises(ValidationError, match="items_together must be True or False"):
+        mfd.compare(_small(), baseline="a", candidate="b", items_together="yes")  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match="no outcomes match"):
+        mfd.leaderboard(_small(), keep_tags=["nowhere"])
+
+
+def test_real_data_partitioned_gives_the_in_memory_answers(
+    client: Any, tmp_path: pathlib.Path
+) -> None:
+    mmlu = datasets.load("routellm-mmlu").outcomes
+    assert mmlu is not None
+    rows = pd.DataFrame(mmlu.to_rows())
+    rows["task"] = rows["tags"].map(lambda t: sorted(t)[0] if t else None)
+    frame = dd.from_pandas(rows.drop(columns=["tags", "latency_s"]), npartitions=12)
+    single = Outcomes.from_frame(
+        rows.drop(columns=["tags"]), tags="task", split="split", cost="cost"
+    )
+    columns = {"tags": "task", "split": "split"}
+    _same_board(mfd.leaderboard(frame, **columns), modelfolio.leaderboard(single))
+    _same_quality(mfd.fit_quality(frame, **columns), modelfolio.fit_quality(single))
+    weak, strong = sorted(mmlu.models)[:2]
+    assert mfd.compare(frame, baseline=weak, candidate=strong, **columns) == modelfolio.compare(
+        single, baseline=weak, candidate=strong
+    )
+    mt_bench = datasets.load("routellm-mt-bench").outcomes  # graded 1-10 judge scores
+    assert mt_bench is not None
+    assert not mt_bench.binary
+    rows = pd.DataFrame(mt_bench.to_rows())
+    assert rows["tags"].map(len).min() == 2  # a category and a turn: a list per cell
+    rows = rows.drop(columns=["split", "latency_s"])
+    for k in range(5):  # Parquet keeps a list column a list (dd.from_pandas would make it text)
+        rows.iloc[k::5].to_parquet(tmp_path / f"mt-{k}.parquet", index=False)
+    frame = dd.read_parquet(str(tmp_path / "mt-*.parquet"))
+    columns = {"tags": "tags"}
+    _same_board(mfd.leaderboard(frame, seed=2, **columns), modelfolio.leaderboard(mt_bench, seed=2))
+    _same_quality(mfd.fit_quality(frame, **columns), modelfolio.fit_quality(mt_bench))
+    first, second = mt_bench.models[:2]
+    assert mfd.compare(
+        frame, baseline=first, candidate=second, seed=5, **columns
+    ) == modelfolio.compare(mt_bench, baseline=first, candidate=second, seed=5)
+    test = routerbench_parts("arc_challenge")["test"]
+    bench = pd.DataFrame(test.to_rows()).drop(columns=["tags", "split", "latency_s"])
+    frame = dd.from_pandas(bench, npartitions=8)
+    _same_board(mfd.leaderboard(frame), modelfolio.leaderboard(test))
+    _same_quality(mfd.fit_quality(frame), modelfolio.fit_quality(test))
+    first, second = test.models[:2]
+    assert mfd.compare(frame, baseline=first, candidate=second) == modelfolio.compare(
+        test, baseline=first, candidate=second
+    )
