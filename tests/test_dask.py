@@ -168,6 +168,47 @@ def test_a_million_rows_give_the_in_memory_comparison(client: Any, logs: dict[st
     assert verdict.comparison.n > 240_000
 
 
+def _same_report(got: Any, expected: Any) -> None:
+    assert (got.quality, got.n, got.skipped) == (expected.quality, expected.n, expected.skipped)
+    assert dict(got.shares) == dict(expected.shares)
+    assert dict(got.choices) == dict(expected.choices)
+    assert math.isclose(got.cost, expected.cost, rel_tol=1e-12)
+    assert got.baselines.keys() == expected.baselines.keys()
+    for name, point in expected.baselines.items():
+        mine = got.baselines[name]
+        assert (mine.quality, dict(mine.shares)) == (point.quality, dict(point.shares))
+        assert math.isclose(mine.cost, point.cost, rel_tol=1e-12)
+
+
+def test_a_million_rows_replay_as_in_memory(client: Any, logs: dict[str, Any]) -> None:
+    table = logs["table"]
+    quality = modelfolio.fit_quality(table)
+
+    def make(floor: float) -> Any:
+        return modelfolio.quality_floor(quality, floor)
+
+    expected = modelfolio.simulate(make(0.7), table)
+    assert expected.skipped > 0  # the missing outcomes leave some items out
+    for frame, together in ((logs["by_row"], False), (logs["by_item"], True)):
+        _same_report(mfd.simulate(make(0.7), frame, **COLUMNS, items_together=together), expected)
+    knobs = [0.5, 0.7, 0.75, 0.9]
+    curve = mfd.sweep(make, knobs, logs["by_item"], **COLUMNS, items_together=True)
+    reference = modelfolio.sweep(make, knobs, table)
+    assert curve.n == reference.n
+    for got, want in zip(curve.points, reference.points, strict=True):
+        assert (got.knob, got.quality, dict(got.shares)) == (
+            want.knob,
+            want.quality,
+            dict(want.shares),
+        )
+        assert math.isclose(got.cost, want.cost, rel_tol=1e-12)
+    with pytest.raises(
+        ValidationError,
+        match=r"item \d+ (has rows in part \d+ and in part \d+|is in two parts|was replayed in two parts)",
+    ):
+        mfd.simulate(make(0.7), logs["by_row"], **COLUMNS, items_together=True)
+
+
 def test_an_item_split_between_partitions_is_refused_when_items_are_said_to_be_together(
     client: Any, logs: dict[str, Any]
 ) -> None:
@@ -235,6 +276,51 @@ def test_bad_frames_fail_naming_the_column_or_partition(
         mfd.compare(_small(), baseline="a", candidate="b", items_together="yes")  # type: ignore[arg-type]
     with pytest.raises(ValidationError, match="no outcomes match"):
         mfd.leaderboard(_small(), keep_tags=["nowhere"])
+    router = modelfolio.quality_floor(
+        modelfolio.fit_quality(Outcomes.from_frame(_small().compute())), 0.5
+    )
+    with pytest.raises(ValidationError, match=r"query='prompt': the frame has no column 'prompt'"):
+        mfd.simulate(router, _small(), query="prompt")
+    with pytest.raises(ValidationError, match="router must have a choose"):
+        mfd.simulate("router", _small())
+    with pytest.raises(ValidationError, match="knobs must not be empty"):
+        mfd.sweep(lambda k: router, [], _small())
+
+    class Coin:
+        def choose(self, query: Any, tags: Any) -> tuple[str, ...]:
+            return ("a",)
+
+        def reseed(self, seed: int) -> Any:
+            return self
+
+    with pytest.raises(ValidationError, match=r"draws at random \(it has reseed\(\)\)"):
+        mfd.simulate(Coin(), _small())
+
+
+def test_arena_votes_partitioned_give_the_in_memory_ratings(
+    client: Any, tmp_path: pathlib.Path
+) -> None:
+    from helpers import shared
+    from modelfolio.io import read_battles
+
+    path = shared("arena_2023_votes/human.jsonl")
+    votes = pd.read_json(path, lines=True)[["model_a", "model_b", "winner"]]
+    for k in range(8):
+        votes.iloc[k::8].to_parquet(tmp_path / f"votes-{k}.parquet", index=False)
+    frame = dd.read_parquet(str(tmp_path / "votes-*.parquet"))
+    assert frame.npartitions == 8
+    expected = modelfolio.bradley_terry(read_battles(path), bootstrap=30, seed=3)
+    assert mfd.bradley_terry(frame, bootstrap=30, seed=3) == expected
+    bad = votes.copy()
+    bad.loc[5, "winner"] = "draw"
+    with pytest.raises(
+        ValidationError, match=r"partition 0, row 5: winner 'draw' is not one of 'a', 'b', 'tie'"
+    ):
+        mfd.bradley_terry(dd.from_pandas(bad, npartitions=4, sort=False))
+    with pytest.raises(
+        ValidationError, match=r"a='left_model': the frame has no column 'left_model'"
+    ):
+        mfd.bradley_terry(frame, a="left_model")
 
 
 def test_real_data_partitioned_gives_the_in_memory_answers(
@@ -271,6 +357,20 @@ def test_real_data_partitioned_gives_the_in_memory_answers(
     assert mfd.compare(
         frame, baseline=first, candidate=second, seed=5, **columns
     ) == modelfolio.compare(mt_bench, baseline=first, candidate=second, seed=5)
+    # a per-query router, fitted in memory on half of GSM8K, replayed with the query column
+    gsm8k = datasets.load("routellm-gsm8k")
+    assert gsm8k.outcomes is not None
+    rows = pd.DataFrame(gsm8k.outcomes.to_rows()).drop(columns=["tags", "split", "latency_s"])
+    rows["query"] = rows["item"].map(gsm8k.texts)
+    half = set(gsm8k.outcomes.items[::2])
+    train = Outcomes.from_frame(rows[rows["item"].isin(half)], cost="cost")
+    predictor = modelfolio.fit_query_quality(train, {i: gsm8k.texts[i] for i in half}, method="knn")
+    router = modelfolio.quality_floor(predictor, 0.6)
+    frame = dd.from_pandas(rows, npartitions=6)
+    _same_report(
+        mfd.simulate(router, frame, query="query"),
+        modelfolio.simulate(router, gsm8k.outcomes, queries=gsm8k.texts),
+    )
     test = routerbench_parts("arc_challenge")["test"]
     bench = pd.DataFrame(test.to_rows()).drop(columns=["tags", "split", "latency_s"])
     frame = dd.from_pandas(bench, npartitions=8)
@@ -280,3 +380,6 @@ def test_real_data_partitioned_gives_the_in_memory_answers(
     assert mfd.compare(frame, baseline=first, candidate=second) == modelfolio.compare(
         test, baseline=first, candidate=second
     )
+    train = routerbench_parts("arc_challenge")["train"]
+    router = modelfolio.quality_floor(modelfolio.fit_quality(train), 0.8)
+    _same_report(mfd.simulate(router, frame), modelfolio.simulate(router, test))

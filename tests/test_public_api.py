@@ -7,6 +7,10 @@ import inspect
 import modelfolio
 
 EXPECTED = {
+    "BattleSummary",
+    "summarize_battles",
+    "ReplaySummary",
+    "summarize_replay",
     "GroupSummary",
     "OutcomeSummary",
     "PairSummary",

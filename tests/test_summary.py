@@ -10,17 +10,26 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from modelfolio import (
+    ModelfolioError,
     Outcomes,
     OutcomeSummary,
     PairSummary,
     ValidationError,
+    bradley_terry,
     compare,
     fit_quality,
     leaderboard,
     merge_summaries,
     non_inferiority,
+    quality_floor,
+    simulate,
     summarize,
+    summarize_battles,
     summarize_pair,
+    summarize_replay,
+)
+from modelfolio import (
+    fit_quality as fit,
 )
 from modelfolio._evaluate import leaderboard_of
 from modelfolio._summary import (
@@ -206,7 +215,10 @@ def test_only_summaries_of_one_kind_merge() -> None:
         pair.merge(summarize_pair(table, baseline="b", candidate="a"))
     with pytest.raises(ValidationError, match="summaries is empty"):
         merge_summaries([])
-    with pytest.raises(ValidationError, match=r"summaries\[1\] must be"):
+    with pytest.raises(
+        ValidationError,
+        match=r"summaries\[1\] must be an OutcomeSummary, PairSummary, ReplaySummary or BattleSummary",
+    ):
         merge_summaries([pair, "pair"])
     with pytest.raises(ValidationError, match="summaries must be a collection"):
         merge_summaries(pair)  # type: ignore[arg-type]
@@ -250,3 +262,98 @@ def test_streams_are_stable_across_processes_and_versions() -> None:
     assert stream(2026, "m").getrandbits(32) == 2801517769
     assert stream(0, "gpt-4o").random() != stream(1, "gpt-4o").random()
     assert stream(0, "gpt-4o").random() != stream(0, "gpt-4o-mini").random()
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    table=tables(),
+    parts=st.integers(1, 5),
+    shuffle=st.integers(0, 2**32),
+    floor=st.sampled_from([0.0, 0.5, 0.9]),
+)
+def test_a_replay_from_any_split_of_the_items_equals_simulate(
+    table: Outcomes, parts: int, shuffle: int, floor: float
+) -> None:
+    rng = random.Random(shuffle)
+    router = quality_floor(fit(table), floor)
+    pieces = _parts_by_item(table, rng, parts)
+    replays = [
+        summarize_replay(router, p, models=table.models, part=k) for k, p in enumerate(pieces)
+    ]
+    merged = _merged(replays, rng)
+    complete = sum(1 for item in table.items if all(item in table.scores(m) for m in table.models))
+    if not complete:
+        with pytest.raises(ValidationError, match="nothing to replay"):
+            merged.report()
+        return
+    got, expected = merged.report(), simulate(router, table)
+    assert (got.quality, got.shares, got.choices, got.n, got.skipped) == (
+        expected.quality,
+        expected.shares,
+        expected.choices,
+        expected.n,
+        expected.skipped,
+    )
+    assert got.baselines.keys() == expected.baselines.keys()
+    for name, point in expected.baselines.items():
+        assert (got.baselines[name].quality, got.baselines[name].shares) == (
+            point.quality,
+            point.shares,
+        )
+        assert got.baselines[name].cost == pytest.approx(point.cost, rel=1e-12, abs=1e-300)
+    assert got.cost == pytest.approx(expected.cost, rel=1e-12, abs=1e-300)
+
+
+def test_a_replay_refuses_an_item_split_between_parts() -> None:
+    rows = {"item": [1, 2, 1, 2], "model": ["a", "a", "b", "b"], "score": [1, 0, 1, 1]}
+    table = Outcomes.from_columns(**rows)  # type: ignore[arg-type]
+    router = quality_floor(fit(table), 0.5)
+    first = Outcomes.from_columns(item=[1, 2, 2], model=["a", "a", "b"], score=[1, 0, 1])
+    second = Outcomes.from_columns(item=[1], model=["b"], score=[1])
+    one = summarize_replay(router, first, models=["a", "b"], part="p1")
+    two = summarize_replay(router, second, models=["a", "b"], part="p2")
+    with pytest.raises(ValidationError, match=r"item 1 has rows in part 'p1' and in part 'p2'"):
+        one.merge(two)
+    whole = summarize_replay(router, table, models=["a", "b"])
+    with pytest.raises(ValidationError, match=r"item 1 is in two parts"):
+        one.merge(whole)
+    with pytest.raises(ValidationError, match=r"item 1 was replayed in two parts"):
+        whole.merge(whole)
+    other = summarize_replay(router, first, models=["a", "b", "c"])
+    with pytest.raises(ValidationError, match="cannot merge replays over different models"):
+        whole.merge(other)
+    with pytest.raises(ValidationError, match="only summaries of one kind merge"):
+        merge_summaries([whole, summarize(table)])
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    battles=st.lists(
+        st.tuples(
+            st.sampled_from(["x", "y", "z"]),
+            st.sampled_from(["x", "y", "z"]),
+            st.sampled_from(["a", "b", "tie"]),
+        ).filter(lambda t: t[0] != t[1]),
+        min_size=1,
+        max_size=40,
+    ),
+    parts=st.integers(1, 4),
+    shuffle=st.integers(0, 2**32),
+)
+def test_ratings_from_merged_battle_counts_equal_those_from_the_battles(
+    battles: list[tuple[str, str, str]], parts: int, shuffle: int
+) -> None:
+    rng = random.Random(shuffle)
+    order = list(battles)
+    rng.shuffle(order)
+    pieces = [order[k::parts] for k in range(parts)]
+    merged = _merged([summarize_battles(p) for p in pieces], rng)
+    assert merged.battles == len(battles)
+    try:
+        expected = bradley_terry(battles, bootstrap=20, seed=1)
+    except ModelfolioError as error:  # too few battles to connect the models
+        with pytest.raises(type(error)):
+            bradley_terry(merged, bootstrap=20, seed=1)
+        return
+    assert bradley_terry(merged, bootstrap=20, seed=1) == expected
+    assert bradley_terry(order, bootstrap=20, seed=1) == expected  # the battles' order is moot

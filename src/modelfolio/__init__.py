@@ -8,7 +8,14 @@ from modelfolio._allocate import (
     allocate,
     policy_from_allocation,
 )
-from modelfolio._arena import Battle, RatingError, Ratings, bradley_terry
+from modelfolio._arena import (
+    Battle,
+    BattleSummary,
+    RatingError,
+    Ratings,
+    bradley_terry,
+    summarize_battles,
+)
 from modelfolio._budget import Budget, within_budgets
 from modelfolio._catalog import (
     TIERS,
@@ -89,7 +96,18 @@ from modelfolio._risk import (
 from modelfolio._routing import DEFAULT_FILTERS, Decision, NoRouteError, Policy, route
 from modelfolio._scorers import blend, by_cost, by_latency, by_quality
 from modelfolio._shared import FleetUpdate, SharedStore, Ticket, apply_update
-from modelfolio._simulate import Curve, Point, SimulationReport, aiq, apgr, cpt, simulate, sweep
+from modelfolio._simulate import (
+    Curve,
+    Point,
+    ReplaySummary,
+    SimulationReport,
+    aiq,
+    apgr,
+    cpt,
+    simulate,
+    summarize_replay,
+    sweep,
+)
 from modelfolio._state import Attempt, Charge, Failure, HealthConfig, State, record
 from modelfolio._summary import (
     GroupSummary,
@@ -105,6 +123,7 @@ __all__ = [
     "Allocation",
     "Attempt",
     "Battle",
+    "BattleSummary",
     "Bridge",
     "Budget",
     "Capability",
@@ -160,6 +179,7 @@ __all__ = [
     "Rates",
     "RatingError",
     "Ratings",
+    "ReplaySummary",
     "Reply",
     "Request",
     "RouteContext",
@@ -225,7 +245,9 @@ __all__ = [
     "route",
     "simulate",
     "summarize",
+    "summarize_battles",
     "summarize_pair",
+    "summarize_replay",
     "sweep",
     "threshold_router",
     "usage_from_anthropic",

@@ -39,6 +39,7 @@ import math
 import random
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
+from types import MappingProxyType
 from typing import Any, Literal
 
 from attrs import field, frozen
@@ -49,7 +50,14 @@ from modelfolio._stats import percentile_interval, poisson
 from modelfolio._table import html_table
 from modelfolio._validate import finite, text, unit_interval
 
-__all__ = ["Battle", "RatingError", "Ratings", "bradley_terry"]
+__all__ = [
+    "Battle",
+    "BattleSummary",
+    "RatingError",
+    "Ratings",
+    "bradley_terry",
+    "summarize_battles",
+]
 
 Winner = Literal["a", "b", "tie"]
 
@@ -206,7 +214,10 @@ class _Counts:
         return rows, totals
 
 
-def _aggregate(battles: Iterable[Battle | tuple[str, str, str]]) -> _Counts:
+def _tally(battles: Iterable[Any] | BattleSummary) -> Counter[tuple[str, str, str]]:
+    """How many times each distinct (a, b, winner) occurs; each distinct one validated once."""
+    if isinstance(battles, BattleSummary):
+        return Counter(battles.counts)
     tally: Counter[tuple[str, str, str]] = Counter()
     for battle in battles:
         if isinstance(battle, Battle):
@@ -219,9 +230,14 @@ def _aggregate(battles: Iterable[Battle | tuple[str, str, str]]) -> _Counts:
                     f"battles must be Battle values or (a, b, winner) tuples, got {battle!r}"
                 ) from None
             tally[(a, b, winner)] += 1
-    names = sorted({name for a, b, _ in tally for name in (a, b)})
     for a, b, winner in tally:
         Battle(a=a, b=b, winner=winner)  # type: ignore[arg-type]  # validates each distinct triple once
+    return tally
+
+
+def _aggregate(battles: Iterable[Any] | BattleSummary) -> _Counts:
+    tally = _tally(battles)
+    names = sorted({name for a, b, _ in tally for name in (a, b)})
     number = {name: n for n, name in enumerate(names)}
     pairs: dict[tuple[int, int], list[float]] = {}
     for (a, b, winner), count in tally.items():
@@ -235,7 +251,70 @@ def _aggregate(battles: Iterable[Battle | tuple[str, str, str]]) -> _Counts:
             pairs.setdefault((i, j), [0.0, 0.0, 0.0])[0] += count
         else:
             pairs.setdefault((j, i), [0.0, 0.0, 0.0])[1] += count
-    return _Counts(names, pairs)
+    # In pair order, not first-seen order: the fit and the seeded bootstrap then depend
+    # only on the counts, so battles merged from many parts give the same ratings.
+    return _Counts(names, dict(sorted(pairs.items())))
+
+
+def _battle_counts(value: Any) -> Mapping[tuple[str, str, str], int]:
+    if isinstance(value, (str, bytes)) or not isinstance(value, Mapping):
+        raise ValidationError(f"counts must map (a, b, winner) to a count, got {value!r:.80}")
+    for key, count in value.items():
+        if not isinstance(key, tuple) or len(key) != 3:
+            raise ValidationError(f"counts keys must be (a, b, winner), got {key!r:.80}")
+        Battle(a=key[0], b=key[1], winner=key[2])
+        if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+            raise ValidationError(f"counts[{key!r}] must be a positive integer, got {count!r}")
+    return value if isinstance(value, MappingProxyType) else MappingProxyType(dict(value))
+
+
+@frozen(kw_only=True)
+class BattleSummary:
+    """Battles as counts of each (a, b, winner): merges from any split of the battles.
+
+    :func:`bradley_terry` takes it in place of the battles and gives the same ratings,
+    intervals included, as on the battles themselves.
+
+    Examples:
+        >>> monday = [("gpt-4", "llama", "a")] * 3 + [("llama", "gpt-4", "tie")]
+        >>> tuesday = [("gpt-4", "llama", "b"), ("gpt-4", "llama", "a")]
+        >>> merged = summarize_battles(monday).merge(summarize_battles(tuesday))
+        >>> merged.counts[("gpt-4", "llama", "a")], merged.battles
+        (4, 6)
+        >>> bradley_terry(merged, bootstrap=50) == bradley_terry(monday + tuesday, bootstrap=50)
+        True
+    """
+
+    counts: Mapping[tuple[str, str, str], int] = field(converter=_battle_counts)
+    """(a, b, winner) -> how many battles."""
+
+    @property
+    def battles(self) -> int:
+        """Battles summarised."""
+        return sum(self.counts.values())
+
+    def merge(self, other: BattleSummary) -> BattleSummary:
+        """This summary and ``other`` together."""
+        if not isinstance(other, BattleSummary):
+            raise ValidationError(f"can only merge a BattleSummary, got {other!r:.80}")
+        merged = Counter(self.counts)
+        merged.update(other.counts)
+        return BattleSummary(counts=merged)
+
+
+def summarize_battles(battles: Iterable[Battle | tuple[str, str, str]]) -> BattleSummary:
+    """Count each distinct (a, b, winner) of ``battles`` (merge the summaries of parts).
+
+    Examples:
+        >>> summary = summarize_battles([("a", "b", "a"), ("a", "b", "a"), ("b", "a", "tie")])
+        >>> sorted(summary.counts.items())
+        [(('a', 'b', 'a'), 2), (('b', 'a', 'tie'), 1)]
+    """
+    if isinstance(battles, (str, bytes, Mapping)) or not isinstance(battles, Iterable):
+        raise ValidationError(
+            f"battles must be a collection of Battle values or (a, b, winner) tuples, got {battles!r:.80}"
+        )
+    return BattleSummary(counts=_tally(battles))
 
 
 def _components(size: int, edges: Iterable[tuple[int, int]]) -> list[list[int]]:
@@ -539,7 +618,7 @@ def _to_elo(
 
 
 def bradley_terry(
-    battles: Iterable[Battle | tuple[str, str, str]],
+    battles: Iterable[Battle | tuple[str, str, str]] | BattleSummary,
     *,
     scale: float = 400.0,
     base: float = 10.0,
@@ -552,8 +631,10 @@ def bradley_terry(
 ) -> Ratings:
     """Maximum-likelihood Bradley–Terry ratings on the Elo scale (see the module notes).
 
-    ``battles`` are :class:`Battle` values or plain ``(a, b, winner)`` tuples. The
-    ratings average ``init`` unless ``anchor=(model, rating)`` pins one model.
+    ``battles`` are :class:`Battle` values or plain ``(a, b, winner)`` tuples, or a
+    :class:`BattleSummary` of them. The ratings average ``init`` unless
+    ``anchor=(model, rating)`` pins one model. The result depends only on how many
+    times each (a, b, winner) occurs, not on the battles' order.
 
     Examples:
         >>> battles = [("gpt-4", "vicuna", "a")] * 7 + [("gpt-4", "vicuna", "b")] * 3 + \\
@@ -578,7 +659,9 @@ def bradley_terry(
     unit_interval(level, "level")
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise ValidationError(f"seed must be an integer, got {seed!r}")
-    if isinstance(battles, (str, bytes, Mapping)) or not isinstance(battles, Iterable):
+    if not isinstance(battles, BattleSummary) and (
+        isinstance(battles, (str, bytes, Mapping)) or not isinstance(battles, Iterable)
+    ):
         raise ValidationError(
             f"battles must be a collection of Battle values or (a, b, winner) tuples, got {battles!r:.80}"
         )

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections import Counter
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from types import MappingProxyType
 from typing import Any
@@ -34,10 +35,22 @@ from modelfolio._errors import ValidationError
 from modelfolio._learn import LearnedRouter
 from modelfolio._outcomes import Matrix, Outcomes
 from modelfolio._plot import axes
+from modelfolio._summary import GroupSummary, add_counts, exact_mean
 from modelfolio._table import html_table
 from modelfolio._validate import check, finite, instances, number, positive_count, text
 
-__all__ = ["Curve", "Point", "SimulationReport", "aiq", "apgr", "cpt", "simulate", "sweep"]
+__all__ = [
+    "Curve",
+    "Point",
+    "ReplaySummary",
+    "SimulationReport",
+    "aiq",
+    "apgr",
+    "cpt",
+    "simulate",
+    "summarize_replay",
+    "sweep",
+]
 
 
 def _shares(value: Any) -> Mapping[str, float]:
@@ -113,56 +126,301 @@ class SimulationReport:
         return html_table(self.to_rows(), caption=f"Simulation over {self.n} items")
 
 
-def _baselines(matrix: Matrix, items: list[int]) -> Mapping[str, Point]:
-    n = len(items)
-    score, cost = matrix.score, matrix.cost
-    models = matrix.models
-    singles = {
-        model: Point(
-            quality=math.fsum(score[k][i] for i in items) / n,
-            cost=math.fsum(cost[k][i] for i in items),
-            shares={model: 1.0},
+@frozen(kw_only=True)
+class _Baselines:
+    """The baselines' sums over some replayed items (mergeable)."""
+
+    singles: Mapping[str, GroupSummary]
+    oracle: GroupSummary
+    oracle_counts: Mapping[str, int]
+
+    def merge(self, other: _Baselines) -> _Baselines:
+        return _Baselines(
+            singles={m: g.merge(other.singles[m]) for m, g in self.singles.items()},
+            oracle=self.oracle.merge(other.oracle),
+            oracle_counts={m: c + other.oracle_counts[m] for m, c in self.oracle_counts.items()},
         )
-        for k, model in enumerate(models)
+
+    def points(self, n: int) -> Mapping[str, Point]:
+        singles = {
+            model: Point(quality=exact_mean(g.scores), cost=math.fsum(g.costs), shares={model: 1.0})
+            for model, g in self.singles.items()
+        }
+        models = list(self.singles)
+        result: dict[str, Point] = {
+            "oracle": Point(
+                quality=exact_mean(self.oracle.scores),
+                cost=math.fsum(self.oracle.costs),
+                shares={m: self.oracle_counts[m] / n for m in models},
+            ),
+            "random": Point(
+                quality=math.fsum(p.quality for p in singles.values()) / len(models),
+                cost=math.fsum(p.cost for p in singles.values()) / len(models),
+                shares={m: 1.0 / len(models) for m in models},
+            ),
+        }
+        result.update(singles)
+        return MappingProxyType(result)
+
+
+def _baselines(matrix: Matrix, items: list[int], models: Sequence[str]) -> _Baselines:
+    score, cost = matrix.score, matrix.cost
+    if not items:  # (a part may lack a model altogether)
+        empty = GroupSummary(scores={}, costs=())
+        return _Baselines(
+            singles=dict.fromkeys(models, empty),
+            oracle=empty,
+            oracle_counts=dict.fromkeys(models, 0),
+        )
+    ks = [matrix.column[m] for m in models]
+    singles = {
+        model: GroupSummary(
+            scores=Counter(score[k][i] for i in items),
+            costs=(math.fsum(cost[k][i] for i in items),),
+        )
+        for model, k in zip(models, ks, strict=True)
     }
-    oracle_quality = oracle_cost = 0.0
-    oracle_counts = [0] * len(models)
+    picked, spent = [], []
+    counts = dict.fromkeys(models, 0)
     for i in items:
-        best = min(range(len(models)), key=lambda k: (-score[k][i], cost[k][i], k))
-        oracle_quality += score[best][i]
-        oracle_cost += cost[best][i]
-        oracle_counts[best] += 1
-    result: dict[str, Point] = {
-        "oracle": Point(
-            quality=oracle_quality / n,
-            cost=oracle_cost,
-            shares={m: c / n for m, c in zip(models, oracle_counts, strict=True)},
-        ),
-        "random": Point(
-            quality=math.fsum(p.quality for p in singles.values()) / len(models),
-            cost=math.fsum(p.cost for p in singles.values()) / len(models),
-            shares={m: 1.0 / len(models) for m in models},
-        ),
-    }
-    result.update(singles)
-    return MappingProxyType(result)
+        best = min(range(len(ks)), key=lambda j: (-score[ks[j]][i], cost[ks[j]][i], j))
+        picked.append(score[ks[best]][i])
+        spent.append(cost[ks[best]][i])
+        counts[models[best]] += 1
+    return _Baselines(
+        singles=singles,
+        oracle=GroupSummary(scores=Counter(picked), costs=(math.fsum(spent),)),
+        oracle_counts=counts,
+    )
 
 
-_BASELINE_CACHE: dict[int, tuple[Matrix, list[int], Mapping[str, Point]]] = {}
+_BASELINE_CACHE: dict[
+    tuple[int, tuple[str, ...]], tuple[Matrix, list[int], list[int], _Baselines]
+] = {}
 
 
-def _prepared(outcomes: Outcomes) -> tuple[Matrix, list[int], Mapping[str, Point]]:
+def _prepared(
+    outcomes: Outcomes, models: tuple[str, ...]
+) -> tuple[Matrix, list[int], list[int], _Baselines]:
+    """The matrix, the complete and the incomplete items (for ``models``), the baselines."""
     matrix = outcomes.matrix()
-    cached = _BASELINE_CACHE.get(id(matrix))
+    key = (id(matrix), models)
+    cached = _BASELINE_CACHE.get(key)
     if cached is None or cached[0] is not matrix:
-        items = matrix.complete_items()
-        if not items:
-            raise ValidationError("no item has a score for every model; nothing to replay")
-        cached = (matrix, items, _baselines(matrix, items))
+        columns = [matrix.score[matrix.column[m]] for m in models if m in matrix.column]
+        if len(columns) < len(models):
+            complete: list[int] = []
+        else:
+            complete = [
+                i for i in range(len(matrix.item_tags)) if all(c[i] == c[i] for c in columns)
+            ]
+        done = set(complete)
+        incomplete = [i for i in range(len(matrix.item_tags)) if i not in done]
+        cached = (matrix, complete, incomplete, _baselines(matrix, complete, models))
         if len(_BASELINE_CACHE) > 16:
             _BASELINE_CACHE.clear()
-        _BASELINE_CACHE[id(matrix)] = cached
+        _BASELINE_CACHE[key] = cached
     return cached
+
+
+def _frozen_counts(value: Any) -> Mapping[Any, int]:
+    return value if isinstance(value, MappingProxyType) else MappingProxyType(dict(value))
+
+
+def _parts(value: Any) -> Mapping[Hashable, Hashable]:
+    return value if isinstance(value, MappingProxyType) else MappingProxyType(dict(value))
+
+
+@frozen(kw_only=True)
+class ReplaySummary:
+    """A mergeable summary of a router replayed on part of a log; finishes into a report.
+
+    Replay needs each item's rows in one part: an item found incomplete in two parts,
+    or replayed in two, is refused when the parts merge.
+
+    Examples:
+        >>> from modelfolio import fit_quality, quality_floor
+        >>> def part(items, scores):
+        ...     return Outcomes.from_columns(item=items * 2, model=["big"] * 2 + ["small"] * 2,
+        ...                                  score=scores, cost=[0.01, 0.01, 0.001, 0.001])
+        >>> first, second = part([1, 2], [1, 1, 1, 0]), part([3, 4], [1, 0, 1, 1])
+        >>> router = quality_floor(fit_quality(Outcomes.concat([first, second])), 0.7)
+        >>> merged = summarize_replay(router, first).merge(summarize_replay(router, second))
+        >>> report, whole = merged.report(), simulate(router, Outcomes.concat([first, second]))
+        >>> (report.quality, report.shares, report.choices) == (whole.quality, whole.shares, whole.choices)
+        True
+        >>> [round(p.cost, 12) for p in report.baselines.values()] == [
+        ...     round(p.cost, 12) for p in whole.baselines.values()]  # summed per part: last bits
+        True
+    """
+
+    models: tuple[str, ...]
+    """Every model of the log: an item is replayed when all of them scored it."""
+    n: int
+    """Items replayed."""
+    picked: Mapping[float, int] = field(converter=_frozen_counts)
+    """Scores of the answers the router picked: distinct value -> count."""
+    spent: tuple[float, ...]
+    """Summed cost of the router's calls, one sum per part, sorted."""
+    called: Mapping[str, int] = field(converter=_frozen_counts)
+    """How many items each model was called for."""
+    choices: Mapping[Hashable, str | tuple[str, ...]] = field(repr=False)
+    """Item id to the model chosen (a tuple for a cascade)."""
+    baselines: _Baselines = field(repr=False)
+    """The oracle's and each single model's sums."""
+    incomplete: Mapping[Hashable, Hashable] = field(repr=False, converter=_parts)
+    """Items left out (some model has no score), to the part they were seen in."""
+
+    def merge(self, other: ReplaySummary) -> ReplaySummary:
+        """This summary and ``other`` together; refuses an item seen in both."""
+        if not isinstance(other, ReplaySummary):
+            raise ValidationError(f"can only merge a ReplaySummary, got {other!r:.80}")
+        if other.models != self.models:
+            raise ValidationError(
+                f"cannot merge replays over different models: {list(other.models)} and {list(self.models)}"
+            )
+        incomplete = dict(self.incomplete)
+        for item, part in other.incomplete.items():
+            if item in incomplete:
+                raise ValidationError(
+                    f"item {item!r} has rows in part {incomplete[item]!r} and in part {part!r}: "
+                    "replay needs each item's rows in one part (shuffle or group the rows by item first)"
+                )
+            if item in self.choices:
+                raise ValidationError(
+                    f"item {item!r} is in two parts: replay needs each item's rows in one part"
+                )
+            incomplete[item] = part
+        for item in self.incomplete:
+            if item in other.choices:
+                raise ValidationError(
+                    f"item {item!r} is in two parts: replay needs each item's rows in one part"
+                )
+        choices = dict(self.choices)
+        for item, choice in other.choices.items():
+            if item in choices:
+                raise ValidationError(
+                    f"item {item!r} was replayed in two parts: each item's rows must be in one part"
+                )
+            choices[item] = choice
+        return ReplaySummary(
+            models=self.models,
+            n=self.n + other.n,
+            picked=add_counts(self.picked, other.picked),
+            spent=tuple(sorted(self.spent + other.spent)),
+            called={m: c + other.called[m] for m, c in self.called.items()},
+            choices=MappingProxyType(choices),
+            baselines=self.baselines.merge(other.baselines),
+            incomplete=incomplete,
+        )
+
+    def report(self) -> SimulationReport:
+        """The :class:`SimulationReport` of the merged replay."""
+        n = self.n
+        if not n:
+            raise ValidationError("no item has a score for every model; nothing to replay")
+        return SimulationReport(
+            quality=exact_mean(self.picked),
+            cost=math.fsum(self.spent),
+            shares=MappingProxyType({m: c / n for m, c in self.called.items()}),
+            choices=self.choices,
+            baselines=self.baselines.points(n),
+            n=n,
+            skipped=len(self.incomplete),
+        )
+
+
+def _router(router: Any) -> LearnedRouter:
+    if not isinstance(router, LearnedRouter):
+        raise ValidationError(f"router must have a choose(query, tags) method, got {router!r}")
+    return router
+
+
+def _queries(queries: Any) -> Mapping[Hashable, Any] | None:
+    if queries is not None and not isinstance(queries, Mapping):
+        raise ValidationError(
+            f"queries must map each item id to its query, got {type(queries).__name__}"
+        )
+    return queries
+
+
+def summarize_replay(
+    router: LearnedRouter,
+    outcomes: Outcomes,
+    *,
+    models: Iterable[str] | None = None,
+    queries: Mapping[Hashable, Any] | None = None,
+    part: Hashable = 0,
+) -> ReplaySummary:
+    """Replay ``outcomes`` (one part of a log) through ``router`` into a mergeable summary.
+
+    ``models`` are every model of the whole log (default: this part's); an item is
+    replayed when each of them scored it. ``queries`` is as in :func:`simulate`;
+    ``part`` labels this part in the error raised when an item turns up in two parts.
+
+    Examples:
+        >>> from modelfolio import fit_quality, quality_floor
+        >>> table = Outcomes.from_columns(item=[1, 2, 1], model=["big", "big", "small"],
+        ...                               score=[1, 1, 1], cost=[0.01, 0.01, 0.001])
+        >>> replay = summarize_replay(quality_floor(fit_quality(table), 0.9), table)
+        >>> replay.n, dict(replay.choices), list(replay.incomplete)
+        (1, {1: 'small'}, [2])
+    """
+    if not isinstance(outcomes, Outcomes):
+        raise ValidationError(f"outcomes must be an Outcomes table, got {outcomes!r}")
+    router = _router(router)
+    queries = _queries(queries)
+    if models is None:
+        wanted = outcomes.models
+    else:
+        wanted = tuple(sorted(set(instances(models, str, "models"))))
+        if not wanted:
+            raise ValidationError("models must name at least one model")
+    if not isinstance(part, Hashable):
+        raise ValidationError(f"part must be a hashable label, got {part!r:.80}")
+    matrix, items, incomplete, baselines = _prepared(outcomes, wanted)
+    column = matrix.column
+    score, cost = matrix.score, matrix.cost
+    ids, tags = outcomes.items, matrix.item_tags
+    asked: Sequence[Any] = ids
+    if queries is not None:
+        missing = [ids[i] for i in items if ids[i] not in queries]
+        if missing:
+            raise ValidationError(
+                f"queries has no query for {len(missing)} replayed item(s), e.g. {missing[0]!r}"
+            )
+        asked = [queries.get(key) for key in ids]
+    called = dict.fromkeys(wanted, 0)
+    picked: list[float] = []
+    spent: list[float] = []
+    choices: dict[Hashable, str | tuple[str, ...]] = {}
+    known: dict[tuple[str, ...], tuple[int, ...]] = {}
+    for i in items:
+        choice = router.choose(asked[i], tags[i])
+        positions = known.get(choice)
+        if positions is None:
+            positions = known[choice] = _columns_of(choice, column)
+            for model in choice:
+                if model not in called:
+                    raise ValidationError(
+                        f"the router chose {model!r}, which is not among the models ({', '.join(wanted)})"
+                    )
+        for k in positions:
+            spent.append(cost[k][i])
+        picked.append(score[positions[-1]][i])
+        for model in choice:
+            called[model] += 1
+        choices[ids[i]] = choice[0] if len(choice) == 1 else choice
+    return ReplaySummary(
+        models=wanted,
+        n=len(items),
+        picked=Counter(picked),
+        spent=(math.fsum(spent),),
+        called=called,
+        choices=MappingProxyType(choices),
+        baselines=baselines,
+        incomplete={ids[i]: part for i in incomplete},
+    )
 
 
 def simulate(
@@ -192,54 +450,13 @@ def simulate(
     """
     if not isinstance(outcomes, Outcomes):
         raise ValidationError(f"outcomes must be an Outcomes table, got {outcomes!r}")
-    if not isinstance(router, LearnedRouter):
-        raise ValidationError(f"router must have a choose(query, tags) method, got {router!r}")
+    router = _router(router)
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise ValidationError(f"seed must be an integer, got {seed!r}")
     reseed = getattr(router, "reseed", None)
     if callable(reseed):
         router = reseed(seed)
-    matrix, items, baselines = _prepared(outcomes)
-    column = matrix.column
-    score, cost = matrix.score, matrix.cost
-    ids, tags = outcomes.items, matrix.item_tags
-    asked: Sequence[Any] = ids
-    if queries is not None:
-        if not isinstance(queries, Mapping):
-            raise ValidationError(
-                f"queries must map each item id to its query, got {type(queries).__name__}"
-            )
-        missing = [ids[i] for i in items if ids[i] not in queries]
-        if missing:
-            raise ValidationError(
-                f"queries has no query for {len(missing)} replayed item(s), e.g. {missing[0]!r}"
-            )
-        asked = [queries.get(key) for key in ids]
-    called = dict.fromkeys(matrix.models, 0)
-    quality = spent = 0.0
-    choices: dict[Hashable, str | tuple[str, ...]] = {}
-    known: dict[tuple[str, ...], tuple[int, ...]] = {}
-    for i in items:
-        choice = router.choose(asked[i], tags[i])
-        positions = known.get(choice)
-        if positions is None:
-            positions = known[choice] = _columns_of(choice, column)
-        for k in positions:
-            spent += cost[k][i]
-        quality += score[positions[-1]][i]
-        for model in choice:
-            called[model] += 1
-        choices[ids[i]] = choice[0] if len(choice) == 1 else choice
-    n = len(items)
-    return SimulationReport(
-        quality=quality / n,
-        cost=spent,
-        shares=MappingProxyType({m: c / n for m, c in called.items()}),
-        choices=MappingProxyType(choices),
-        baselines=baselines,
-        n=n,
-        skipped=len(outcomes.items) - n,
-    )
+    return summarize_replay(router, outcomes, queries=_queries(queries)).report()
 
 
 def _columns_of(choice: Any, column: Mapping[str, int]) -> tuple[int, ...]:

@@ -155,7 +155,8 @@ def quantile_of_counts(counts: Mapping[float, int], q: float) -> float:
     return values[low] + (values[high] - values[low]) * (position - low)
 
 
-def _add(a: Mapping[Any, int], b: Mapping[Any, int]) -> Mapping[Any, int]:
+def add_counts(a: Mapping[Any, int], b: Mapping[Any, int]) -> Mapping[Any, int]:
+    """Two value -> count maps added."""
     if not a:
         return b
     if not b:
@@ -197,9 +198,9 @@ class GroupSummary:
     def merge(self, other: GroupSummary) -> GroupSummary:
         """This group and ``other`` together."""
         return GroupSummary(
-            scores=_add(self.scores, other.scores),
+            scores=add_counts(self.scores, other.scores),
             costs=tuple(sorted(self.costs + other.costs)),
-            latencies=_add(self.latencies, other.latencies),
+            latencies=add_counts(self.latencies, other.latencies),
         )
 
 
@@ -339,7 +340,8 @@ def summarize(outcomes: Outcomes) -> OutcomeSummary:
 
 
 def merge_summaries(summaries: Iterable[Any]) -> Any:
-    """Merge summaries of one kind (:class:`OutcomeSummary` or :class:`PairSummary`).
+    """Merge summaries of one kind (:class:`OutcomeSummary`, :class:`PairSummary`,
+    :class:`~modelfolio.ReplaySummary` or :class:`~modelfolio.BattleSummary`).
 
     Examples:
         >>> parts = [Outcomes.from_columns(item=[i], model=["a"], score=[i % 2]) for i in range(4)]
@@ -350,14 +352,25 @@ def merge_summaries(summaries: Iterable[Any]) -> Any:
         raise ValidationError(f"summaries must be a collection of summaries, got {summaries!r:.80}")
     result: Any = None
     for index, summary in enumerate(summaries):
-        if not isinstance(summary, (OutcomeSummary, PairSummary)):
+        kind = type(summary).__name__
+        if kind not in _MERGEABLE or not callable(getattr(summary, "merge", None)):
             raise ValidationError(
-                f"summaries[{index}] must be an OutcomeSummary or PairSummary, got {summary!r:.80}"
+                f"summaries[{index}] must be an OutcomeSummary, PairSummary, ReplaySummary or "
+                "BattleSummary, "
+                f"got {summary!r:.80}"
+            )
+        if result is not None and type(summary) is not type(result):
+            raise ValidationError(
+                f"summaries[{index}] is a {kind}, the ones before a {type(result).__name__}: "
+                "only summaries of one kind merge"
             )
         result = summary if result is None else result.merge(summary)
     if result is None:
         raise ValidationError("summaries is empty: there is nothing to merge")
     return result
+
+
+_MERGEABLE = frozenset({"BattleSummary", "OutcomeSummary", "PairSummary", "ReplaySummary"})
 
 
 Lone = tuple[str, Hashable]
@@ -434,9 +447,9 @@ class PairSummary:
         return PairSummary(
             baseline=self.baseline,
             candidate=self.candidate,
-            differences=_add(self.differences, other.differences),
-            baseline_scores=_add(self.baseline_scores, other.baseline_scores),
-            candidate_scores=_add(self.candidate_scores, other.candidate_scores),
+            differences=add_counts(self.differences, other.differences),
+            baseline_scores=add_counts(self.baseline_scores, other.baseline_scores),
+            candidate_scores=add_counts(self.candidate_scores, other.candidate_scores),
             both=self.both + other.both,
             binary=self.binary and other.binary,
             lonely=lonely,

@@ -14,12 +14,13 @@ for a log without costs), and the optional ``latency_s``, ``tags`` and ``split``
 
 Which results merge from any partitioning, and which need an item's rows together:
 
-- :func:`leaderboard`, :func:`fit_quality`, :func:`summarize`: any partitioning.
-- :func:`compare`, :func:`non_inferiority`, :func:`summarize_pair`: the two models'
-  rows of an item must be in one partition. By default the frame is shuffled by item
-  first; with ``items_together=True`` (your partitions already keep items together)
-  it is not, and an item found split between partitions is an error naming the item
-  and both partitions.
+- :func:`leaderboard`, :func:`fit_quality`, :func:`summarize`, and
+  :func:`bradley_terry` on a frame of battles: any partitioning.
+- :func:`compare`, :func:`non_inferiority`, :func:`summarize_pair`, :func:`simulate`,
+  :func:`sweep`, :func:`summarize_replay`: an item's rows must be in one partition.
+  By default the frame is shuffled by item first; with ``items_together=True`` (your
+  partitions already keep items together) it is not, and an item found split between
+  partitions is an error naming the item and both partitions.
 
 Works with any Dask scheduler: the threaded default, or a ``distributed.Client`` made
 current before the call. Needs ``pip install 'modelfolio[dask]'``.
@@ -32,10 +33,20 @@ from typing import Any
 
 from attrs import evolve, frozen
 
+from modelfolio._arena import (
+    BattleSummary,
+    Ratings,
+    summarize_battles,
+)
+from modelfolio._arena import (
+    bradley_terry as _bradley_terry,
+)
 from modelfolio._errors import MissingDependencyError, ModelfolioError, ValidationError
 from modelfolio._evaluate import Comparison, Leaderboard, NonInferiority
 from modelfolio._learn import QualityTable
 from modelfolio._outcomes import Outcomes
+from modelfolio._simulate import Curve, Point, ReplaySummary, SimulationReport
+from modelfolio._simulate import summarize_replay as _summarize_replay
 from modelfolio._summary import (
     OutcomeSummary,
     PairSummary,
@@ -47,12 +58,16 @@ from modelfolio._summary import summarize_pair as _summarize_pair
 from modelfolio._validate import text
 
 __all__ = [
+    "bradley_terry",
     "compare",
     "fit_quality",
     "leaderboard",
     "non_inferiority",
+    "simulate",
     "summarize",
     "summarize_pair",
+    "summarize_replay",
+    "sweep",
 ]
 
 _FAN_IN = 8
@@ -95,6 +110,16 @@ class _Columns:
         }
 
 
+def _frame(frame: Any) -> None:
+    _dask()
+    import dask.dataframe as dd
+
+    if not isinstance(frame, dd.DataFrame):
+        raise ValidationError(
+            f"frame must be a dask.dataframe.DataFrame, got {type(frame).__name__}"
+        )
+
+
 def _columns(
     frame: Any,
     item: Any,
@@ -106,13 +131,7 @@ def _columns(
     split: Any,
 ) -> _Columns:
     """The named columns, checked against the frame's columns and types (no compute)."""
-    _dask()
-    import dask.dataframe as dd
-
-    if not isinstance(frame, dd.DataFrame):
-        raise ValidationError(
-            f"frame must be a dask.dataframe.DataFrame, got {type(frame).__name__}"
-        )
+    _frame(frame)
     for name, value in (("item", item), ("model", model), ("score", score)):
         text(value, name)
     for name, value in (("cost", cost), ("latency_s", latency_s), ("tags", tags), ("split", split)):
@@ -456,3 +475,302 @@ def non_inferiority(
         items_together=items_together,
     )
     return pair.non_inferiority(margin=margin, alpha=alpha, seed=seed)
+
+
+def _queries_of(part: Any, item: str, query: str | None) -> dict[Any, Any] | None:
+    if query is None:
+        return None
+    return dict(zip(part[item].tolist(), part[query].tolist(), strict=True))
+
+
+def _replays_of(
+    part: Any,
+    columns: _Columns,
+    index: int,
+    routers: list[Any],
+    models: tuple[str, ...],
+    query: str | None,
+) -> list[ReplaySummary] | None:
+    table = _outcomes(part, columns, index)
+    if table is None:
+        return None
+    queries = _queries_of(part, columns.item, query)
+    return [
+        _summarize_replay(router, table, models=models, queries=queries, part=index)
+        for router in routers
+    ]
+
+
+def _merge_lists(lists: Iterable[Any]) -> Any:
+    present = [replays for replays in lists if replays is not None]
+    if not present:
+        return None
+    return [merge_summaries(column) for column in zip(*present, strict=True)]
+
+
+def _replays(
+    routers: list[Any],
+    frame: Any,
+    columns: _Columns,
+    query: Any,
+    items_together: Any,
+) -> list[ReplaySummary]:
+    dask = _dask()
+    if query is not None:
+        text(query, "query")
+        if query not in [str(c) for c in frame.columns]:
+            raise ValidationError(
+                f"query={query!r}: the frame has no column {query!r} (columns: "
+                + ", ".join(map(str, frame.columns))
+                + ")"
+            )
+    if not isinstance(items_together, bool):
+        raise ValidationError(f"items_together must be True or False, got {items_together!r}")
+    for router in routers:
+        if callable(getattr(router, "reseed", None)):
+            raise ValidationError(
+                f"router {router!r:.80} draws at random (it has reseed()): replayed partition by "
+                "partition it would not give the in-memory answer; replay it with modelfolio.simulate"
+            )
+    (known,) = dask.compute(frame[columns.model].dropna().unique())
+    models = tuple(sorted({str(m) for m in known}))
+    if not models:
+        raise _empty("simulate")
+    rows = frame if items_together else frame.shuffle(on=columns.item)
+    shipped = dask.delayed(routers, pure=True)
+    parts = [
+        dask.delayed(_replays_of, pure=True)(part, columns, index, shipped, models, query)
+        for index, part in enumerate(rows.to_delayed())
+    ]
+    (merged,) = dask.compute(_tree(dask, parts, _merge_lists))
+    if merged is None:
+        raise _empty("simulate")
+    result: list[ReplaySummary] = merged
+    return result
+
+
+def summarize_replay(
+    router: Any,
+    frame: Any,
+    *,
+    item: str = "item",
+    model: str = "model",
+    score: str = "score",
+    cost: str | None = "cost",
+    latency_s: str | None = None,
+    tags: str | None = None,
+    split: str | None = None,
+    query: str | None = None,
+    items_together: bool = False,
+) -> ReplaySummary:
+    """The merged :class:`~modelfolio.ReplaySummary` of ``router`` over ``frame``.
+
+    ``router`` (fitted beforehand, in memory) is sent once to the workers, each
+    partition replays its items, the summaries merge. ``query`` names a column holding
+    each item's query (text or vector) for per-query routers, as ``simulate``'s
+    ``queries`` mapping does. A router that draws at random (one with ``reseed``) is
+    refused: partition by partition it would not give the in-memory answer.
+
+    Examples:
+        >>> import dask.dataframe as dd, pandas as pd
+        >>> from modelfolio import fit_quality, quality_floor
+        >>> rows = pd.DataFrame({"item": [1, 2, 1, 2], "model": ["big", "big", "small", "small"],
+        ...                      "score": [1.0, 1.0, 1.0, 0.0], "cost": [0.01, 0.01, 0.001, 0.001],
+        ...                      "task": ["easy", "hard", "easy", "hard"]})
+        >>> router = quality_floor(fit_quality(Outcomes.from_frame(rows, tags="task", cost="cost")), 0.9)
+        >>> replay = summarize_replay(router, dd.from_pandas(rows, npartitions=2), tags="task")
+        >>> replay.n, sorted(replay.choices.items())
+        (2, [(1, 'small'), (2, 'big')])
+    """
+    columns = _columns(frame, item, model, score, cost, latency_s, tags, split)
+    (replay,) = _replays([_router(router)], frame, columns, query, items_together)
+    return replay
+
+
+def _router(router: Any) -> Any:
+    if not callable(getattr(router, "choose", None)):
+        raise ValidationError(f"router must have a choose(query, tags) method, got {router!r:.80}")
+    return router
+
+
+def simulate(
+    router: Any,
+    frame: Any,
+    *,
+    item: str = "item",
+    model: str = "model",
+    score: str = "score",
+    cost: str | None = "cost",
+    latency_s: str | None = None,
+    tags: str | None = None,
+    split: str | None = None,
+    query: str | None = None,
+    items_together: bool = False,
+) -> SimulationReport:
+    """:func:`modelfolio.simulate` of ``router`` over the outcomes in ``frame``.
+
+    See :func:`summarize_replay`. Quality, shares, choices and counts equal the
+    in-memory report's exactly; summed costs to within a few units in the last place.
+
+    Examples:
+        >>> import dask.dataframe as dd, pandas as pd
+        >>> from modelfolio import fit_quality, quality_floor
+        >>> rows = pd.DataFrame({"item": [1, 2, 1, 2], "model": ["big", "big", "small", "small"],
+        ...                      "score": [1.0, 1.0, 1.0, 0.0], "cost": [0.01, 0.01, 0.001, 0.001],
+        ...                      "task": ["easy", "hard", "easy", "hard"]})
+        >>> router = quality_floor(fit_quality(Outcomes.from_frame(rows, tags="task", cost="cost")), 0.9)
+        >>> report = simulate(router, dd.from_pandas(rows, npartitions=2), tags="task")
+        >>> report.quality, round(report.cost, 4), report.baselines["random"].quality
+        (1.0, 0.011, 0.75)
+    """
+    return summarize_replay(
+        router,
+        frame,
+        item=item,
+        model=model,
+        score=score,
+        cost=cost,
+        latency_s=latency_s,
+        tags=tags,
+        split=split,
+        query=query,
+        items_together=items_together,
+    ).report()
+
+
+def sweep(
+    make_router: Callable[[Any], Any],
+    knobs: Iterable[Any],
+    frame: Any,
+    *,
+    item: str = "item",
+    model: str = "model",
+    score: str = "score",
+    cost: str | None = "cost",
+    latency_s: str | None = None,
+    tags: str | None = None,
+    split: str | None = None,
+    query: str | None = None,
+    items_together: bool = False,
+) -> Curve:
+    """:func:`modelfolio.sweep` over the outcomes in ``frame``, in one pass over the data.
+
+    Every knob's router is built here, sent to the workers together, and replayed on
+    each partition in the same task.
+
+    Examples:
+        >>> import dask.dataframe as dd, pandas as pd
+        >>> from modelfolio import fit_quality, quality_floor
+        >>> rows = pd.DataFrame({"item": [1, 2, 1, 2], "model": ["big", "big", "small", "small"],
+        ...                      "score": [1.0, 1.0, 1.0, 0.0], "cost": [0.01, 0.01, 0.001, 0.001],
+        ...                      "task": ["easy", "hard", "easy", "hard"]})
+        >>> quality = fit_quality(Outcomes.from_frame(rows, tags="task", cost="cost"))
+        >>> curve = sweep(lambda floor: quality_floor(quality, floor), [0.0, 0.9],
+        ...               dd.from_pandas(rows, npartitions=2), tags="task")
+        >>> [(p.knob, p.quality, round(p.cost, 3)) for p in curve.points]
+        [(0.0, 0.5, 0.002), (0.9, 1.0, 0.011)]
+    """
+    if not callable(make_router):
+        raise ValidationError(f"make_router must be a function of the knob, got {make_router!r}")
+    if isinstance(knobs, (str, bytes)) or not isinstance(knobs, Iterable):
+        raise ValidationError(f"knobs must be a collection of knob values, got {knobs!r}")
+    knobs = list(knobs)
+    if not knobs:
+        raise ValidationError("knobs must not be empty")
+    columns = _columns(frame, item, model, score, cost, latency_s, tags, split)
+    routers = [_router(make_router(knob)) for knob in knobs]
+    reports = [r.report() for r in _replays(routers, frame, columns, query, items_together)]
+    points = tuple(
+        Point(quality=r.quality, cost=r.cost, shares=r.shares, knob=knob)
+        for knob, r in zip(knobs, reports, strict=True)
+    )
+    return Curve(points=points, baselines=reports[-1].baselines, n=reports[-1].n)
+
+
+_WINNERS = {
+    "a": "a",
+    "b": "b",
+    "tie": "tie",
+    "model_a": "a",
+    "model_b": "b",
+    "tie (bothbad)": "tie",
+    "left": "a",
+    "right": "b",
+}
+"""Verdicts as Chatbot Arena and left/right layouts write them (as :func:`modelfolio.io.read_battles`)."""
+
+
+def _battles_of(
+    part: Any, a: str, b: str, winner: str, winners: dict[str, str], index: int
+) -> BattleSummary | None:
+    if not len(part):
+        return None
+    firsts, seconds, verdicts = part[a].tolist(), part[b].tolist(), part[winner].tolist()
+    battles = []
+    for row, (x, y, verdict) in enumerate(zip(firsts, seconds, verdicts, strict=True)):
+        outcome = winners.get(verdict) if isinstance(verdict, str) else None
+        if outcome is None:
+            raise ValidationError(
+                f"partition {index}, row {row}: winner {verdict!r} is not one of "
+                + ", ".join(map(repr, winners))
+            )
+        battles.append((x, y, outcome))
+    try:
+        return summarize_battles(battles)
+    except ModelfolioError as error:
+        raise ValidationError(f"partition {index}: {error}") from None
+
+
+def bradley_terry(
+    frame: Any,
+    *,
+    a: str = "model_a",
+    b: str = "model_b",
+    winner: str = "winner",
+    winners: dict[str, str] | None = None,
+    **options: Any,
+) -> Ratings:
+    """:func:`modelfolio.bradley_terry` of the battles in ``frame`` (any partitioning).
+
+    One row per battle: columns ``a`` and ``b`` name the two models, ``winner`` holds
+    the verdict, read through ``winners`` (default: ``a``/``b``/``tie``, Chatbot
+    Arena's ``model_a``/``model_b``/``tie``/``tie (bothbad)``, and ``left``/``right``).
+    Each partition is counted into a :class:`~modelfolio.BattleSummary`, the counts
+    merge, and the ratings are fitted once; ``options`` are ``bradley_terry``'s
+    (``bootstrap``, ``seed``, ``anchor``, ``ties``, ...). Intervals equal the in-memory
+    ones for the same seed.
+
+    Examples:
+        >>> import dask.dataframe as dd, pandas as pd
+        >>> votes = pd.DataFrame({"model_a": ["gpt-4", "vicuna", "llama"] * 4,
+        ...                       "model_b": ["vicuna", "llama", "gpt-4"] * 4,
+        ...                       "winner": ["model_a", "model_a", "model_b", "tie"] * 3})
+        >>> ratings = bradley_terry(dd.from_pandas(votes, npartitions=3), anchor=("llama", 1000.0))
+        >>> ratings.models
+        ('gpt-4', 'llama', 'vicuna')
+    """
+    dask = _dask()
+    _frame(frame)
+    present = [str(c) for c in frame.columns]
+    for name, column in (("a", a), ("b", b), ("winner", winner)):
+        text(column, name)
+        if column not in present:
+            raise ValidationError(
+                f"{name}={column!r}: the frame has no column {column!r} (columns: "
+                + ", ".join(present)
+                + ")"
+            )
+    table = dict(_WINNERS if winners is None else winners)
+    for verdict, outcome in table.items():
+        if outcome not in ("a", "b", "tie"):
+            raise ValidationError(
+                f"winners must map verdicts to 'a', 'b' or 'tie', got {verdict!r}: {outcome!r}"
+            )
+    parts = [
+        dask.delayed(_battles_of, pure=True)(part, a, b, winner, table, index)
+        for index, part in enumerate(frame.to_delayed())
+    ]
+    (merged,) = dask.compute(_tree(dask, parts, _merge))
+    if merged is None:
+        raise _empty("bradley_terry")
+    return _bradley_terry(merged, **options)
