@@ -24,8 +24,10 @@ from __future__ import annotations
 
 import itertools
 import math
+import operator
 from collections import Counter
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from operator import itemgetter
 from types import MappingProxyType
 from typing import Any
 
@@ -173,24 +175,40 @@ def _baselines(matrix: Matrix, items: list[int], models: Sequence[str]) -> _Base
             oracle_counts=dict.fromkeys(models, 0),
         )
     ks = [matrix.column[m] for m in models]
+    if len(items) == 1:
+        only = items[0]
+        scores = [(score[k][only],) for k in ks]
+        costs = [(cost[k][only],) for k in ks]
+    else:
+        gather = itemgetter(*items)
+        scores = [gather(score[k]) for k in ks]
+        costs = [gather(cost[k]) for k in ks]
     singles = {
-        model: GroupSummary(
-            scores=Counter(score[k][i] for i in items),
-            costs=(math.fsum(cost[k][i] for i in items),),
-        )
-        for model, k in zip(models, ks, strict=True)
+        model: GroupSummary(scores=Counter(scores[j]), costs=(math.fsum(costs[j]),))
+        for j, model in enumerate(models)
     }
-    picked, spent = [], []
-    counts = dict.fromkeys(models, 0)
-    for i in items:
-        best = min(range(len(ks)), key=lambda j: (-score[ks[j]][i], cost[ks[j]][i], j))
-        picked.append(score[ks[best]][i])
-        spent.append(cost[ks[best]][i])
-        counts[models[best]] += 1
+    # The oracle: each item's best score, cheapest among ties, then the first model:
+    # the smallest (-score, cost, position), compared at C speed item by item.
+    best = (
+        list(
+            map(
+                min,
+                *(
+                    zip(map(operator.neg, scores[j]), costs[j], itertools.repeat(j))
+                    for j in range(len(ks))
+                ),
+            )
+        )
+        if len(ks) > 1
+        else [(-v, c, 0) for v, c in zip(scores[0], costs[0], strict=True)]
+    )
+    chosen = Counter(j for _, _, j in best)
     return _Baselines(
         singles=singles,
-        oracle=GroupSummary(scores=Counter(picked), costs=(math.fsum(spent),)),
-        oracle_counts=counts,
+        oracle=GroupSummary(
+            scores=Counter(-v for v, _, _ in best), costs=(math.fsum(c for _, c, _ in best),)
+        ),
+        oracle_counts={model: chosen.get(j, 0) for j, model in enumerate(models)},
     )
 
 
@@ -208,14 +226,18 @@ def _prepared(
     cached = _BASELINE_CACHE.get(key)
     if cached is None or cached[0] is not matrix:
         columns = [matrix.score[matrix.column[m]] for m in models if m in matrix.column]
+        size = len(matrix.item_tags)
         if len(columns) < len(models):
             complete: list[int] = []
+        elif set(outcomes.models) <= set(models):
+            # No NaN score is kept and no (item, model) repeats: an item is complete
+            # when it has one row per model (rows counted at C speed).
+            rows = Counter(outcomes.item)
+            complete = [i for i in range(size) if rows[i] == len(models)]
         else:
-            complete = [
-                i for i in range(len(matrix.item_tags)) if all(c[i] == c[i] for c in columns)
-            ]
+            complete = [i for i in range(size) if all(c[i] == c[i] for c in columns)]
         done = set(complete)
-        incomplete = [i for i in range(len(matrix.item_tags)) if i not in done]
+        incomplete = [i for i in range(size) if i not in done]
         cached = (matrix, complete, incomplete, _baselines(matrix, complete, models))
         if len(_BASELINE_CACHE) > 16:
             _BASELINE_CACHE.clear()

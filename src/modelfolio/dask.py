@@ -95,6 +95,24 @@ class _Columns:
     tags: str | None
     split: str | None
 
+    def keeping(self, *fields: str) -> _Columns:
+        """These columns without the ones a computation does not read."""
+        kept = {k: (v if k in fields else None) for k, v in self.kwargs().items()}
+        return _Columns(
+            kept["item"] or self.item,
+            kept["model"] or self.model,
+            kept["score"] or self.score,
+            kept["cost"],
+            kept["latency_s"],
+            kept["tags"],
+            kept["split"],
+        )
+
+    def select(self, frame: Any, *extra: str) -> Any:
+        """``frame`` reduced to these columns (Parquet then reads only those)."""
+        wanted = list(dict.fromkeys([*self.named().values(), *extra]))
+        return frame[wanted]
+
     def named(self) -> dict[str, str]:
         return {k: v for k, v in self.kwargs().items() if v is not None}
 
@@ -370,9 +388,12 @@ def summarize_pair(
     if not isinstance(items_together, bool):
         raise ValidationError(f"items_together must be True or False, got {items_together!r}")
     flags = [
-        dask.delayed(_binary_of, pure=True)(part, columns.score) for part in frame.to_delayed()
+        dask.delayed(_binary_of, pure=True)(part, columns.score)
+        for part in frame[[columns.score]].to_delayed()
     ]
-    rows = frame[frame[columns.model].isin([baseline, candidate])]
+    columns = columns.keeping()  # pairing reads the item, model and score only
+    rows = columns.select(frame)
+    rows = rows[rows[columns.model].isin([baseline, candidate])]
     if not items_together:
         rows = rows.shuffle(on=columns.item)
     parts = [
@@ -536,7 +557,10 @@ def _replays(
     models = tuple(sorted({str(m) for m in known}))
     if not models:
         raise _empty("simulate")
-    rows = frame if items_together else frame.shuffle(on=columns.item)
+    columns = columns.keeping("cost", "tags")  # what a replay reads
+    rows = columns.select(frame, *([query] if query is not None else []))
+    if not items_together:
+        rows = rows.shuffle(on=columns.item)
     shipped = dask.delayed(routers, pure=True)
     parts = [
         dask.delayed(_replays_of, pure=True)(part, columns, index, shipped, models, query)
