@@ -103,17 +103,21 @@ def router() -> Any:
     return modelfolio.quality_floor(quality, 0.7)
 
 
-def on_cluster(frame: Any, route: Any) -> tuple[float, dict[str, Any]]:
-    start = time.perf_counter()
-    results = {
-        "leaderboard": mfd.leaderboard(frame, **COLUMNS),
-        "compare": mfd.compare(
+def on_cluster(frame: Any, route: Any) -> tuple[float, dict[str, Any], dict[str, float]]:
+    calls = {
+        "leaderboard": lambda: mfd.leaderboard(frame, **COLUMNS),
+        "compare": lambda: mfd.compare(
             frame, baseline="alpha", candidate="gamma", items_together=True, **COLUMNS
         ),
-        "fit_quality": mfd.fit_quality(frame, **COLUMNS),
-        "simulate": mfd.simulate(route, frame, items_together=True, **COLUMNS),
+        "fit_quality": lambda: mfd.fit_quality(frame, **COLUMNS),
+        "simulate": lambda: mfd.simulate(route, frame, items_together=True, **COLUMNS),
     }
-    return time.perf_counter() - start, results
+    results, seconds = {}, {}
+    for name, call in calls.items():
+        start = time.perf_counter()
+        results[name] = call()
+        seconds[name] = time.perf_counter() - start
+    return sum(seconds.values()), results, seconds
 
 
 def on_cluster_shared(frame: Any, route: Any) -> float:
@@ -183,11 +187,13 @@ def main() -> None:
                 )
                 client.restart()  # fresh workers: their peak memory is this size's
                 frame = dd.read_parquet(str(folder / "*.parquet"))
-                seconds, results = on_cluster(frame, route)
+                seconds, results, each = on_cluster(frame, route)
                 peaks = client.run(peak_mb)
                 print(
                     f"  cluster: leaderboard + compare + fit_quality + simulate in {seconds:.1f} s "
-                    f"({size / seconds / 1e6:.2f} M outcomes/s); peak memory per worker "
+                    f"({size / seconds / 1e6:.2f} M outcomes/s; "
+                    + ", ".join(f"{name} {t:.1f} s" for name, t in each.items())
+                    + "); peak memory per worker "
                     + ", ".join(f"{mb:,.0f} MB" for mb in peaks.values())
                 )
                 shared = on_cluster_shared(frame, route)
