@@ -61,6 +61,20 @@ __all__ = [
 
 Winner = Literal["a", "b", "tie"]
 
+VERDICTS: Mapping[str, str] = MappingProxyType(
+    {
+        "a": "a",
+        "b": "b",
+        "tie": "tie",
+        "model_a": "a",
+        "model_b": "b",
+        "tie (bothbad)": "tie",
+        "left": "a",
+        "right": "b",
+    }
+)
+"""Verdicts as files write them, to ``"a"``, ``"b"`` or ``"tie"``: Chatbot Arena's and left/right."""
+
 
 class RatingError(ModelfolioError, ValueError):
     """The battles do not determine ratings (the comparison graph is not connected)."""

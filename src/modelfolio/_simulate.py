@@ -573,6 +573,18 @@ class Curve:
         return ax
 
 
+def sweep_knobs(make_router: Any, knobs: Any) -> list[Any]:
+    """The knob values of a sweep, checked (with ``make_router``) and listed."""
+    if not callable(make_router):
+        raise ValidationError(f"make_router must be a function of the knob, got {make_router!r}")
+    if isinstance(knobs, (str, bytes)) or not isinstance(knobs, Iterable):
+        raise ValidationError(f"knobs must be a collection of knob values, got {knobs!r}")
+    listed = list(knobs)
+    if not listed:
+        raise ValidationError("knobs must not be empty")
+    return listed
+
+
 def sweep(
     make_router: Callable[[Any], LearnedRouter],
     knobs: Iterable[Any],
@@ -594,20 +606,13 @@ def sweep(
         >>> [(p.knob, p.quality, round(p.cost, 3)) for p in curve.points]
         [(0.0, 0.5, 0.002), (0.9, 1.0, 0.011)]
     """
-    if not callable(make_router):
-        raise ValidationError(f"make_router must be a function of the knob, got {make_router!r}")
-    if isinstance(knobs, (str, bytes)) or not isinstance(knobs, Iterable):
-        raise ValidationError(f"knobs must be a collection of knob values, got {knobs!r}")
-    points = []
-    report = None
-    for knob in knobs:
-        report = simulate(make_router(knob), outcomes, queries=queries)
-        points.append(
-            Point(quality=report.quality, cost=report.cost, shares=report.shares, knob=knob)
-        )
-    if report is None:
-        raise ValidationError("knobs must not be empty")
-    return Curve(points=tuple(points), baselines=report.baselines, n=report.n)
+    knobs = sweep_knobs(make_router, knobs)
+    reports = [simulate(make_router(knob), outcomes, queries=queries) for knob in knobs]
+    points = tuple(
+        Point(quality=r.quality, cost=r.cost, shares=r.shares, knob=knob)
+        for knob, r in zip(knobs, reports, strict=True)
+    )
+    return Curve(points=points, baselines=reports[-1].baselines, n=reports[-1].n)
 
 
 def _upper_hull(points: list[tuple[float, float]]) -> list[tuple[float, float]]:

@@ -34,6 +34,7 @@ from typing import Any
 from attrs import evolve, frozen
 
 from modelfolio._arena import (
+    VERDICTS,
     BattleSummary,
     Ratings,
     summarize_battles,
@@ -45,7 +46,7 @@ from modelfolio._errors import MissingDependencyError, ModelfolioError, Validati
 from modelfolio._evaluate import Comparison, Leaderboard, NonInferiority
 from modelfolio._learn import QualityTable
 from modelfolio._outcomes import Outcomes
-from modelfolio._simulate import Curve, Point, ReplaySummary, SimulationReport
+from modelfolio._simulate import Curve, Point, ReplaySummary, SimulationReport, sweep_knobs
 from modelfolio._simulate import summarize_replay as _summarize_replay
 from modelfolio._summary import (
     OutcomeSummary,
@@ -236,6 +237,19 @@ def _empty(what: str) -> ValidationError:
     return ValidationError(f"{what}: the frame has no rows")
 
 
+def _summarized(frame: Any, columns: _Columns) -> OutcomeSummary:
+    dask = _dask()
+    parts = [
+        dask.delayed(_summary_of, pure=True)(part, columns, index)
+        for index, part in enumerate(frame.to_delayed())
+    ]
+    (merged,) = dask.compute(_tree(dask, parts, _merge))
+    if merged is None:
+        raise _empty("summarize")
+    result: OutcomeSummary = merged
+    return result
+
+
 def summarize(
     frame: Any,
     *,
@@ -258,17 +272,7 @@ def summarize(
         >>> summary.rows, summary.models
         (4, ('a', 'b'))
     """
-    dask = _dask()
-    columns = _columns(frame, item, model, score, cost, latency_s, tags, split)
-    parts = [
-        dask.delayed(_summary_of, pure=True)(part, columns, index)
-        for index, part in enumerate(frame.to_delayed())
-    ]
-    (merged,) = dask.compute(_tree(dask, parts, _merge))
-    if merged is None:
-        raise _empty("summarize")
-    result: OutcomeSummary = merged
-    return result
+    return _summarized(frame, _columns(frame, item, model, score, cost, latency_s, tags, split))
 
 
 def leaderboard(
@@ -300,16 +304,7 @@ def leaderboard(
         >>> board.models, round(board.entry("a").cost_per_success, 4)
         (('a', 'b'), 0.015)
     """
-    summary = summarize(
-        frame,
-        item=item,
-        model=model,
-        score=score,
-        cost=cost,
-        latency_s=latency_s,
-        tags=tags,
-        split=split,
-    )
+    summary = _summarized(frame, _columns(frame, item, model, score, cost, latency_s, tags, split))
     return summary.leaderboard(tags=keep_tags, split=keep_split, level=level, seed=seed)
 
 
@@ -336,17 +331,44 @@ def fit_quality(
         >>> q.quality("small", ["easy"]), q.quality("small", ["hard"]), q.quality("small")
         (1.0, 0.0, 0.5)
     """
-    summary = summarize(
-        frame,
-        item=item,
-        model=model,
-        score=score,
-        cost=cost,
-        latency_s=latency_s,
-        tags=tags,
-        split=split,
-    )
-    return summary.fit_quality(level=level)
+    return _summarized(
+        frame, _columns(frame, item, model, score, cost, latency_s, tags, split)
+    ).fit_quality(level=level)
+
+
+def _paired(
+    frame: Any, columns: _Columns, baseline: Any, candidate: Any, items_together: Any
+) -> PairSummary:
+    dask = _dask()
+    for name, value in (("baseline", baseline), ("candidate", candidate)):
+        text(value, name)
+    if baseline == candidate:
+        raise ValidationError(f"baseline and candidate must differ, got {baseline!r} twice")
+    if not isinstance(items_together, bool):
+        raise ValidationError(f"items_together must be True or False, got {items_together!r}")
+    flags = [
+        dask.delayed(_binary_of, pure=True)(part, columns.score)
+        for part in frame[[columns.score]].to_delayed()
+    ]
+    columns = columns.keeping()  # pairing reads the item, model and score only
+    rows = columns.select(frame)
+    rows = rows[rows[columns.model].isin([baseline, candidate])]
+    if not items_together:
+        rows = rows.shuffle(on=columns.item)
+    parts = [
+        dask.delayed(_pair_of, pure=True)(part, columns, index, baseline, candidate)
+        for index, part in enumerate(rows.to_delayed())
+    ]
+    merged, binary = dask.compute(_tree(dask, parts, _merge), _tree(dask, flags, _all))
+    if merged is None:
+        known = frame[columns.model].drop_duplicates().compute().tolist()
+        raise ValidationError(
+            f"neither {baseline!r} nor {candidate!r} has outcomes in the frame (models: "
+            + ", ".join(map(str, sorted(known)[:10]))
+            + ")"
+        )
+    pair: PairSummary = merged
+    return evolve(pair, binary=bool(binary))
 
 
 def summarize_pair(
@@ -379,37 +401,13 @@ def summarize_pair(
         >>> pair.n, sorted(pair.differences.items())
         (2, [(0.0, 1), (1.0, 1)])
     """
-    dask = _dask()
-    columns = _columns(frame, item, model, score, cost, latency_s, tags, split)
-    for name, value in (("baseline", baseline), ("candidate", candidate)):
-        text(value, name)
-    if baseline == candidate:
-        raise ValidationError(f"baseline and candidate must differ, got {baseline!r} twice")
-    if not isinstance(items_together, bool):
-        raise ValidationError(f"items_together must be True or False, got {items_together!r}")
-    flags = [
-        dask.delayed(_binary_of, pure=True)(part, columns.score)
-        for part in frame[[columns.score]].to_delayed()
-    ]
-    columns = columns.keeping()  # pairing reads the item, model and score only
-    rows = columns.select(frame)
-    rows = rows[rows[columns.model].isin([baseline, candidate])]
-    if not items_together:
-        rows = rows.shuffle(on=columns.item)
-    parts = [
-        dask.delayed(_pair_of, pure=True)(part, columns, index, baseline, candidate)
-        for index, part in enumerate(rows.to_delayed())
-    ]
-    merged, binary = dask.compute(_tree(dask, parts, _merge), _tree(dask, flags, _all))
-    if merged is None:
-        known = frame[columns.model].drop_duplicates().compute().tolist()
-        raise ValidationError(
-            f"neither {baseline!r} nor {candidate!r} has outcomes in the frame (models: "
-            + ", ".join(map(str, sorted(known)[:10]))
-            + ")"
-        )
-    pair: PairSummary = merged
-    return evolve(pair, binary=bool(binary))
+    return _paired(
+        frame,
+        _columns(frame, item, model, score, cost, latency_s, tags, split),
+        baseline,
+        candidate,
+        items_together,
+    )
 
 
 def compare(
@@ -439,19 +437,8 @@ def compare(
         >>> result.diff, result.baseline_only, result.candidate_only, round(result.p_value, 4)
         (-0.3, 3, 0, 0.25)
     """
-    pair = summarize_pair(
-        frame,
-        baseline=baseline,
-        candidate=candidate,
-        item=item,
-        model=model,
-        score=score,
-        cost=cost,
-        latency_s=latency_s,
-        tags=tags,
-        split=split,
-        items_together=items_together,
-    )
+    columns = _columns(frame, item, model, score, cost, latency_s, tags, split)
+    pair = _paired(frame, columns, baseline, candidate, items_together)
     return pair.compare(level=level, seed=seed)
 
 
@@ -482,19 +469,8 @@ def non_inferiority(
         >>> non_inferiority(frame, baseline="old", candidate="new", margin=0.05, cost=None).non_inferior
         True
     """
-    pair = summarize_pair(
-        frame,
-        baseline=baseline,
-        candidate=candidate,
-        item=item,
-        model=model,
-        score=score,
-        cost=cost,
-        latency_s=latency_s,
-        tags=tags,
-        split=split,
-        items_together=items_together,
-    )
+    columns = _columns(frame, item, model, score, cost, latency_s, tags, split)
+    pair = _paired(frame, columns, baseline, candidate, items_together)
     return pair.non_inferiority(margin=margin, alpha=alpha, seed=seed)
 
 
@@ -647,19 +623,9 @@ def simulate(
         >>> report.quality, round(report.cost, 4), report.baselines["random"].quality
         (1.0, 0.011, 0.75)
     """
-    return summarize_replay(
-        router,
-        frame,
-        item=item,
-        model=model,
-        score=score,
-        cost=cost,
-        latency_s=latency_s,
-        tags=tags,
-        split=split,
-        query=query,
-        items_together=items_together,
-    ).report()
+    columns = _columns(frame, item, model, score, cost, latency_s, tags, split)
+    (replay,) = _replays([_router(router)], frame, columns, query, items_together)
+    return replay.report()
 
 
 def sweep(
@@ -694,13 +660,7 @@ def sweep(
         >>> [(p.knob, p.quality, round(p.cost, 3)) for p in curve.points]
         [(0.0, 0.5, 0.002), (0.9, 1.0, 0.011)]
     """
-    if not callable(make_router):
-        raise ValidationError(f"make_router must be a function of the knob, got {make_router!r}")
-    if isinstance(knobs, (str, bytes)) or not isinstance(knobs, Iterable):
-        raise ValidationError(f"knobs must be a collection of knob values, got {knobs!r}")
-    knobs = list(knobs)
-    if not knobs:
-        raise ValidationError("knobs must not be empty")
+    knobs = sweep_knobs(make_router, knobs)
     columns = _columns(frame, item, model, score, cost, latency_s, tags, split)
     routers = [_router(make_router(knob)) for knob in knobs]
     reports = [r.report() for r in _replays(routers, frame, columns, query, items_together)]
@@ -709,19 +669,6 @@ def sweep(
         for knob, r in zip(knobs, reports, strict=True)
     )
     return Curve(points=points, baselines=reports[-1].baselines, n=reports[-1].n)
-
-
-_WINNERS = {
-    "a": "a",
-    "b": "b",
-    "tie": "tie",
-    "model_a": "a",
-    "model_b": "b",
-    "tie (bothbad)": "tie",
-    "left": "a",
-    "right": "b",
-}
-"""Verdicts as Chatbot Arena and left/right layouts write them (as :func:`modelfolio.io.read_battles`)."""
 
 
 def _battles_of(
@@ -784,7 +731,7 @@ def bradley_terry(
                 + ", ".join(present)
                 + ")"
             )
-    table = dict(_WINNERS if winners is None else winners)
+    table = dict(VERDICTS if winners is None else winners)
     for verdict, outcome in table.items():
         if outcome not in ("a", "b", "tie"):
             raise ValidationError(

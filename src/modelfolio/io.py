@@ -19,6 +19,7 @@ import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, Literal, Union
 
+from modelfolio._arena import VERDICTS
 from modelfolio._catalog import Catalog
 from modelfolio._errors import MissingDependencyError, ValidationError
 from modelfolio._formats import (
@@ -49,16 +50,7 @@ PathLike = Union[str, "os.PathLike[str]"]
 Format = Literal["csv", "jsonl"]
 
 # Common ways preference data spells its verdicts.
-DEFAULT_WINNERS: Mapping[str, str] = {
-    "a": "a",
-    "b": "b",
-    "tie": "tie",
-    "model_a": "a",
-    "model_b": "b",
-    "tie (bothbad)": "tie",
-    "left": "a",
-    "right": "b",
-}
+DEFAULT_WINNERS: Mapping[str, str] = VERDICTS
 
 
 def _read_text(path: str) -> str:
