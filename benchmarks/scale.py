@@ -171,7 +171,7 @@ def main() -> None:
             threads_per_worker=1,
             processes=True,
             host="127.0.0.1",
-            dashboard_address=None,
+            dashboard_address=":0",
             memory_limit="6GiB",
         ) as cluster,
         Client(cluster) as client,

@@ -36,7 +36,7 @@ def client() -> Iterator[Any]:
         threads_per_worker=1,
         processes=True,
         host="127.0.0.1",
-        dashboard_address=None,
+        dashboard_address=":0",  # any free port: another cluster may hold 8787
         memory_limit="4GiB",
     )
     client = distributed.Client(cluster, timeout=60)
