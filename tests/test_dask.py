@@ -12,6 +12,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 dd = pytest.importorskip("dask.dataframe", reason="needs dask: pip install 'modelfolio[dask]'")
 distributed = pytest.importorskip("distributed", reason="needs distributed (the [dask] extra)")
@@ -232,6 +234,83 @@ def _small(**columns: Any) -> Any:
         | columns
     )
     return dd.from_pandas(frame, npartitions=2)
+
+
+cells = st.one_of(st.none(), st.just(float("nan")), st.sampled_from(["math", "code", "", " x"]))
+
+
+@st.composite
+def partitions(draw: st.DrawFn) -> Any:
+    n = draw(st.integers(1, 25))
+    models = draw(st.sampled_from([["a", "b"], ["a", "b", "c"], ["a", None], ["a", 3]]))
+    frame = pd.DataFrame(
+        {
+            "item": draw(st.lists(st.integers(0, 8), min_size=n, max_size=n)),
+            "model": draw(st.lists(st.sampled_from(models), min_size=n, max_size=n)),
+            "score": draw(
+                st.lists(
+                    st.sampled_from([0.0, 1.0, 0.5, 0.1, float("nan"), -0.0, 1e13, float("inf")]),
+                    min_size=n,
+                    max_size=n,
+                )
+            ),
+            "cost": draw(
+                st.lists(
+                    st.sampled_from([0.0, 0.003, float("nan"), -1.0, 2e9]), min_size=n, max_size=n
+                )
+            ),
+            "latency_s": draw(
+                st.lists(st.sampled_from([0.2, 1.5, float("nan"), -0.1]), min_size=n, max_size=n)
+            ),
+            "task": draw(st.lists(cells, min_size=n, max_size=n)),
+            "split": draw(
+                st.lists(st.sampled_from(["public", "private", None]), min_size=n, max_size=n)
+            ),
+        }
+    )
+    if draw(st.booleans()):
+        frame["task"] = frame["task"].astype("string")
+    return frame
+
+
+@settings(max_examples=300, deadline=None)
+@given(part=partitions(), latency=st.booleans())
+def test_the_counted_path_gives_the_exact_paths_summary_or_steps_aside(
+    part: Any, latency: bool
+) -> None:
+    from modelfolio.dask import _Columns, _counted
+
+    columns = _Columns(
+        "item", "model", "score", "cost", "latency_s" if latency else None, "task", "split"
+    )
+    fast = _counted(part, columns)
+    try:
+        table = Outcomes.from_frame(
+            part, cost="cost", latency_s=columns.latency_s, tags="task", split="split"
+        )
+    except modelfolio.ModelfolioError:
+        assert fast is None  # bad input is always left to the exact path, which names it
+        return
+    if fast is not None:
+        assert fast == modelfolio.summarize(table)
+
+
+def test_plain_partitions_take_the_counted_path() -> None:
+    from modelfolio.dask import _Columns, _counted
+
+    part = pd.DataFrame(
+        {"item": [1, 2, 1, 2], "model": ["a", "a", "b", "b"], "score": [1.0, float("nan"), 0.5, 0.25],
+         "cost": [0.1, 0.2, float("nan"), 0.4], "latency_s": [0.5, 1.0, float("nan"), 2.0],
+         "task": pd.array(["x", None, "x", "y"], dtype="string"), "split": ["p", "p", None, "q"]}
+    )  # fmt: skip
+    columns = _Columns("item", "model", "score", "cost", "latency_s", "task", "split")
+    fast = _counted(part, columns)
+    assert fast is not None
+    table = Outcomes.from_frame(
+        part, cost="cost", latency_s="latency_s", tags="task", split="split"
+    )
+    assert fast == modelfolio.summarize(table)
+    assert fast.rows == 3
 
 
 def test_bad_frames_fail_naming_the_column_or_partition(

@@ -28,6 +28,8 @@ current before the call. Needs ``pip install 'modelfolio[dask]'``.
 
 from __future__ import annotations
 
+import importlib
+import math
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -44,11 +46,13 @@ from modelfolio._arena import (
 )
 from modelfolio._errors import MissingDependencyError, ModelfolioError, ValidationError
 from modelfolio._evaluate import Comparison, Leaderboard, NonInferiority
+from modelfolio._frames import missing
 from modelfolio._learn import QualityTable
-from modelfolio._outcomes import Outcomes
+from modelfolio._outcomes import MAX_COST, MAX_SCORE, Outcomes
 from modelfolio._simulate import Curve, Point, ReplaySummary, SimulationReport, sweep_knobs
 from modelfolio._simulate import summarize_replay as _summarize_replay
 from modelfolio._summary import (
+    GroupSummary,
     OutcomeSummary,
     PairSummary,
     binary_scores,
@@ -197,8 +201,113 @@ def _outcomes(part: Any, columns: _Columns, index: int) -> Outcomes | None:
 
 
 def _summary_of(part: Any, columns: _Columns, index: int) -> OutcomeSummary | None:
+    if not len(part):
+        return None
+    fast = _counted(part, columns)
+    if fast is not None:
+        return fast
     table = _outcomes(part, columns, index)
     return None if table is None else _summarize(table)
+
+
+def _counted(part: Any, columns: _Columns) -> OutcomeSummary | None:
+    """The partition's summary counted by pandas, or None to take the exact path.
+
+    Exactly what ``summarize(Outcomes.from_frame(part, ...))`` gives, for a partition
+    with plain columns and valid values: string models, tags and splits (one tag a cell),
+    integer or string items, no repeated (item, model), numbers in range. Anything else
+    (including every kind of bad input) returns None, and the partition is built into
+    an ``Outcomes`` table, which checks it and names the row at fault.
+    """
+    pd: Any = importlib.import_module("pandas")  # installed with dask[dataframe]
+    types = pd.api.types
+    names = columns.named()
+    if len(set(names.values())) != len(names):  # one column named for two fields
+        return None
+    item, model, score = part[columns.item], part[columns.model], part[columns.score]
+    labels = [part[c] for c in (columns.tags, columns.split) if c is not None]
+    if (
+        item.isna().any()
+        or model.isna().any()
+        or not (types.is_string_dtype(item) or types.is_integer_dtype(item))
+        or types.is_bool_dtype(item)
+        or not all(types.is_string_dtype(c) for c in (model, *labels))
+    ):
+        return None
+    numbers = {"score": score}
+    if columns.cost is not None:
+        numbers["cost"] = part[columns.cost]
+    if columns.latency_s is not None:
+        numbers["latency_s"] = part[columns.latency_s]
+    for values in numbers.values():
+        if types.is_bool_dtype(values) or not types.is_numeric_dtype(values):
+            return None
+    if not (score.isna() | (score.abs() <= MAX_SCORE)).all():
+        return None
+    cost = numbers["cost"].fillna(0.0) if "cost" in numbers else None  # missing cost: 0
+    if cost is not None and not ((cost >= 0.0) & (cost <= MAX_COST)).all():
+        return None
+    latency = numbers.get("latency_s")
+    if latency is not None and not (latency.isna() | ((latency >= 0) & (latency < math.inf))).all():
+        return None
+    if part.duplicated([columns.item, columns.model]).any():
+        return None
+    try:
+        for value in model.unique():
+            text(value, "model")
+        for column in labels:
+            for value in column.dropna().unique():
+                text(value, "tags")
+    except ModelfolioError:
+        return None
+    kept = score.notna()
+    rows = pd.DataFrame(
+        {
+            "m": model[kept].astype(object),
+            "t": (part[columns.tags][kept].astype(object) if columns.tags else None),
+            "s": (part[columns.split][kept].astype(object) if columns.split else None),
+            "v": score[kept].astype(float),
+            "c": cost[kept].astype(float) if cost is not None else 0.0,
+        }
+    )
+    keys = ["m", "t", "s"]
+
+    def key(m: Any, t: Any, s: Any) -> tuple[str, frozenset[str], str | None]:
+        return (
+            str(m),
+            frozenset() if missing(t) else frozenset({str(t)}),
+            None if missing(s) else str(s),
+        )
+
+    scores: dict[Any, dict[float, int]] = {}
+    for (m, t, s, v), n in rows.groupby([*keys, "v"], dropna=False, sort=False).size().items():
+        counts = scores.setdefault(key(m, t, s), {})
+        counts[float(v)] = counts.get(float(v), 0) + int(n)
+    costs = {
+        key(m, t, s): math.fsum(values.tolist())
+        for (m, t, s), values in rows.groupby(keys, dropna=False, sort=False)["c"]
+    }
+    waits: dict[Any, dict[float, int]] = {}
+    measured = False
+    if latency is not None:
+        timed = latency[kept]
+        present = timed.notna()
+        measured = bool(present.any())
+        if measured:
+            rows["l"] = timed.astype(float)
+            found = rows[present.to_numpy()].groupby([*keys, "l"], dropna=False, sort=False).size()
+            for (m, t, s, w), n in found.items():
+                counts = waits.setdefault(key(m, t, s), {})
+                counts[float(w)] = counts.get(float(w), 0) + int(n)
+    return OutcomeSummary(
+        groups={
+            group: GroupSummary(
+                scores=counts, costs=(costs[group],), latencies=waits.get(group, {})
+            )
+            for group, counts in scores.items()
+        },
+        has_latency=measured,
+    )
 
 
 def _pair_of(
