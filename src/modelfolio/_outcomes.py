@@ -705,18 +705,33 @@ class Matrix:
         n = len(outcomes.items)
         self.models = outcomes.models
         self.column = {model: k for k, model in enumerate(outcomes.models)}
-        self.score = [array("d", [math.nan]) * n for _ in outcomes.models]
-        self.cost = [array("d", [0.0]) * n for _ in outcomes.models]
-        tags: list[frozenset[str] | None] = [None] * n
-        item, model, score, cost = outcomes.item, outcomes.model, outcomes.score, outcomes.cost
-        tag_sets, tag_index = outcomes.tag_sets, outcomes.tag_index
-        for row in range(len(outcomes)):
-            i, m = item[row], model[row]
-            self.score[m][i] = score[row]
-            self.cost[m][i] = cost[row]
-            if tags[i] is None:
-                tags[i] = tag_sets[tag_index[row]]
-        self.item_tags: list[frozenset[str]] = [t if t is not None else frozenset() for t in tags]
+        self.score = []
+        self.cost = []
+        item, score, cost = outcomes.item, outcomes.score, outcomes.cost
+        slices = [outcomes.rows_of(model) for model in outcomes.models]
+        # Each model's rows are one slice: scatter them by item with dict lookups at C
+        # speed (no Python loop over rows).
+        for rows in slices:
+            items = item[rows.start : rows.stop]
+            scores = dict(zip(items, score[rows.start : rows.stop], strict=True))
+            costs = dict(zip(items, cost[rows.start : rows.stop], strict=True))
+            self.score.append(array("d", map(scores.get, range(n), itertools.repeat(math.nan))))
+            self.cost.append(array("d", map(costs.get, range(n), itertools.repeat(0.0))))
+        # An item's tags are those of its first row (rows are ordered by model): later
+        # models first, so earlier ones overwrite them.
+        first: dict[int, int] = {}
+        for rows in reversed(slices):
+            first.update(
+                zip(
+                    item[rows.start : rows.stop],
+                    outcomes.tag_index[rows.start : rows.stop],
+                    strict=True,
+                )
+            )
+        sets = (*outcomes.tag_sets, frozenset())
+        self.item_tags: list[frozenset[str]] = list(
+            map(sets.__getitem__, map(first.get, range(n), itertools.repeat(len(sets) - 1)))
+        )
 
     def complete_items(self) -> list[int]:
         """Items every model has a score for, by index."""
