@@ -479,11 +479,15 @@ def compare(
     outcomes = _outcomes(outcomes)
     level = _level(level)
     seed = _seed(seed)
+    return comparison_of(_pair(outcomes, baseline, candidate), level=level, seed=seed)
+
+
+def _pair(outcomes: Outcomes, baseline: Any, candidate: Any) -> PairSummary:
+    """The pair summary of the whole table; an unknown model is named with the known ones."""
     for model in (baseline, candidate):
         if isinstance(model, str):
-            outcomes.rows_of(model)  # an unknown model is named with the known ones
-    pair = summarize_pair(outcomes, baseline=baseline, candidate=candidate)
-    return comparison_of(pair, level=level, seed=seed)
+            outcomes.rows_of(model)
+    return summarize_pair(outcomes, baseline=baseline, candidate=candidate)
 
 
 def comparison_of(pair: PairSummary, *, level: float = 0.95, seed: int = 0) -> Comparison:
@@ -576,12 +580,8 @@ def non_inferiority(
         >>> print(non_inferiority(table, baseline="old", candidate="new", margin=0.05))
         new is non-inferior to old at a 0.05 margin: the difference is -0.0200 and its one-sided 95% lower bound, -0.0421, is above -0.05.
     """
-    outcomes = _outcomes(outcomes)
-    for model in (baseline, candidate):
-        if isinstance(model, str):
-            outcomes.rows_of(model)
     margin, alpha = _margin_alpha(margin, alpha)
-    pair = summarize_pair(outcomes, baseline=baseline, candidate=candidate)
+    pair = _pair(_outcomes(outcomes), baseline, candidate)
     return non_inferiority_of(pair, margin=margin, alpha=alpha, seed=seed)
 
 

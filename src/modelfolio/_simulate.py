@@ -301,30 +301,11 @@ class ReplaySummary:
             raise ValidationError(
                 f"cannot merge replays over different models: {list(other.models)} and {list(self.models)}"
             )
-        incomplete = dict(self.incomplete)
-        for item, part in other.incomplete.items():
-            if item in incomplete:
-                raise ValidationError(
-                    f"item {item!r} has rows in part {incomplete[item]!r} and in part {part!r}: "
-                    "replay needs each item's rows in one part (shuffle or group the rows by item first)"
-                )
-            if item in self.choices:
-                raise ValidationError(
-                    f"item {item!r} is in two parts: replay needs each item's rows in one part"
-                )
-            incomplete[item] = part
-        for item in self.incomplete:
-            if item in other.choices:
-                raise ValidationError(
-                    f"item {item!r} is in two parts: replay needs each item's rows in one part"
-                )
-        choices = dict(self.choices)
-        for item, choice in other.choices.items():
-            if item in choices:
-                raise ValidationError(
-                    f"item {item!r} was replayed in two parts: each item's rows must be in one part"
-                )
-            choices[item] = choice
+        for item in itertools.chain(other.incomplete, other.choices):
+            if item in self.incomplete or item in self.choices:
+                raise ValidationError(_clash(item, self, other))
+        incomplete = {**self.incomplete, **other.incomplete}
+        choices = {**self.choices, **other.choices}
         return ReplaySummary(
             models=self.models,
             n=self.n + other.n,
@@ -350,6 +331,19 @@ class ReplaySummary:
             n=n,
             skipped=len(self.incomplete),
         )
+
+
+def _clash(item: Hashable, one: ReplaySummary, other: ReplaySummary) -> str:
+    """Why ``item``, seen in two replayed parts, cannot be merged."""
+    if item in one.incomplete and item in other.incomplete:
+        return (
+            f"item {item!r} has rows in part {one.incomplete[item]!r} and in part "
+            f"{other.incomplete[item]!r}: replay needs each item's rows in one part "
+            "(shuffle or group the rows by item first)"
+        )
+    if item in one.choices and item in other.choices:
+        return f"item {item!r} was replayed in two parts: each item's rows must be in one part"
+    return f"item {item!r} is in two parts: replay needs each item's rows in one part"
 
 
 def _router(router: Any) -> LearnedRouter:

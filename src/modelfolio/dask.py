@@ -101,17 +101,10 @@ class _Columns:
     split: str | None
 
     def keeping(self, *fields: str) -> _Columns:
-        """These columns without the ones a computation does not read."""
-        kept = {k: (v if k in fields else None) for k, v in self.kwargs().items()}
-        return _Columns(
-            kept["item"] or self.item,
-            kept["model"] or self.model,
-            kept["score"] or self.score,
-            kept["cost"],
-            kept["latency_s"],
-            kept["tags"],
-            kept["split"],
-        )
+        """These columns without the optional ones a computation does not read."""
+        optional = ("cost", "latency_s", "tags", "split")
+        dropped: dict[str, Any] = {name: None for name in optional if name not in fields}
+        return evolve(self, **dropped)
 
     def select(self, frame: Any, *extra: str) -> Any:
         """``frame`` reduced to these columns (Parquet then reads only those)."""
