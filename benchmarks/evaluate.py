@@ -131,6 +131,21 @@ def main() -> None:
         f"compare: 10,000 items with graded scores (all distinct): {compare_s:.2f} s (target 1 s)"
     )
     print(f"  {comparison}")
+    print(f"  method: {comparison.method}")
+    wide = Outcomes.from_columns(
+        item=list(range(30_000)) * 2,
+        model=["old"] * 30_000 + ["new"] * 30_000,
+        score=[rng.random() * 10 for _ in range(60_000)],
+    )
+    big = Outcomes.from_columns(
+        item=list(range(100_000)) * 2,
+        model=["a"] * 100_000 + ["b"] * 100_000,
+        score=[rng.random() * 10 for _ in range(200_000)],
+    )
+    wide_s, _ = timed(lambda: compare(wide, baseline="old", candidate="new"))
+    print(f"compare: 30,000 graded items: {wide_s:.2f} s (was about 90 s)")
+    board_s, _ = timed(lambda: leaderboard(big))
+    print(f"leaderboard: 2 models x 100,000 graded items (all distinct): {board_s:.2f} s")
 
     chain = []
     for k in range(239):

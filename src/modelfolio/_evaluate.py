@@ -17,10 +17,8 @@ Scores are differences in score units: for 0/1 scores, 0.05 is five points.
 from __future__ import annotations
 
 import math
-import operator
 import random
 from collections.abc import Iterable, Mapping
-from operator import itemgetter
 from typing import Any
 
 from attrs import field, frozen
@@ -29,13 +27,17 @@ from modelfolio._errors import ValidationError
 from modelfolio._outcomes import Outcomes
 from modelfolio._plot import axes, intervals
 from modelfolio._stats import (
+    MANY_VALUES,
+    bootstrap_mean_interval,
     counts_of,
     mcnemar_exact,
     newcombe_paired,
     newcombe_unpaired,
     percentile_interval,
+    poisson_draws,
     poisson_mean,
     poisson_means,
+    sign_flip_p,
     wilson,
 )
 from modelfolio._summary import (
@@ -94,9 +96,23 @@ def _mean_interval(
     if binary:
         low, high = wilson(counts.get(1.0, 0), n, level)
     else:
-        ordered = {value: counts[value] for value in sorted(counts)}
-        low, high = percentile_interval(poisson_means(ordered, BOOTSTRAP_ROUNDS, rng), level)
-    return (mean, low, high)
+        low, high = _bootstrap_interval(counts, level, rng)
+    return (mean, min(low, mean), max(high, mean))
+
+
+def _bootstrap_interval(
+    counts: Mapping[float, int], level: float, rng: random.Random
+) -> tuple[float, float]:
+    """The Poisson-bootstrap percentile interval of the mean of ``counts``.
+
+    Up to :data:`MANY_VALUES` distinct values: ``BOOTSTRAP_ROUNDS`` seeded rounds over
+    the values in sorted order. Above: the saddlepoint approximation of the same
+    bootstrap distribution (no rounds, no seed; :func:`bootstrap_mean_interval`).
+    """
+    if len(counts) > MANY_VALUES:
+        return bootstrap_mean_interval(counts, level)
+    ordered = {value: counts[value] for value in sorted(counts)}
+    return percentile_interval(poisson_means(ordered, BOOTSTRAP_ROUNDS, rng), level)
 
 
 @frozen(kw_only=True)
@@ -399,6 +415,15 @@ class Comparison:
         return ax
 
 
+def _magnitudes(differences: Mapping[float, int]) -> dict[float, int]:
+    """The nonzero differences' magnitudes (increasing) with their counts."""
+    magnitudes: dict[float, int] = {}
+    for d in sorted(differences, key=abs):
+        if d != 0:
+            magnitudes[abs(d)] = magnitudes.get(abs(d), 0) + differences[d]
+    return magnitudes
+
+
 def _sign_flip_p(differences: Mapping[float, int], rng: random.Random) -> float:
     """Two-sided Monte Carlo sign-flip permutation p-value for a zero mean difference.
 
@@ -407,15 +432,10 @@ def _sign_flip_p(differences: Mapping[float, int], rng: random.Random) -> float:
     flips a fair coin for each (the positive ones counted with
     ``getrandbits(c).bit_count()``).
     """
-    magnitudes: dict[float, int] = {}
-    for d in sorted(differences, key=abs):
-        if d != 0:
-            magnitudes[abs(d)] = magnitudes.get(abs(d), 0) + differences[d]
+    magnitudes = _magnitudes(differences)
     observed = abs(exact_sum(differences))
     if not magnitudes:
         return 1.0
-    if len(magnitudes) > _MANY_MAGNITUDES:
-        return _sign_flip_p_many(magnitudes, observed, rng)
     extreme = 0
     for _ in range(PERMUTATION_ROUNDS):
         total = 0.0
@@ -423,42 +443,6 @@ def _sign_flip_p(differences: Mapping[float, int], rng: random.Random) -> float:
             positives = rng.getrandbits(count).bit_count()
             total += magnitude * (2 * positives - count)
         if abs(total) >= observed - 1e-12 * max(1.0, observed):
-            extreme += 1
-    return (extreme + 1) / (PERMUTATION_ROUNDS + 1)
-
-
-_MANY_MAGNITUDES = 512
-"""Above this many distinct magnitudes, sign flips are drawn eight at a time."""
-
-
-def _sign_flip_p_many(magnitudes: dict[float, int], observed: float, rng: random.Random) -> float:
-    """The sign-flip p-value for many distinct magnitudes (graded scores).
-
-    The same test as :func:`_sign_flip_p`: every nonzero difference gets a fair random
-    sign each round. The magnitudes are taken eight at a time, with the 256 sums of
-    each group's subsets tabled once; a round is then one ``getrandbits`` call whose
-    bytes pick one subset sum per group, summed at C speed.
-    """
-    values = [m for m, count in magnitudes.items() for _ in range(count)]
-    values += [0.0] * (-len(values) % 8)
-    flat: list[float] = []  # group g's subset sums at 256 * g + (the group's byte)
-    for start in range(0, len(values), 8):
-        table = [0.0]
-        for value in values[start : start + 8]:
-            table += [t + value for t in table]
-        flat += table
-    size = len(values) // 8
-    offsets = range(0, 256 * size, 256)
-    whole = math.fsum(values)
-    limit = observed - 1e-12 * max(1.0, observed)
-    extreme = 0
-    for _ in range(PERMUTATION_ROUNDS):
-        signs = rng.getrandbits(8 * size).to_bytes(size, "little")
-        picked = (
-            itemgetter(*map(operator.add, offsets, signs))(flat) if size > 1 else (flat[signs[0]],)
-        )
-        total = 2.0 * sum(picked) - whole
-        if abs(total) >= limit:
             extreme += 1
     return (extreme + 1) / (PERMUTATION_ROUNDS + 1)
 
@@ -513,20 +497,25 @@ def comparison_of(pair: PairSummary, *, level: float = 0.95, seed: int = 0) -> C
         low, high = newcombe_paired(both, candidate_only, baseline_only, neither, level)
         p_value = mcnemar_exact(candidate_only, baseline_only)
         method = "Newcombe paired score interval; exact McNemar test"
+    elif len(differences) > MANY_VALUES:
+        low, high = bootstrap_mean_interval(differences, level)
+        p_value = sign_flip_p(_magnitudes(differences), abs(exact_sum(differences)))
+        method = "paired Poisson bootstrap and sign-flip permutation test, both by saddlepoint approximation"
     else:
         rng = random.Random(seed)
         low, high = percentile_interval(poisson_means(differences, BOOTSTRAP_ROUNDS, rng), level)
         p_value = _sign_flip_p(differences, rng)
         method = f"paired Poisson bootstrap ({BOOTSTRAP_ROUNDS} rounds); sign-flip permutation test ({PERMUTATION_ROUNDS} rounds)"
+    diff = exact_mean(differences)
     return Comparison(
         baseline=baseline,
         candidate=candidate,
         n=n,
         baseline_mean=exact_mean(pair.baseline_scores),
         candidate_mean=exact_mean(pair.candidate_scores),
-        diff=exact_mean(differences),
-        ci_low=low,
-        ci_high=high,
+        diff=diff,
+        ci_low=min(low, diff),
+        ci_high=max(high, diff),
         p_value=p_value,
         level=level,
         candidate_only=candidate_only,
@@ -722,9 +711,19 @@ def contamination_gap(
         first = counts_of(public_scores)
         second = counts_of(private_scores)
         gaps = []
-        for _ in range(BOOTSTRAP_ROUNDS):
-            a = poisson_mean(first, rng)
-            b = poisson_mean(second, rng)
+        pairs: Iterable[tuple[float | None, float | None]]
+        if max(len(first), len(second)) > MANY_VALUES:  # each sample's rounds at once
+            pairs = zip(
+                poisson_draws(first, BOOTSTRAP_ROUNDS, rng),
+                poisson_draws(second, BOOTSTRAP_ROUNDS, rng),
+                strict=True,
+            )
+        else:
+            pairs = (
+                (poisson_mean(first, rng), poisson_mean(second, rng))
+                for _ in range(BOOTSTRAP_ROUNDS)
+            )
+        for a, b in pairs:
             if a is not None and b is not None:
                 gaps.append(a - b)
         gaps.sort()
