@@ -332,6 +332,9 @@ class TestOverflowAndBounds:
         assert min(scores) <= entry.mean <= max(scores)
         if len(scores) > 1 and entry.ci_low == entry.ci_low:
             assert entry.ci_low <= entry.mean <= entry.ci_high
+            if graded:  # (Wilson's interval is of the rate, not of the scores seen)
+                assert min(scores) <= entry.ci_low
+                assert entry.ci_high <= max(scores)
         quality = mf.fit_quality(table).entries[("m", None)]
         assert min(scores) <= quality.mean <= max(scores)
 

@@ -112,7 +112,9 @@ def _bootstrap_interval(
     if len(counts) > MANY_VALUES:
         return bootstrap_mean_interval(counts, level)
     ordered = {value: counts[value] for value in sorted(counts)}
-    return percentile_interval(poisson_means(ordered, BOOTSTRAP_ROUNDS, rng), level)
+    low, high = percentile_interval(poisson_means(ordered, BOOTSTRAP_ROUNDS, rng), level)
+    least, most = min(ordered), max(ordered)  # a resample's mean can round past them
+    return (min(max(low, least), most), min(max(high, least), most))
 
 
 @frozen(kw_only=True)
@@ -503,7 +505,7 @@ def comparison_of(pair: PairSummary, *, level: float = 0.95, seed: int = 0) -> C
         method = "paired Poisson bootstrap and sign-flip permutation test, both by saddlepoint approximation"
     else:
         rng = random.Random(seed)
-        low, high = percentile_interval(poisson_means(differences, BOOTSTRAP_ROUNDS, rng), level)
+        low, high = _bootstrap_interval(differences, level, rng)
         p_value = _sign_flip_p(differences, rng)
         method = f"paired Poisson bootstrap ({BOOTSTRAP_ROUNDS} rounds); sign-flip permutation test ({PERMUTATION_ROUNDS} rounds)"
     diff = exact_mean(differences)
