@@ -125,6 +125,35 @@ class TestFit:
         assert ("big", "small") == quality.models
         assert {"big": 0.01, "small": 0.001} == pytest.approx(dict(quality.cost_per_item))
 
+    @settings(max_examples=60, deadline=None)
+    @given(
+        st.lists(st.sampled_from(["add", "prove", "lemma", "numbers", "groups", "1000", "the",
+                                  "integration", "integral", "émigré", "x"]), max_size=40),
+        st.sampled_from([1 << 18, 1000, 64]),
+    )  # fmt: skip
+    def test_text_predictions_are_the_dot_product_of_the_documented_features(
+        self, words: list[str], dims: int
+    ) -> None:
+        """The text path (word memo, weights packed into integers) gives what the spec
+        gives: the weights of featurize's buckets times their values, plus the bias."""
+        table, texts = two_kinds()
+        for scores in (table, None):
+            if scores is None:  # graded: least squares
+                scores = Outcomes.from_columns(
+                    item=list(range(200)) * 2, model=["big"] * 200 + ["small"] * 200,
+                    score=[2.5 + 0.25 * (k % 3) for k in range(200)] + [float(k % 2) for k in range(200)],
+                )  # fmt: skip
+            quality = fit_query_quality(scores, texts, dims=dims, epochs=3)
+            assert quality._binary == ((True, True) if scores is table else (False, True))
+            text = " ".join(words)
+            features = spec_buckets(text, dims, 0) if words else {}
+            for m, model in enumerate(quality.models):
+                total = quality._bias[m] + math.fsum(
+                    quality._rows[b][m] * v for b, v in features.items() if b in quality._rows
+                )
+                expected = 1 / (1 + math.exp(-total)) if quality._binary[m] else total
+                assert quality.predict(text)[model] == pytest.approx(expected, rel=1e-9, abs=1e-9)
+
     def test_deterministic_for_a_seed(self) -> None:
         table, texts = two_kinds()
         one = fit_query_quality(table, texts, seed=3).predict("add 5 and 8")

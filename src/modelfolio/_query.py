@@ -15,7 +15,7 @@ for each word of five or more characters its first four and last four characters
 CRC-32, started from the CRC-32 of the seed's four little-endian bytes (so two seeds
 give two independent hashings): a unigram is ``crc(b"w" + word) % dims``, a prefix
 ``crc(b"p" + first four) % dims``, a suffix ``crc(b"s" + last four) % dims``, and a
-pair ``(1_000_003 * crc(b"b" + first) + crc(b"b" + second)) % 2**32 % dims`` (so a
+pair ``(1_000_003 * crc(b"b" + first) % 2**32 + crc(b"b" + second)) % dims`` (so a
 pair costs no hashing of its own). Bucket values are counts, and the vector is scaled
 to length 1. CRC-32 of UTF-8 bytes is the same on every machine, process and Python
 version, unlike ``hash()`` of a string.
@@ -233,9 +233,11 @@ class QueryQuality:
         "_means",
         "_memo",
         "_neighbours",
+        "_packed",
         "_rows",
+        "_scale",
         "_use_tags",
-        "_word_rows",
+        "_word_packed",
         "cost_per_item",
         "dims",
         "method",
@@ -285,7 +287,12 @@ class QueryQuality:
         self._index = index or {}
         self._k = k
         self._use_tags = use_tags
-        self._word_rows: dict[str, tuple[float, ...]] = {}
+        largest = max((abs(w) for row in self._rows.values() for w in row), default=1.0)
+        self._scale = _LANE_FRACTION - max(0, math.frexp(largest)[1] - 10)
+        # each bucket's weights packed into one integer (see _pack), and each word's own
+        # features' packed weights summed (a bounded memo)
+        self._packed = {b: _pack(row, self._scale) for b, row in self._rows.items()}
+        self._word_packed: dict[str, int] = {}
         self._idf = idf
         # Predictions of recent texts: a sweep replays the same queries at every knob.
         self._memo: dict[tuple[str, frozenset[str]], list[float]] = {}
@@ -382,38 +389,36 @@ class QueryQuality:
                     for m in range(width):
                         totals[m] += row[m] * value
             return totals
-        # Counts over length: sum each occurrence's weights (at C speed), then scale. A
-        # word's unigram, prefix and suffix weights are summed once per predictor.
+        # Counts over length: sum each occurrence's weights, then scale. Every bucket's
+        # weights are packed into one integer (see _pack), a word's own features'
+        # (unigram, prefix, suffix) summed once per word, so the sums are exact and run
+        # at C speed; each pair of words costs a few integer operations (_Hasher.pairs).
         hasher = self._hasher
         words, infos = hasher.words(query)
         if not words:
             return [0.0] * width
         pairs = hasher.pairs(infos)
-        word_rows = self._word_rows
-        found = list(map(word_rows.get, words))
+        found = list(map(self._word_packed.get, words))
         if None in found:
             found = [
-                row if row is not None else self._word_row(word, info[2])
-                for word, info, row in zip(words, infos, found, strict=True)
+                packed if packed is not None else self._pack_word(word, info[2])
+                for word, info, packed in zip(words, infos, found, strict=True)
             ]
-        found += map(rows.get, pairs)
         counts = Counter(pairs)
         counts.update(hasher.word_buckets(infos))
         values = list(counts.values())
         norm = math.sqrt(sum(map(operator.mul, values, values)))
-        present = list(filter(None, found))  # words and pairs without weights drop out
-        if not present:
-            return [0.0] * width
-        return [sum(column) / norm for column in zip(*present, strict=True)]
+        total = sum(found) + sum(map(self._packed.get, pairs, itertools.repeat(0)))  # type: ignore[arg-type]
+        return [value / norm for value in _unpack(total, width, self._scale)]
 
-    def _word_row(self, word: str, buckets: tuple[int, ...]) -> tuple[float, ...]:
-        """The summed weights of a word's own features (empty when it has none)."""
-        parts = [row for row in map(self._rows.get, buckets) if row is not None]
-        row = tuple(map(sum, zip(*parts, strict=True))) if parts else ()
-        if len(self._word_rows) >= 200_000:
-            self._word_rows.clear()
-        self._word_rows[word] = row
-        return row
+    def _pack_word(self, word: str, buckets: tuple[int, ...]) -> int:
+        """The packed summed weights of a word's own features (0 when none has any)."""
+        packed = self._packed
+        total = sum(packed.get(b, 0) for b in buckets)
+        if len(self._word_packed) >= 200_000:
+            self._word_packed.clear()
+        self._word_packed[word] = total
+        return total
 
     def _knn(self, features: Mapping[int, float]) -> list[float]:
         if self._idf is not None:  # the training queries' weighting; unseen features drop
@@ -474,6 +479,38 @@ def _with_tags(
             key = hasher._bucket(_TAG, tag)
             combined[key] = combined.get(key, 0.0) + each
     return combined
+
+
+_LANE_BITS = 96
+_LANE_FRACTION = 40
+
+
+def _pack(row: Sequence[float], scale: int) -> int:
+    """``row`` as one integer: each weight rounded to a multiple of 2**-scale, in lanes.
+
+    Weight ``m`` sits in bits ``96 m`` and up, as a signed integer (a negative lane
+    borrows from the next one, which :func:`_unpack` gives back). A sum of packed rows
+    is the packed sum of the rows, computed exactly at C speed. ``scale`` is 40 unless
+    a weight is 1,024 or more, so a lane stays below 2**50 and a sum of 2**44 rows
+    stays within its 96 bits.
+    """
+    packed = 0
+    for weight in reversed(row):
+        packed = (packed << _LANE_BITS) + round(math.ldexp(weight, scale))
+    return packed
+
+
+def _unpack(packed: int, width: int, scale: int) -> list[float]:
+    """The ``width`` weights summed into ``packed`` (see :func:`_pack`)."""
+    half, whole = 1 << (_LANE_BITS - 1), 1 << _LANE_BITS
+    values = []
+    for _ in range(width):
+        lane = packed & (whole - 1)
+        if lane >= half:
+            lane -= whole
+        values.append(math.ldexp(lane, -scale))
+        packed = (packed - lane) >> _LANE_BITS
+    return values
 
 
 def _sigmoid(x: float) -> float:
