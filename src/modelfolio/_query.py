@@ -408,7 +408,9 @@ class QueryQuality:
         counts.update(hasher.word_buckets(infos))
         values = list(counts.values())
         norm = math.sqrt(sum(map(operator.mul, values, values)))
-        total = sum(found) + sum(map(self._packed.get, pairs, itertools.repeat(0)))  # type: ignore[arg-type]
+        # (zeros and absent buckets are dropped first: a sum of big integers is slower
+        # per item than one of small ones, and most pairs have no weights)
+        total = sum(filter(None, found)) + sum(filter(None, map(self._packed.get, pairs)))
         return [value / norm for value in _unpack(total, width, self._scale)]
 
     def _pack_word(self, word: str, buckets: tuple[int, ...]) -> int:
