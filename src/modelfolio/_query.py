@@ -115,8 +115,9 @@ class _Hasher:
         """The text's words, and each one's (pair hashes as first and second word, buckets)."""
         words = _WORDS.findall(text.lower())
         infos = list(map(self._words.get, words))
-        if None in infos:
-            infos = [info or self._word(word) for word, info in zip(words, infos, strict=True)]
+        if None in infos:  # hash the new words only (their positions found at C speed)
+            for position in _missing(infos):
+                infos[position] = self._words.get(words[position]) or self._word(words[position])
         return words, infos  # type: ignore[return-value]
 
     def pairs(self, infos: Sequence[tuple[int, int, tuple[int, ...]]]) -> list[int]:
@@ -293,6 +294,8 @@ class QueryQuality:
         # features' packed weights summed (a bounded memo)
         self._packed = {b: _pack(row, self._scale) for b, row in self._rows.items()}
         self._word_packed: dict[str, int] = {}
+        for word, (_, _, buckets) in list(self._hasher._words.items()):  # the fit's words
+            self._pack_word(word, buckets)
         self._idf = idf
         # Predictions of recent texts: a sweep replays the same queries at every knob.
         self._memo: dict[tuple[str, frozenset[str]], list[float]] = {}
@@ -400,10 +403,12 @@ class QueryQuality:
         pairs = hasher.pairs(infos)
         found = list(map(self._word_packed.get, words))
         if None in found:
-            found = [
-                packed if packed is not None else self._pack_word(word, info[2])
-                for word, info, packed in zip(words, infos, found, strict=True)
-            ]
+            for position in _missing(found):
+                word = words[position]
+                packed = self._word_packed.get(word)
+                found[position] = (
+                    packed if packed is not None else self._pack_word(word, infos[position][2])
+                )
         counts = Counter(pairs)
         counts.update(hasher.word_buckets(infos))
         values = list(counts.values())
@@ -416,7 +421,7 @@ class QueryQuality:
     def _pack_word(self, word: str, buckets: tuple[int, ...]) -> int:
         """The packed summed weights of a word's own features (0 when none has any)."""
         packed = self._packed
-        total = sum(packed.get(b, 0) for b in buckets)
+        total = sum(filter(None, map(packed.get, buckets)))
         if len(self._word_packed) >= 200_000:
             self._word_packed.clear()
         self._word_packed[word] = total
@@ -481,6 +486,13 @@ def _with_tags(
             key = hasher._bucket(_TAG, tag)
             combined[key] = combined.get(key, 0.0) + each
     return combined
+
+
+def _missing(found: list[Any]) -> list[int]:
+    """The positions of ``None`` in ``found`` (scanned at C speed)."""
+    return list(
+        itertools.compress(itertools.count(), map(operator.is_, found, itertools.repeat(None)))
+    )
 
 
 _LANE_BITS = 96
