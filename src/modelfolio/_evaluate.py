@@ -96,25 +96,29 @@ def _mean_interval(
     if binary:
         low, high = wilson(counts.get(1.0, 0), n, level)
     else:
-        low, high = _bootstrap_interval(counts, level, rng)
-    return (mean, min(low, mean), max(high, mean))
+        low, high = _bootstrap_interval(counts, mean, level, rng)
+    return (mean, low, high)
 
 
 def _bootstrap_interval(
-    counts: Mapping[float, int], level: float, rng: random.Random
+    counts: Mapping[float, int], mean: float, level: float, rng: random.Random
 ) -> tuple[float, float]:
-    """The Poisson-bootstrap percentile interval of the mean of ``counts``.
+    """The Poisson-bootstrap percentile interval of ``mean``, the mean of ``counts``.
 
     Up to :data:`MANY_VALUES` distinct values: ``BOOTSTRAP_ROUNDS`` seeded rounds over
     the values in sorted order. Above: the saddlepoint approximation of the same
-    bootstrap distribution (no rounds, no seed; :func:`bootstrap_mean_interval`).
+    bootstrap distribution (no rounds, no seed; :func:`bootstrap_mean_interval`). The
+    interval is kept within the values (a resample's mean can round past them) and
+    around the mean (a short percentile interval of a skewed sample can miss it).
     """
     if len(counts) > MANY_VALUES:
-        return bootstrap_mean_interval(counts, level)
-    ordered = {value: counts[value] for value in sorted(counts)}
-    low, high = percentile_interval(poisson_means(ordered, BOOTSTRAP_ROUNDS, rng), level)
-    least, most = min(ordered), max(ordered)  # a resample's mean can round past them
-    return (min(max(low, least), most), min(max(high, least), most))
+        low, high = bootstrap_mean_interval(counts, level)
+    else:
+        ordered = {value: counts[value] for value in sorted(counts)}
+        low, high = percentile_interval(poisson_means(ordered, BOOTSTRAP_ROUNDS, rng), level)
+        least, most = min(ordered), max(ordered)
+        low, high = max(low, least), min(high, most)
+    return (min(low, mean), max(high, mean))
 
 
 @frozen(kw_only=True)
@@ -417,25 +421,22 @@ class Comparison:
         return ax
 
 
-def _magnitudes(differences: Mapping[float, int]) -> dict[float, int]:
-    """The nonzero differences' magnitudes (increasing) with their counts."""
-    magnitudes: dict[float, int] = {}
-    for d in sorted(differences, key=abs):
-        if d != 0:
-            magnitudes[abs(d)] = magnitudes.get(abs(d), 0) + differences[d]
-    return magnitudes
-
-
 def _sign_flip_p(differences: Mapping[float, int], rng: random.Random) -> float:
-    """Two-sided Monte Carlo sign-flip permutation p-value for a zero mean difference.
+    """Two-sided sign-flip permutation p-value for a zero mean difference.
 
     Under the null each difference is as likely to have either sign. Differences are
     grouped by magnitude (in increasing order); for ``c`` of magnitude ``v`` a round
     flips a fair coin for each (the positive ones counted with
-    ``getrandbits(c).bit_count()``).
+    ``getrandbits(c).bit_count()``). Above :data:`MANY_VALUES` distinct differences the
+    p-value is read without rounds, by saddlepoint approximation (:func:`sign_flip_p`).
     """
-    magnitudes = _magnitudes(differences)
+    magnitudes: dict[float, int] = {}
+    for d in sorted(differences, key=abs):
+        if d != 0:
+            magnitudes[abs(d)] = magnitudes.get(abs(d), 0) + differences[d]
     observed = abs(exact_sum(differences))
+    if len(differences) > MANY_VALUES:
+        return sign_flip_p(magnitudes, observed)
     if not magnitudes:
         return 1.0
     extreme = 0
@@ -493,22 +494,22 @@ def comparison_of(pair: PairSummary, *, level: float = 0.95, seed: int = 0) -> C
     differences = {value: pair.differences[value] for value in sorted(pair.differences)}
     candidate_only = sum(c for d, c in differences.items() if d > 0)
     baseline_only = sum(c for d, c in differences.items() if d < 0)
+    diff = exact_mean(differences)
     if pair.binary:
         both = pair.both
         neither = n - both - candidate_only - baseline_only
         low, high = newcombe_paired(both, candidate_only, baseline_only, neither, level)
         p_value = mcnemar_exact(candidate_only, baseline_only)
         method = "Newcombe paired score interval; exact McNemar test"
-    elif len(differences) > MANY_VALUES:
-        low, high = bootstrap_mean_interval(differences, level)
-        p_value = sign_flip_p(_magnitudes(differences), abs(exact_sum(differences)))
-        method = "paired Poisson bootstrap and sign-flip permutation test, both by saddlepoint approximation"
     else:
-        rng = random.Random(seed)
-        low, high = _bootstrap_interval(differences, level, rng)
+        rng = random.Random(seed)  # the bootstrap's rounds, then the sign flips'
+        low, high = _bootstrap_interval(differences, diff, level, rng)
         p_value = _sign_flip_p(differences, rng)
-        method = f"paired Poisson bootstrap ({BOOTSTRAP_ROUNDS} rounds); sign-flip permutation test ({PERMUTATION_ROUNDS} rounds)"
-    diff = exact_mean(differences)
+        method = (
+            "paired Poisson bootstrap and sign-flip permutation test, both by saddlepoint approximation"
+            if len(differences) > MANY_VALUES
+            else f"paired Poisson bootstrap ({BOOTSTRAP_ROUNDS} rounds); sign-flip permutation test ({PERMUTATION_ROUNDS} rounds)"
+        )
     return Comparison(
         baseline=baseline,
         candidate=candidate,
@@ -516,8 +517,8 @@ def comparison_of(pair: PairSummary, *, level: float = 0.95, seed: int = 0) -> C
         baseline_mean=exact_mean(pair.baseline_scores),
         candidate_mean=exact_mean(pair.candidate_scores),
         diff=diff,
-        ci_low=min(low, diff),
-        ci_high=max(high, diff),
+        ci_low=low,
+        ci_high=high,
         p_value=p_value,
         level=level,
         candidate_only=candidate_only,

@@ -350,6 +350,14 @@ def bootstrap_mean_interval(counts: Mapping[float, int], level: float) -> tuple[
     return (min(max(low, values[0]), values[-1]), min(max(high, values[0]), values[-1]))
 
 
+def _flip_slopes(sizes: Sequence[float], counts: Sequence[int], t: float) -> tuple[float, float]:
+    """K'(t) and K''(t) for K(t) = Σ cᵢ log cosh(t mᵢ) (no overflow for large t)."""
+    pairs = list(zip(sizes, counts, strict=True))
+    slope = math.fsum([c * m * math.tanh(t * m) for m, c in pairs])
+    curve = math.fsum([c * m * m / math.cosh(t * m) ** 2 if t * m < 350 else 0.0 for m, c in pairs])
+    return slope, curve
+
+
 def sign_flip_p(magnitudes: Mapping[float, int], observed: float) -> float:
     """Two-sided p-value of a sign-flip test, without resampling.
 
@@ -379,13 +387,7 @@ def sign_flip_p(magnitudes: Mapping[float, int], observed: float) -> float:
     variance = math.fsum([c * m * m for m, c in zip(scaled, number, strict=True)])
     t, low, high = s / variance, 0.0, math.inf
     for _ in range(200):
-        slope = math.fsum([c * m * math.tanh(t * m) for m, c in zip(scaled, number, strict=True)])
-        curve = math.fsum(
-            [
-                c * m * m / math.cosh(t * m) ** 2 if t * m < 350 else 0.0
-                for m, c in zip(scaled, number, strict=True)
-            ]
-        )
+        slope, curve = _flip_slopes(scaled, number, t)
         if slope < s:
             low = t
         else:
@@ -394,19 +396,14 @@ def sign_flip_p(magnitudes: Mapping[float, int], observed: float) -> float:
         proposal = t + step
         if not low < proposal < high:
             proposal = (low + high) / 2 if math.isfinite(high) else 2 * t
-        if abs(proposal - t) <= 1e-13 * t:
-            t = proposal
-            break
+        done = abs(proposal - t) <= 1e-13 * t
         t = proposal
-    log_cosh = math.fsum(
+        if done:
+            break
+    _, curve = _flip_slopes(scaled, number, t)
+    log_cosh = math.fsum(  # K(t), with log cosh x = |x| + log(1 + e^(-2|x|)) - log 2
         [
             c * (abs(t * m) + math.log1p(math.exp(-2 * abs(t * m))) - math.log(2))
-            for m, c in zip(scaled, number, strict=True)
-        ]
-    )
-    curve = math.fsum(
-        [
-            c * m * m / math.cosh(t * m) ** 2 if t * m < 350 else 0.0
             for m, c in zip(scaled, number, strict=True)
         ]
     )
