@@ -294,8 +294,9 @@ class QueryQuality:
         # features' packed weights summed (a bounded memo)
         self._packed = {b: _pack(row, self._scale) for b, row in self._rows.items()}
         self._word_packed: dict[str, int] = {}
-        for word, (_, _, buckets) in list(self._hasher._words.items()):  # the fit's words
-            self._pack_word(word, buckets)
+        if self._rows and kind == "text":  # a linear fit on texts: pack its vocabulary
+            for word, (_, _, buckets) in list(self._hasher._words.items()):
+                self._pack_word(word, buckets)
         self._idf = idf
         # Predictions of recent texts: a sweep replays the same queries at every knob.
         self._memo: dict[tuple[str, frozenset[str]], list[float]] = {}
