@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any, ClassVar
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import modelfolio as mf
@@ -320,6 +320,7 @@ class TestOverflowAndBounds:
         ),
         st.booleans(),
     )  # fmt: skip
+    @example([0.0, 0.0], True)  # only 0/1 scores drawn: Wilson's interval, not the values'
     def test_leaderboard_means_stay_within_the_scores(
         self, scores: list[float], graded: bool
     ) -> None:
@@ -332,7 +333,10 @@ class TestOverflowAndBounds:
         assert min(scores) <= entry.mean <= max(scores)
         if len(scores) > 1 and entry.ci_low == entry.ci_low:
             assert entry.ci_low <= entry.mean <= entry.ci_high
-            if graded:  # (Wilson's interval is of the rate, not of the scores seen)
+            # Only graded scores get a bootstrap interval; 0/1 scores (graded=True can
+            # draw only zeros and ones) get Wilson's interval of the rate, which is not
+            # bounded by the scores seen.
+            if any(s not in (0.0, 1.0) for s in scores):
                 assert min(scores) <= entry.ci_low
                 assert entry.ci_high <= max(scores)
         quality = mf.fit_quality(table).entries[("m", None)]
