@@ -5,13 +5,14 @@ from __future__ import annotations
 import itertools
 import math
 import os
+import re
 import subprocess
 import sys
 import zlib
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from modelfolio import (
@@ -32,6 +33,7 @@ from modelfolio import (
     sweep,
     threshold_router,
 )
+from modelfolio._query import _words
 
 
 def spec_buckets(text: str, dims: int, seed: int) -> dict[int, float]:
@@ -84,6 +86,33 @@ class TestFeaturize:
         assert all(0 <= k < dims and v > 0 for k, v in features.items())
         if features:
             assert math.fsum(v * v for v in features.values()) == pytest.approx(1.0)
+
+    # ASCII punctuation and separators, Unicode letters, marks, digits, punctuation and
+    # whitespace (no-break, ideographic, line separator), a lone surrogate, an emoji,
+    # and characters whose lower case is ASCII (Kelvin sign) or two characters long.
+    @settings(max_examples=300)
+    @given(
+        st.text(
+            st.sampled_from(
+                list("aZ9_ .,;:-'\"()[]{}$%+=/\\\t\n\r\x0b\x0c\x1c\x1f\x7f")
+                + list("éÉßſİ\u212a\u0301\u0663\u00bd\u2019\u2014\u00a0\u3000\u2028\u0085")
+                + ["\ud800", "\U0001f600", "字", "ـ"]
+            )
+            | st.characters(),
+            max_size=60,
+        )
+    )
+    @example("a\x7fb-c\x1cd")
+    @example("Don\u2019t \u212aelvin \u0130stanbul caf\u00e9\u00a0au\u3000lait \ud800x")
+    def test_words_are_the_runs_of_word_characters(self, text: str) -> None:
+        """The fast tokenizer finds exactly the words of ``re.findall(r"\\w+", lower)``."""
+        assert _words(text) == re.findall(r"\w+", text.lower())
+
+    def test_no_whitespace_character_is_a_word_character(self) -> None:
+        """Splitting on whitespace never cuts a run of ``\\w`` (the tokenizer relies on it)."""
+        spaces = [c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace()]
+        assert len(spaces) > 20
+        assert not [c for c in spaces if re.match(r"\w", c)]
 
     @pytest.mark.parametrize(
         ("kwargs", "message"),

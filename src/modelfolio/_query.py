@@ -62,7 +62,6 @@ _DEFAULT_DIMS = 1 << 18
 # Feature kinds are told apart by a prefix byte before hashing.
 _UNIGRAM, _BIGRAM, _PREFIX, _SUFFIX, _TAG = b"w", b"b", b"p", b"s", b"t"
 _PAIR_MULTIPLIER = 1_000_003
-_FIRST, _SECOND, _BUCKETS = operator.itemgetter(0), operator.itemgetter(1), operator.itemgetter(2)
 
 
 def _check_dims(dims: Any) -> int:
@@ -77,22 +76,57 @@ def _check_seed(seed: Any) -> int:
     return seed
 
 
+_ASCII_WORD = frozenset(b"abcdefghijklmnopqrstuvwxyz0123456789_")
+# UTF-8 bytes of ASCII characters that are not part of a lower-case word become spaces;
+# every other byte (letters, digits, ``_``, and the bytes of non-ASCII characters, all
+# 0x80 and above) is kept. See _words.
+_ASCII_SPACES = bytes(c if c in _ASCII_WORD or c >= 0x80 else 32 for c in range(256))
+
+
+def _words(text: str) -> list[str]:
+    """The lower-cased text's words: its maximal runs of ``\\w`` characters.
+
+    The same words as ``re.findall(r"\\w+", text.lower())``, found faster: ASCII
+    characters other than lower-case letters, digits and ``_`` (``\\w``'s ASCII
+    members) become spaces, the text is split on whitespace (which ``\\w`` never
+    matches), and only the pieces with non-ASCII characters are searched for runs of
+    ``\\w``.
+    """
+    lower = text.lower()
+    pieces = (
+        lower.encode("utf-8", "surrogatepass")
+        .translate(_ASCII_SPACES)
+        .decode("utf-8", "surrogatepass")
+        .split()
+    )
+    if not lower.isascii():
+        others = list(
+            itertools.compress(itertools.count(), map(operator.not_, map(str.isascii, pieces)))
+        )
+        for position in reversed(others):
+            pieces[position : position + 1] = _WORDS.findall(pieces[position])
+    return pieces
+
+
 class _Hasher:
     """Buckets of a text's features, with each word's hashes memoised.
 
     The memo only saves work: a bucket is a pure function of the feature, ``dims`` and
-    ``seed``. It is bounded, and cleared when full.
+    ``seed``. It is bounded, and cleared when full. For each word it holds, in three
+    dictionaries cleared together: its pair hash as a first word (``first``), as a
+    second word (``second``), and its own buckets: unigram, then prefix and suffix if
+    any (``own``).
     """
 
-    __slots__ = ("_words", "dims", "seed")
+    __slots__ = ("dims", "first", "own", "second", "seed")
 
     _LIMIT = 200_000
 
     def __init__(self, dims: int, seed: int) -> None:
         self.dims, self.seed = dims, zlib.crc32(seed.to_bytes(4, "little"))
-        # word -> (its pair hash as a first word, as a second word, its buckets: unigram,
-        # then prefix and suffix if any)
-        self._words: dict[str, tuple[int, int, tuple[int, ...]]] = {}
+        self.first: dict[str, int] = {}
+        self.second: dict[str, int] = {}
+        self.own: dict[str, tuple[int, ...]] = {}
 
     def _hash(self, kind: bytes, text: str) -> int:
         return zlib.crc32(kind + text.encode("utf-8"), self.seed)
@@ -100,42 +134,51 @@ class _Hasher:
     def _bucket(self, kind: bytes, text: str) -> int:
         return self._hash(kind, text) % self.dims
 
-    def _word(self, word: str) -> tuple[int, int, tuple[int, ...]]:
-        buckets: tuple[int, ...] = (self._bucket(_UNIGRAM, word),)
-        if len(word) >= 5:
-            buckets += (self._bucket(_PREFIX, word[:4]), self._bucket(_SUFFIX, word[-4:]))
-        if len(self._words) >= self._LIMIT:
-            self._words.clear()
-        second = self._hash(_BIGRAM, word)
-        first = second * _PAIR_MULTIPLIER % 4294967296
-        found = self._words[word] = (first, second, buckets)
-        return found
+    def _learn(self, words: Iterable[str]) -> None:
+        for word in words:
+            buckets: tuple[int, ...] = (self._bucket(_UNIGRAM, word),)
+            if len(word) >= 5:
+                buckets += (self._bucket(_PREFIX, word[:4]), self._bucket(_SUFFIX, word[-4:]))
+            second = self._hash(_BIGRAM, word)
+            self.first[word] = second * _PAIR_MULTIPLIER % 4294967296
+            self.second[word] = second
+            self.own[word] = buckets
 
-    def words(self, text: str) -> tuple[list[str], list[tuple[int, int, tuple[int, ...]]]]:
-        """The text's words, and each one's (pair hashes as first and second word, buckets)."""
-        words = _WORDS.findall(text.lower())
-        infos = list(map(self._words.get, words))
-        if None in infos:  # hash the new words only (their positions found at C speed)
-            for position in _missing(infos):
-                infos[position] = self._words.get(words[position]) or self._word(words[position])
-        return words, infos  # type: ignore[return-value]
+    def words(self, text: str) -> list[str]:
+        """The text's words, each one's hashes memoised (new words hashed here)."""
+        words = _words(text)
+        own = self.own
+        if None in map(own.get, words):
+            new = set(words).difference(own)
+            if len(own) + len(new) > self._LIMIT:  # full: start again with this text's words
+                for memo in (self.first, self.second, own):
+                    memo.clear()
+                new = set(words)
+            self._learn(sorted(new))
+        return words
 
-    def pairs(self, infos: Sequence[tuple[int, int, tuple[int, ...]]]) -> list[int]:
-        """The bucket of each pair of neighbouring words (computed at C speed)."""
-        firsts = list(map(_FIRST, infos))
-        seconds = list(map(_SECOND, infos))
-        del firsts[-1:], seconds[:1]
-        return list(map(self.dims.__rmod__, map(operator.add, firsts, seconds)))
+    def pairs(self, words: list[str]) -> list[int]:
+        """The bucket of each pair of neighbouring (memoised) words, at C speed."""
+        return list(
+            map(
+                self.dims.__rmod__,
+                map(
+                    operator.add,
+                    map(self.first.__getitem__, words),
+                    map(self.second.__getitem__, itertools.islice(words, 1, None)),
+                ),
+            )
+        )
 
-    def word_buckets(self, infos: Sequence[tuple[int, int, tuple[int, ...]]]) -> Iterable[int]:
-        """Every word occurrence's own buckets, one after another."""
-        return itertools.chain.from_iterable(map(_BUCKETS, infos))
+    def word_buckets(self, words: list[str]) -> Iterable[int]:
+        """Every (memoised) word occurrence's own buckets, one after another."""
+        return itertools.chain.from_iterable(map(self.own.__getitem__, words))
 
     def buckets(self, text: str) -> list[int]:
         """Every feature occurrence's bucket (a bucket repeats as often as it occurs)."""
-        _, infos = self.words(text)
-        buckets = list(self.word_buckets(infos))
-        buckets += self.pairs(infos)
+        words = self.words(text)
+        buckets = list(self.word_buckets(words))
+        buckets += self.pairs(words)
         return buckets
 
 
@@ -295,8 +338,7 @@ class QueryQuality:
         self._packed = {b: _pack(row, self._scale) for b, row in self._rows.items()}
         self._word_packed: dict[str, int] = {}
         if self._rows and kind == "text":  # a linear fit on texts: pack its vocabulary
-            for word, (_, _, buckets) in list(self._hasher._words.items()):
-                self._pack_word(word, buckets)
+            self._pack_words(self._hasher.own)
         self._idf = idf
         # Predictions of recent texts: a sweep replays the same queries at every knob.
         self._memo: dict[tuple[str, frozenset[str]], list[float]] = {}
@@ -398,35 +440,31 @@ class QueryQuality:
         # (unigram, prefix, suffix) summed once per word, so the sums are exact and run
         # at C speed; each pair of words costs a few integer operations (_Hasher.pairs).
         hasher = self._hasher
-        words, infos = hasher.words(query)
+        words = hasher.words(query)
         if not words:
             return [0.0] * width
-        pairs = hasher.pairs(infos)
         found = list(map(self._word_packed.get, words))
         if None in found:
-            for position in _missing(found):
-                word = words[position]
-                packed = self._word_packed.get(word)
-                found[position] = (
-                    packed if packed is not None else self._pack_word(word, infos[position][2])
-                )
+            self._pack_words(words)
+            found = list(map(self._word_packed.__getitem__, words))
+        pairs = hasher.pairs(words)
         counts = Counter(pairs)
-        counts.update(hasher.word_buckets(infos))
-        values = list(counts.values())
-        norm = math.sqrt(sum(map(operator.mul, values, values)))
+        counts.update(hasher.word_buckets(words))
+        norm = math.hypot(*counts.values())
         # (zeros and absent buckets are dropped first: a sum of big integers is slower
         # per item than one of small ones, and most pairs have no weights)
-        total = sum(filter(None, found)) + sum(filter(None, map(self._packed.get, pairs)))
+        total = sum(filter(None, itertools.chain(found, map(self._packed.get, pairs))))
         return [value / norm for value in _unpack(total, width, self._scale)]
 
-    def _pack_word(self, word: str, buckets: tuple[int, ...]) -> int:
-        """The packed summed weights of a word's own features (0 when none has any)."""
-        packed = self._packed
-        total = sum(filter(None, map(packed.get, buckets)))
-        if len(self._word_packed) >= 200_000:
-            self._word_packed.clear()
-        self._word_packed[word] = total
-        return total
+    def _pack_words(self, words: Iterable[str]) -> None:
+        """Memoise the packed summed weights of each (hashed) word's own features."""
+        memo, packed, own = self._word_packed, self._packed, self._hasher.own
+        new = set(words).difference(memo)
+        if len(memo) + len(new) > _Hasher._LIMIT:  # full: start again with these words
+            memo.clear()
+            new = set(words)
+        for word in new:
+            memo[word] = sum(filter(None, map(packed.get, own[word])))
 
     def _knn(self, features: Mapping[int, float]) -> list[float]:
         if self._idf is not None:  # the training queries' weighting; unseen features drop
@@ -487,13 +525,6 @@ def _with_tags(
             key = hasher._bucket(_TAG, tag)
             combined[key] = combined.get(key, 0.0) + each
     return combined
-
-
-def _missing(found: list[Any]) -> list[int]:
-    """The positions of ``None`` in ``found`` (scanned at C speed)."""
-    return list(
-        itertools.compress(itertools.count(), map(operator.is_, found, itertools.repeat(None)))
-    )
 
 
 _LANE_BITS = 96
