@@ -157,8 +157,9 @@ class TestFit:
     @settings(max_examples=60, deadline=None)
     @given(
         st.lists(st.sampled_from(["add", "prove", "lemma", "numbers", "groups", "1000", "the",
-                                  "integration", "integral", "émigré", "x"]), max_size=40),
-        st.sampled_from([1 << 18, 1000, 64]),
+                                  "integration", "integral", "émigré", "x", "Don’t",
+                                  "(a)", "naïve-x.y"]), max_size=40),
+        st.sampled_from([1 << 18, 1000, 64, (1 << 21) + 3]),  # (the last beyond the list)
     )  # fmt: skip
     def test_text_predictions_are_the_dot_product_of_the_documented_features(
         self, words: list[str], dims: int

@@ -113,9 +113,10 @@ class _Hasher:
 
     The memo only saves work: a bucket is a pure function of the feature, ``dims`` and
     ``seed``. It is bounded, and cleared when full. For each word it holds, in three
-    dictionaries cleared together: its pair hash as a first word (``first``), as a
-    second word (``second``), and its own buckets: unigram, then prefix and suffix if
-    any (``own``).
+    dictionaries cleared together: its pair hash as a first word (``first``) and as a
+    second word (``second``), each reduced modulo ``dims`` (a pair's bucket is their sum
+    modulo ``dims``, as the module notes define it, with smaller numbers), and its own
+    buckets: unigram, then prefix and suffix if any (``own``).
     """
 
     __slots__ = ("dims", "first", "own", "second", "seed")
@@ -140,8 +141,8 @@ class _Hasher:
             if len(word) >= 5:
                 buckets += (self._bucket(_PREFIX, word[:4]), self._bucket(_SUFFIX, word[-4:]))
             second = self._hash(_BIGRAM, word)
-            self.first[word] = second * _PAIR_MULTIPLIER % 4294967296
-            self.second[word] = second
+            self.first[word] = second * _PAIR_MULTIPLIER % 4294967296 % self.dims
+            self.second[word] = second % self.dims
             self.own[word] = buckets
 
     def words(self, text: str) -> list[str]:
@@ -269,6 +270,7 @@ class QueryQuality:
     __slots__ = (
         "_bias",
         "_binary",
+        "_dense",
         "_hasher",
         "_idf",
         "_index",
@@ -336,6 +338,13 @@ class QueryQuality:
         # each bucket's weights packed into one integer (see _pack), and each word's own
         # features' packed weights summed (a bounded memo)
         self._packed = {b: _pack(row, self._scale) for b, row in self._rows.items()}
+        # and, when dims allows, in a list indexed by bucket (a prompt's pairs are read
+        # from it in one call)
+        self._dense: list[int | None] | None = None
+        if self._packed and dims <= _DENSE_DIMS:
+            self._dense = [None] * dims
+            for bucket, packed in self._packed.items():
+                self._dense[bucket] = packed
         self._word_packed: dict[str, int] = {}
         if self._rows and kind == "text":  # a linear fit on texts: pack its vocabulary
             self._pack_words(self._hasher.own)
@@ -453,7 +462,12 @@ class QueryQuality:
         norm = math.hypot(*counts.values())
         # (zeros and absent buckets are dropped first: a sum of big integers is slower
         # per item than one of small ones, and most pairs have no weights)
-        total = sum(filter(None, itertools.chain(found, map(self._packed.get, pairs))))
+        dense = self._dense
+        if dense is not None and len(pairs) > 1:
+            pair_weights: Iterable[int | None] = operator.itemgetter(*pairs)(dense)
+        else:
+            pair_weights = map(self._packed.get, pairs)
+        total = sum(filter(None, itertools.chain(found, pair_weights)))
         return [value / norm for value in _unpack(total, width, self._scale)]
 
     def _pack_words(self, words: Iterable[str]) -> None:
@@ -528,6 +542,7 @@ def _with_tags(
 
 
 _LANE_BITS = 96
+_DENSE_DIMS = 1 << 20  # up to this many buckets, packed weights are also kept in a list
 _LANE_FRACTION = 40
 
 
