@@ -33,7 +33,7 @@ from modelfolio import (
     sweep,
     threshold_router,
 )
-from modelfolio._query import _words
+from modelfolio._query import _Hasher, _words
 
 
 def spec_buckets(text: str, dims: int, seed: int) -> dict[int, float]:
@@ -183,6 +183,23 @@ class TestFit:
                 )
                 expected = 1 / (1 + math.exp(-total)) if quality._binary[m] else total
                 assert quality.predict(text)[model] == pytest.approx(expected, rel=1e-9, abs=1e-9)
+
+    def test_bounded_memos_give_the_same_predictions(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """The word memos are emptied when full, separately; predictions do not change."""
+        table, texts = two_kinds()
+        prompts = [
+            "add 7 and 8", "prove lemma 3 about groups", "add the lemma", "groups and numbers",
+            "prove 7", "Émigré groups add", "x y z add prove", "prove add z y x",
+        ]  # fmt: skip
+        expected = [fit_query_quality(table, texts).predict(p) for p in prompts]
+        monkeypatch.setattr(_Hasher, "_LIMIT", 6)  # fewer words than some prompts have
+        quality = fit_query_quality(table, texts)
+        got = []
+        for p in prompts:
+            quality._memo.clear()
+            got.append(quality.predict(p))
+            quality._hasher.remember(["unrelated", "words"] * 3)  # empties the word memo
+        assert got == [pytest.approx(e, rel=1e-12) for e in expected]
 
     def test_deterministic_for_a_seed(self) -> None:
         table, texts = two_kinds()

@@ -148,15 +148,19 @@ class _Hasher:
     def words(self, text: str) -> list[str]:
         """The text's words, each one's hashes memoised (new words hashed here)."""
         words = _words(text)
-        own = self.own
-        if None in map(own.get, words):
-            new = set(words).difference(own)
-            if len(own) + len(new) > self._LIMIT:  # full: start again with this text's words
-                for memo in (self.first, self.second, own):
-                    memo.clear()
-                new = set(words)
-            self._learn(sorted(new))
+        if None in map(self.own.get, words):
+            self.remember(words)
         return words
+
+    def remember(self, words: list[str]) -> None:
+        """Hash and memoise those of ``words`` not yet memoised."""
+        own = self.own
+        new = set(words).difference(own)
+        if len(own) + len(new) > self._LIMIT:  # full: start again with these words
+            for memo in (self.first, self.second, own):
+                memo.clear()
+            new = set(words)
+        self._learn(sorted(new))
 
     def pairs(self, words: list[str]) -> list[int]:
         """The bucket of each pair of neighbouring (memoised) words, at C speed."""
@@ -449,16 +453,23 @@ class QueryQuality:
         # (unigram, prefix, suffix) summed once per word, so the sums are exact and run
         # at C speed; each pair of words costs a few integer operations (_Hasher.pairs).
         hasher = self._hasher
-        words = hasher.words(query)
+        words = _words(query)
         if not words:
             return [0.0] * width
         found = list(map(self._word_packed.get, words))
         if None in found:
+            hasher.remember(words)
             self._pack_words(words)
             found = list(map(self._word_packed.__getitem__, words))
-        pairs = hasher.pairs(words)
-        counts = Counter(pairs)
-        counts.update(hasher.word_buckets(words))
+        try:
+            pairs = hasher.pairs(words)
+            counts = Counter(pairs)
+            counts.update(hasher.word_buckets(words))
+        except KeyError:  # the hasher's memo was emptied since these words were packed
+            hasher.remember(words)
+            pairs = hasher.pairs(words)
+            counts = Counter(pairs)
+            counts.update(hasher.word_buckets(words))
         norm = math.hypot(*counts.values())
         # (zeros and absent buckets are dropped first: a sum of big integers is slower
         # per item than one of small ones, and most pairs have no weights)
