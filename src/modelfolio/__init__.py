@@ -1,5 +1,6 @@
 """modelfolio: route, evaluate and de-risk LLM traffic across many vendors."""
 
+import modelfolio._pickling  # noqa: F401  (frozen objects can be pickled)
 from modelfolio._adapters import usage_from_anthropic, usage_from_openai
 from modelfolio._allocate import (
     Allocation,

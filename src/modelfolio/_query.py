@@ -337,6 +337,13 @@ class QueryQuality:
         self._index = index or {}
         self._k = k
         self._use_tags = use_tags
+        self._idf = idf
+        self._derive()
+
+    # What the fitted weights determine (rebuilt after unpickling, not saved).
+    _DERIVED = ("_dense", "_memo", "_packed", "_scale", "_word_packed")
+
+    def _derive(self) -> None:
         largest = max((abs(w) for row in self._rows.values() for w in row), default=1.0)
         self._scale = _LANE_FRACTION - max(0, math.frexp(largest)[1] - 10)
         # each bucket's weights packed into one integer (see _pack), and each word's own
@@ -345,16 +352,23 @@ class QueryQuality:
         # and, when dims allows, in a list indexed by bucket (a prompt's pairs are read
         # from it in one call)
         self._dense: list[int | None] | None = None
-        if self._packed and dims <= _DENSE_DIMS:
-            self._dense = [None] * dims
+        if self._packed and self.dims <= _DENSE_DIMS:
+            self._dense = [None] * self.dims
             for bucket, packed in self._packed.items():
                 self._dense[bucket] = packed
         self._word_packed: dict[str, int] = {}
-        if self._rows and kind == "text":  # a linear fit on texts: pack its vocabulary
+        if self._rows and self._kind == "text":  # a linear fit on texts: pack its vocabulary
             self._pack_words(self._hasher.own)
-        self._idf = idf
         # Predictions of recent texts: a sweep replays the same queries at every knob.
         self._memo: dict[tuple[str, frozenset[str]], list[float]] = {}
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.__slots__ if name not in self._DERIVED}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name, value in state.items():
+            setattr(self, name, value)
+        self._derive()
 
     def __repr__(self) -> str:
         return (
