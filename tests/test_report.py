@@ -15,15 +15,18 @@ from modelfolio import (
     Outcomes,
     apgr,
     bradley_terry,
+    calibrate_threshold,
     compare,
     concentration,
     cpt,
     datasets,
     fit_quality,
+    fit_query_quality,
     leaderboard,
     non_inferiority,
     quality_floor,
     sweep,
+    threshold_router,
 )
 from modelfolio.__main__ import _write_atomically, main, parser
 from modelfolio._report import analyse, halve
@@ -77,6 +80,8 @@ def test_the_default_report_is_a_readable_self_contained_page(
     assert not re.search(r"url\(\s*['\"]?(https?:)?//", page)
     assert f"report written to {path}" in printed
     assert [p.name for p in path.parent.iterdir() if p.suffix == ".tmp"] == []
+    assert "Routers that read the query" in page  # the shipped data brings its prompts
+    assert "routing per query: AIQ" in printed
 
 
 def test_the_report_prints_the_public_apis_numbers(default_run: tuple[pathlib.Path, str]) -> None:
@@ -213,6 +218,28 @@ def files(tmp_path: pathlib.Path) -> pathlib.Path:
         json.dumps({"<script>alert(1)</script>": "acme", "small": "tiny"}), encoding="utf-8"
     )
     (tmp_path / "broken.json").write_text('{"a": ', encoding="utf-8")
+    # routed.csv: "strong" gets every item right but one in five, "weak" the easy ones
+    # (even k) only; the prompts say which items are easy.
+    (tmp_path / "routed.csv").write_text(
+        "item,model,score,cost\n"
+        + "".join(
+            f"q{k},strong,{int(k % 5 != 0)},0.01\nq{k},weak,{int(k % 2 == 0)},0.001\n"
+            for k in range(40)
+        ),
+        encoding="utf-8",
+    )
+    (tmp_path / "routed_vendors.json").write_text(
+        json.dumps({"strong": "big-lab", "weak": "small-lab"}), encoding="utf-8"
+    )
+    prompts = {f"q{k}": ("a hard question" if k % 2 else "an easy question") for k in range(40)}
+    for name, content in (
+        ("prompts", prompts),
+        ("prompts_list", list(prompts.values())),
+        ("prompts_short", {k: v for k, v in prompts.items() if k != "q19"}),
+        ("prompts_bad", {**prompts, "q0": 5}),
+        ("prompts_mixed", {**prompts, "q0": [1.0, 2.0]}),
+    ):
+        (tmp_path / f"{name}.json").write_text(json.dumps(content), encoding="utf-8")
     return tmp_path
 
 
@@ -234,6 +261,51 @@ BAD = [
     (["--battles", "{d}/ok.csv"], r"ok\.csv line 2: no column 'winner'"),
     (["-o", "{d}/no/such/folder/r.html"], r"--output: the folder .* does not exist"),
     (["-o", "{d}"], r"--output: .* is a folder"),
+    (["--queries", "{d}/prompts.json"], r"--queries: give it with --outcomes"),
+    (
+        [
+            "--outcomes",
+            "{d}/ok.csv",
+            "--vendors",
+            "{d}/vendors.json",
+            "--queries",
+            "{d}/prompts_list.json",
+        ],
+        r"prompts_list\.json: expected a JSON object of item id to query, got list",
+    ),
+    (
+        [
+            "--outcomes",
+            "{d}/ok.csv",
+            "--vendors",
+            "{d}/vendors.json",
+            "--queries",
+            "{d}/prompts_short.json",
+        ],
+        r"prompts_short\.json: no query for 1 of the 20 items, e.g. 'q19'",
+    ),
+    (
+        [
+            "--outcomes",
+            "{d}/ok.csv",
+            "--vendors",
+            "{d}/vendors.json",
+            "--queries",
+            "{d}/prompts_bad.json",
+        ],
+        r"prompts_bad\.json: the query of item 'q0' is 5; expected a text or a list of numbers",
+    ),
+    (
+        [
+            "--outcomes",
+            "{d}/ok.csv",
+            "--vendors",
+            "{d}/vendors.json",
+            "--queries",
+            "{d}/prompts_mixed.json",
+        ],
+        r"queries must be all texts or all vectors, not a mix",
+    ),
     (
         [
             "--outcomes",
@@ -293,6 +365,86 @@ def test_names_from_user_files_are_escaped(files: pathlib.Path) -> None:
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "6. Arena ratings" in page
     assert "No battles were given" in page
+
+
+def test_queries_add_routers_that_read_them(files: pathlib.Path) -> None:
+    """With --queries, the routing section adds per-query routers. The prompts here say
+    which items the weak model gets right; the per-tag table (no tags) cannot tell."""
+    out = files / "queries.html"
+    argv = ["report", "-o", str(out), "--outcomes", str(files / "routed.csv"), "--cost", "cost",
+            "--vendors", str(files / "routed_vendors.json"), "--queries", str(files / "prompts.json")]  # fmt: skip
+    status, printed = run_main(argv, files)
+    assert 0 == status
+    page = out.read_text(encoding="utf-8")
+    assert "Routers that read the query" in page
+    assert "Per-tag and per-query routers (replay half)" in page
+    per_tag = re.search(r"routing: AIQ [\d.]+, APGR ([-\d.]+)", printed)
+    per_query = re.search(r"routing per query: AIQ [\d.]+, APGR ([-\d.]+)", printed)
+    assert per_tag is not None, printed
+    assert per_query is not None, printed
+    assert float(per_query[1]) > float(per_tag[1]) + 0.2, printed
+    without = files / "without.html"
+    status, printed = run_main([*argv[:-2], "-o", str(without)], files)
+    assert 0 == status
+    assert "routing per query" not in printed
+    assert "Routers that read the query" not in without.read_text(encoding="utf-8")
+
+
+def test_the_per_query_section_is_the_public_apis() -> None:
+    """GSM8K alone: the per-query figures recomputed with public functions."""
+    gsm8k = datasets.load("routellm-gsm8k")
+    assert gsm8k.outcomes is not None
+    texts = dict(gsm8k.texts)
+    report = analyse({"GSM8K": gsm8k.outcomes}, vendors=gsm8k.vendors, queries={"GSM8K": texts})
+    halves = gsm8k.outcomes.assign(split=halve)
+    fit, replay = halves.subset(split="fit"), halves.subset(split="replay")
+    quality = fit_query_quality(fit, texts)
+    gap = quality.gap(GPT4, MIXTRAL)
+    scores = [gap(texts[item]) for item in fit.items]
+    curve = sweep(
+        lambda share: threshold_router(
+            quality, strong=GPT4, weak=MIXTRAL, threshold=calibrate_threshold(scores, share)
+        ),
+        [k / 20 for k in range(21)],
+        replay,
+        queries=texts,
+    )
+    assert report.query_routing is not None
+    assert apgr(curve, weak=MIXTRAL, strong=GPT4) == report.query_routing.apgr
+    assert cpt(curve, 0.5, weak=MIXTRAL, strong=GPT4) == report.query_routing.cpt50
+    assert report.query_routing.apgr is not None
+    assert report.query_routing.apgr > 0.55  # reading the problem beats random (0.5)
+
+
+@pytest.mark.parametrize(
+    ("queries", "message"),
+    [
+        (5, "queries must map each benchmark's name to its items' queries, got int"),
+        ({"Nope": {}}, "queries names 'Nope', which is not a benchmark; the benchmarks are: GSM8K"),
+        ({"GSM8K": ["a"]}, r"queries\['GSM8K'\] must map item ids to queries, got list"),
+        (
+            {"GSM8K": {"gsm8k:0": "a"}},
+            r"queries has no query for \d+ item\(s\) of the routing table",
+        ),
+    ],
+)
+def test_analyse_names_bad_queries(queries: object, message: str) -> None:
+    gsm8k = datasets.load("routellm-gsm8k")
+    assert gsm8k.outcomes is not None
+    with pytest.raises(ModelfolioError, match=message):
+        analyse({"GSM8K": gsm8k.outcomes}, vendors=gsm8k.vendors, queries=queries)  # type: ignore[arg-type]
+
+
+def test_a_routing_benchmark_without_queries_is_named() -> None:
+    mmlu, gsm8k = datasets.load("routellm-mmlu"), datasets.load("routellm-gsm8k")
+    assert mmlu.outcomes is not None
+    assert gsm8k.outcomes is not None
+    with pytest.raises(
+        ModelfolioError,
+        match=r"queries has none for 'MMLU', a benchmark of the routing table \(MMLU, GSM8K\)",
+    ):
+        analyse({"MMLU": mmlu.outcomes, "GSM8K": gsm8k.outcomes}, vendors=mmlu.vendors,
+                queries={"GSM8K": dict(gsm8k.texts)})  # fmt: skip
 
 
 def test_a_failed_write_leaves_nothing_behind(tmp_path: pathlib.Path) -> None:

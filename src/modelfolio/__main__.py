@@ -41,6 +41,8 @@ examples:
   modelfolio report --outcomes wide.csv --item prompt --models gpt-4o,llama-3.3-70b \\
       --catalog model_prices_and_context_window.json
   modelfolio report --battles votes.jsonl --vendors vendors.json
+  modelfolio report --outcomes evals.csv --queries prompts.json --vendors vendors.json
+      adds routers that read each item's prompt (prompts.json: {"item id": "prompt text"})
 """
 
 
@@ -89,9 +91,10 @@ def parser() -> argparse.ArgumentParser:
         "report",
         help="write the HTML report: can we stop depending on one vendor, at what cost?",
         description=(
-            "Run the whole analysis (leaderboards, incumbent vs challenger, routing savings, "
-            "vendor exposure, the cheapest split under a vendor cap, arena ratings) and "
-            "write one self-contained HTML file. With no options it runs on the public "
+            "Run the whole analysis (leaderboards, incumbent vs challenger, routing savings "
+            "per tag and per query, vendor exposure, the cheapest split under a vendor cap, "
+            "arena ratings) and write one self-contained HTML file. With no options it runs "
+            "on the public "
             "data shipped in the package (RouteLLM's MMLU, GSM8K and MT-Bench results; "
             "LLMFAO's crowd votes)."
         ),
@@ -151,6 +154,13 @@ def parser() -> argparse.ArgumentParser:
         metavar="NAMES",
         help="wide format: the comma-separated score columns, one per model, "
         "e.g. --models gpt-4o,llama-3.3-70b",
+    )
+    data.add_argument(
+        "--queries",
+        metavar="PATH",
+        help="JSON object of item id to its query (the prompt text, or a list of numbers "
+        "such as an embedding) for routers that read the query; with --outcomes, e.g. "
+        "--queries prompts.json",
     )
     data.add_argument(
         "--battles",
@@ -271,6 +281,31 @@ def _read_outcomes(options: argparse.Namespace) -> Outcomes:
     )
 
 
+def _read_queries(path: str, outcomes: Outcomes) -> dict[Any, Any]:
+    """The JSON object at ``path`` (item id to query), keyed by the outcomes' item ids."""
+    from modelfolio.io import read_json
+
+    raw = _reading(path, lambda: read_json(path))
+    if not isinstance(raw, dict):
+        raise InputError(
+            f"{path}: expected a JSON object of item id to query, got {type(raw).__name__}"
+        )
+    for key, query in raw.items():
+        if not isinstance(query, (str, list)):
+            raise InputError(
+                f"{path}: the query of item {key!r} is {query!r}; expected a text or a "
+                "list of numbers"
+            )
+    found = {item: raw[str(item)] for item in outcomes.items if str(item) in raw}
+    missing = [item for item in outcomes.items if str(item) not in raw]
+    if missing:
+        raise InputError(
+            f"{path}: no query for {len(missing)} of the {len(outcomes.items)} items, "
+            f"e.g. {str(missing[0])!r}"
+        )
+    return found
+
+
 def _read_vendors(path: str) -> dict[str, str]:
     from modelfolio.io import read_json
 
@@ -304,9 +339,18 @@ def _inputs(options: argparse.Namespace) -> dict[str, Any]:
     notes: list[str] = []
     sources: list[datasets.Dataset] = []
     benchmarks: dict[str, Outcomes] = {}
+    queries: dict[str, dict[Any, Any]] | None = None
+    if options.queries and not options.outcomes:
+        raise InputError(
+            "--queries: give it with --outcomes (the shipped data brings its own prompts)"
+        )
     if options.outcomes:
         outcomes = _read_outcomes(options)
         benchmarks[pathlib.Path(options.outcomes).stem] = outcomes
+        if options.queries:
+            queries = {
+                pathlib.Path(options.outcomes).stem: _read_queries(options.queries, outcomes)
+            }
         vendors = dict(given_vendors or {})
         if catalog is not None:
             for model, vendor in _vendors_from_catalog(catalog, outcomes.models).items():
@@ -322,9 +366,11 @@ def _inputs(options: argparse.Namespace) -> dict[str, Any]:
         shipped = [datasets.load(n) for n in ("routellm-mmlu", "routellm-gsm8k")]
         shipped.append(datasets.load("routellm-mt-bench"))
         sources.extend(shipped)
+        queries = {}
         for name, dataset in zip(("MMLU", "GSM8K", "MT-Bench"), shipped, strict=True):
             assert dataset.outcomes is not None  # the shipped RouteLLM sets are scored
             benchmarks[name] = dataset.outcomes
+            queries[name] = dict(dataset.texts)
         vendors = {**shipped[0].vendors, **(given_vendors or {})}
         if catalog is None:
             catalog = shipped[0].catalog
@@ -383,6 +429,7 @@ def _inputs(options: argparse.Namespace) -> dict[str, Any]:
                 "(pass --catalog for your own prices)."
             )
     return {
+        "queries": queries,
         "traffic": traffic,
         "benchmarks": benchmarks,
         "vendors": vendors,
@@ -555,6 +602,44 @@ def _section_routing(report: Report) -> list[str]:
         )
     )
     parts.append(_table(r.policy.to_rows(), caption="Routed policy and baselines"))
+    q = report.query_routing
+    if q is not None:
+        parts.append("<h3>Routers that read the query</h3>")
+        parts.append(
+            _p(
+                "A per-tag table sends every item with the same tags to the same model. A "
+                "linear per-query predictor fitted on the same half from each item's query "
+                "alone (hashed word and character n-grams; no tags) predicts each model's "
+                f"score for that query; threshold routers send the items where "
+                f"{report.incumbent}'s predicted edge over {report.challenger} is largest "
+                "to the incumbent, one router per share of incumbent calls (0% to 100%), "
+                "each threshold calibrated on the fit half, and are replayed on the same "
+                "replay half."
+            )
+        )
+        parts.append(
+            _figure(
+                lambda: q.curve.plot(
+                    baselines=["oracle", "random", report.incumbent, report.challenger]
+                ),
+                "Cost-quality curve of per-query threshold routers (replay half)",
+            )
+        )
+        side = [
+            {"metric": "AIQ", "per tag": fmt(r.aiq), "per query": fmt(q.aiq)},
+            {"metric": "APGR", "per tag": fmt(r.apgr), "per query": fmt(q.apgr)},
+            {
+                "metric": "CPT(50%)",
+                "per tag": fmt(r.cpt50, True),
+                "per query": fmt(q.cpt50, True),
+            },
+            {
+                "metric": "CPT(80%)",
+                "per tag": fmt(r.cpt80, True),
+                "per query": fmt(q.cpt80, True),
+            },
+        ]
+        parts.append(_table(side, caption="Per-tag and per-query routers (replay half)"))
     return parts
 
 
@@ -767,6 +852,7 @@ def run_report(options: argparse.Namespace) -> int:
         max_vendor_share=options.max_vendor_share,
         seed=options.seed,
         traffic=inputs["traffic"] or None,
+        queries=inputs["queries"],
     )
     page = render(report, notes=inputs["notes"], sources=inputs["sources"])
     _write_atomically(output, page)

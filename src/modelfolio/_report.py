@@ -18,6 +18,11 @@ The choices it makes, so a reader of the report can reproduce every figure:
   one half and quality-floor routers are replayed on the other, one per distinct fitted
   quality, which traces every router the family can produce. The *routed policy* is the
   floor at the incumbent's fitted quality minus ``margin``.
+- **Routing per query** (when the items' queries are given): a linear
+  :class:`~modelfolio.QueryQuality` is fitted on the same ``fit`` half from the texts
+  alone, and threshold routers on its predicted incumbent-minus-challenger gap are
+  replayed on the ``replay`` half, one per share of incumbent calls (0%, 5%, ..., 100%),
+  each threshold calibrated on the ``fit`` half's gaps, as RouteLLM does.
 - **The cheapest split** has one workload class per benchmark of the routing table,
   ``volume_per_item`` tokens per logged item (80% input), each deployment of the catalog
   that serves a model scored at its model's mean on that benchmark, and no quality floor;
@@ -46,14 +51,22 @@ from modelfolio._evaluate import (
     leaderboard,
     non_inferiority,
 )
-from modelfolio._learn import LearnedRouter, QualityTable, fit_quality, quality_floor
+from modelfolio._learn import (
+    LearnedRouter,
+    QualityTable,
+    calibrate_threshold,
+    fit_quality,
+    quality_floor,
+    threshold_router,
+)
 from modelfolio._outcomes import Outcomes
+from modelfolio._query import QueryQuality, fit_query_quality
 from modelfolio._risk import Concentration, ExitTable, concentration, vendor_exit
 from modelfolio._simulate import Curve, SimulationReport, aiq, apgr, cpt, simulate, sweep
 from modelfolio._traffic import UsageRecord, usage_shares
 from modelfolio._validate import number
 
-__all__ = ["Report", "analyse", "halve"]
+__all__ = ["QueryRouting", "Report", "analyse", "halve"]
 
 UNKNOWN_VENDOR = "unknown vendor"
 
@@ -90,10 +103,30 @@ class Routing:
     """Share of incumbent calls needed to recover 80% of the gap."""
     fit_items: int
     """Items in the ``fit`` half."""
+    fit: Outcomes
+    """The ``fit`` half the table was fitted on."""
     replay: Outcomes
     """The ``replay`` half every router above was replayed on."""
     router: LearnedRouter
     """The routed policy's router (``quality_floor(table, floor)``)."""
+
+
+@frozen(kw_only=True, eq=False)
+class QueryRouting:
+    """Section 3, per query: routers that read each item's query, fitted and replayed as above."""
+
+    quality: QueryQuality
+    """The per-query predictor fitted on the ``fit`` half (linear, texts only)."""
+    curve: Curve
+    """Threshold routers on the predicted gap, one per share of incumbent calls, replayed."""
+    aiq: float
+    """RouterBench's AIQ of the curve."""
+    apgr: float | None
+    """RouteLLM's APGR (challenger weak, incumbent strong); ``None`` when they tie."""
+    cpt50: float | None
+    """Share of incumbent calls needed to recover 50% of the gap."""
+    cpt80: float | None
+    """Share of incumbent calls needed to recover 80% of the gap."""
 
 
 @frozen(kw_only=True, eq=False)
@@ -210,6 +243,8 @@ class Report:
     """Section 6 (``None`` without battles)."""
     traffic: Traffic | None = None
     """Section 7 (``None`` without logged traffic)."""
+    query_routing: QueryRouting | None = None
+    """Section 3, per query (``None`` without the items' queries or a routing section)."""
     notes: tuple[str, ...] = field(default=())
     """Anything the reader should know about how the data was used."""
 
@@ -234,6 +269,13 @@ class Report:
                 f"${r.policy.cost_per_item:.6f}/item vs incumbent "
                 f"{r.policy.baselines[self.incumbent].quality:.4f} at "
                 f"${r.policy.baselines[self.incumbent].cost / r.policy.n:.6f}/item"
+            )
+        if self.query_routing is not None:
+            q = self.query_routing
+            apgr_text = "n/a" if q.apgr is None else f"{q.apgr:.3f}"
+            cpt_text = "n/a" if q.cpt50 is None else f"{q.cpt50:.1%}"
+            lines.append(
+                f"routing per query: AIQ {q.aiq:.4f}, APGR {apgr_text}, CPT(50%) {cpt_text}"
             )
         routed = self.routed_concentration
         lines.append(
@@ -327,8 +369,78 @@ def _routing(
         cpt50=_optional_metric(cpt, curve, 0.5, weak=challenger, strong=incumbent),
         cpt80=_optional_metric(cpt, curve, 0.8, weak=challenger, strong=incumbent),
         fit_items=len(fit.items),
+        fit=fit,
         replay=replay,
         router=router,
+    )
+
+
+def _queries_of(
+    queries: Any, benchmarks: Mapping[str, Outcomes], names: Sequence[str]
+) -> dict[Hashable, Any]:
+    """The routing table's item ids (``(benchmark, item)`` when stacked) to their queries."""
+    if not isinstance(queries, Mapping):
+        raise ValidationError(
+            "queries must map each benchmark's name to its items' queries, "
+            f"got {type(queries).__name__}"
+        )
+    unknown = [name for name in queries if name not in benchmarks]
+    if unknown:
+        raise ValidationError(
+            f"queries names {unknown[0]!r}, which is not a benchmark; the benchmarks are: "
+            + ", ".join(benchmarks)
+        )
+    by_item: dict[Hashable, Any] = {}
+    for name in names:
+        if name not in queries:
+            raise ValidationError(
+                f"queries has none for {name!r}, a benchmark of the routing table "
+                f"({', '.join(names)})"
+            )
+        given = queries[name]
+        if not isinstance(given, Mapping):
+            raise ValidationError(
+                f"queries[{name!r}] must map item ids to queries, got {type(given).__name__}"
+            )
+        for item, query in given.items():
+            by_item[(name, item) if len(names) > 1 else item] = query
+    return by_item
+
+
+SHARES = tuple(k / 20 for k in range(21))
+"""The shares of incumbent calls the per-query routers are calibrated for."""
+
+
+def _query_routing(
+    routing: Routing,
+    queries: Mapping[Hashable, Any],
+    incumbent: str,
+    challenger: str,
+    seed: int,
+) -> QueryRouting:
+    fit = routing.fit
+    missing = [item for item in (*fit.items, *routing.replay.items) if item not in queries]
+    if missing:
+        raise ValidationError(
+            f"queries has no query for {len(missing)} item(s) of the routing table, "
+            f"e.g. {missing[0]!r}"
+        )
+    quality = fit_query_quality(fit, queries, method="linear", seed=seed)
+    gap = quality.gap(incumbent, challenger)
+    fit_gaps = [gap(queries[item]) for item in fit.items]
+
+    def router(share: float) -> LearnedRouter:
+        threshold = calibrate_threshold(fit_gaps, share)
+        return threshold_router(quality, strong=incumbent, weak=challenger, threshold=threshold)
+
+    curve = sweep(router, list(SHARES), routing.replay, queries=queries)
+    return QueryRouting(
+        quality=quality,
+        curve=curve,
+        aiq=aiq(curve),
+        apgr=_optional_metric(apgr, curve, weak=challenger, strong=incumbent),
+        cpt50=_optional_metric(cpt, curve, 0.5, weak=challenger, strong=incumbent),
+        cpt80=_optional_metric(cpt, curve, 0.8, weak=challenger, strong=incumbent),
     )
 
 
@@ -404,11 +516,15 @@ def analyse(
     bootstrap: int = 100,
     volume_per_item: int = 1_000,
     traffic: Sequence[UsageRecord] | None = None,
+    queries: Mapping[str, Mapping[Hashable, Any]] | None = None,
 ) -> Report:
     """Run every section of the report on already-loaded data.
 
     Without ``incumbent``, the best model of the first benchmark is the incumbent; without
-    ``challenger``, the cheapest other model (per item) is the challenger.
+    ``challenger``, the cheapest other model (per item) is the challenger. ``queries``
+    maps a benchmark's name to its items' queries (item id to text or vector); given for
+    every benchmark of the routing table, routers that read the query are fitted and
+    replayed beside the per-tag ones.
 
     Raises:
         ValidationError: an option is out of range, a named model has no outcomes, or
@@ -455,6 +571,11 @@ def analyse(
     }
     names, table = _routing_table(benchmarks)
     routing = _routing(table, incumbent, challenger, margin, seed)
+    query_routing = None
+    if queries is not None:
+        by_item = _queries_of(queries, benchmarks, names)
+        if routing is not None and {incumbent, challenger} <= set(table.models):
+            query_routing = _query_routing(routing, by_item, incumbent, challenger, seed)
     vendor_of = {m: vendors[m] for m in scored}
     alone = concentration({vendor_of[incumbent]: 1.0})
     routed = exits = None
@@ -496,5 +617,6 @@ def analyse(
         split_note=split_note,
         arena=arena,
         traffic=None if not traffic else _traffic(traffic),
+        query_routing=query_routing,
         notes=tuple(notes),
     )
