@@ -79,11 +79,11 @@ def test_a_pickled_predictor_leaves_its_caches_behind_and_rebuilds_them() -> Non
     for prompt in PROMPTS:
         quality.predict(prompt)
     state = quality.__getstate__()
-    assert not {"_dense", "_memo", "_packed", "_word_packed"} & set(state)
+    assert not {"_dense", "_memo", "_packed", "_word_rows"} & set(state)
     back = roundtrip(quality)
     assert back._memo == {}
     assert back._packed == quality._packed
-    assert back._word_packed.keys() >= set(quality._hasher.own)
+    assert back._word_rows.keys() >= set(quality._hasher.own)
 
 
 def test_routers_replay_the_same_after_pickling() -> None:

@@ -287,7 +287,7 @@ class QueryQuality:
         "_rows",
         "_scale",
         "_use_tags",
-        "_word_packed",
+        "_word_rows",
         "cost_per_item",
         "dims",
         "method",
@@ -341,7 +341,7 @@ class QueryQuality:
         self._derive()
 
     # What the fitted weights determine (rebuilt after unpickling, not saved).
-    _DERIVED = ("_dense", "_memo", "_packed", "_scale", "_word_packed")
+    _DERIVED = ("_dense", "_memo", "_packed", "_scale", "_word_rows")
 
     def _derive(self) -> None:
         largest = max((abs(w) for row in self._rows.values() for w in row), default=1.0)
@@ -356,9 +356,9 @@ class QueryQuality:
             self._dense = [None] * self.dims
             for bucket, packed in self._packed.items():
                 self._dense[bucket] = packed
-        self._word_packed: dict[str, int] = {}
-        if self._rows and self._kind == "text":  # a linear fit on texts: pack its vocabulary
-            self._pack_words(self._hasher.own)
+        self._word_rows: dict[str, tuple[int, int, int, tuple[int, ...]]] = {}
+        if self._rows and self._kind == "text":  # a linear fit on texts: its vocabulary
+            self._remember(list(self._hasher.own))
         # Predictions of recent texts: a sweep replays the same queries at every knob.
         self._memo: dict[tuple[str, frozenset[str]], list[float]] = {}
 
@@ -465,25 +465,25 @@ class QueryQuality:
         # Counts over length: sum each occurrence's weights, then scale. Every bucket's
         # weights are packed into one integer (see _pack), a word's own features'
         # (unigram, prefix, suffix) summed once per word, so the sums are exact and run
-        # at C speed; each pair of words costs a few integer operations (_Hasher.pairs).
-        hasher = self._hasher
+        # at C speed. One memo lookup per word gives its row (packed own weights, pair
+        # hashes as first and second word, own buckets); the rows are turned into
+        # columns in one call, and each pair of words costs a few integer operations.
         words = _words(query)
         if not words:
             return [0.0] * width
-        found = list(map(self._word_packed.get, words))
-        if None in found:
-            hasher.remember(words)
-            self._pack_words(words)
-            found = list(map(self._word_packed.__getitem__, words))
-        try:
-            pairs = hasher.pairs(words)
-            counts = Counter(pairs)
-            counts.update(hasher.word_buckets(words))
-        except KeyError:  # the hasher's memo was emptied since these words were packed
-            hasher.remember(words)
-            pairs = hasher.pairs(words)
-            counts = Counter(pairs)
-            counts.update(hasher.word_buckets(words))
+        word_rows = list(map(self._word_rows.get, words))
+        if None in word_rows:
+            self._remember(words)
+            word_rows = list(map(self._word_rows.__getitem__, words))
+        found, firsts, seconds, owns = zip(*word_rows, strict=True)
+        pairs = list(
+            map(
+                self.dims.__rmod__,
+                map(operator.add, firsts, itertools.islice(seconds, 1, None)),
+            )
+        )
+        counts = Counter(pairs)
+        counts.update(itertools.chain.from_iterable(owns))
         norm = math.hypot(*counts.values())
         # (zeros and absent buckets are dropped first: a sum of big integers is slower
         # per item than one of small ones, and most pairs have no weights)
@@ -495,15 +495,24 @@ class QueryQuality:
         total = sum(filter(None, itertools.chain(found, pair_weights)))
         return [value / norm for value in _unpack(total, width, self._scale)]
 
-    def _pack_words(self, words: Iterable[str]) -> None:
-        """Memoise the packed summed weights of each (hashed) word's own features."""
-        memo, packed, own = self._word_packed, self._packed, self._hasher.own
+    def _remember(self, words: Iterable[str]) -> None:
+        """Memoise the row of each word: (packed summed weights of its own features,
+        its pair hash as a first word, as a second word, its own buckets)."""
+        hasher, memo, packed = self._hasher, self._word_rows, self._packed
         new = set(words).difference(memo)
         if len(memo) + len(new) > _Hasher._LIMIT:  # full: start again with these words
             memo.clear()
             new = set(words)
+        hasher.remember(list(new))
+        first, second, own = hasher.first, hasher.second, hasher.own
         for word in new:
-            memo[word] = sum(filter(None, map(packed.get, own[word])))
+            buckets = own[word]
+            memo[word] = (
+                sum(filter(None, map(packed.get, buckets))),
+                first[word],
+                second[word],
+                buckets,
+            )
 
     def _knn(self, features: Mapping[int, float]) -> list[float]:
         if self._idf is not None:  # the training queries' weighting; unseen features drop
