@@ -184,6 +184,40 @@ class TestFit:
                 expected = 1 / (1 + math.exp(-total)) if quality._binary[m] else total
                 assert quality.predict(text)[model] == pytest.approx(expected, rel=1e-9, abs=1e-9)
 
+    @settings(max_examples=40, deadline=None)
+    @given(
+        st.lists(st.sampled_from(["add", "prove", "lemma", "the", "integration", "émigré"]),
+                 max_size=20),
+        st.frozensets(st.sampled_from(["easy", "hard", "new", "algebra"]), max_size=3),
+    )  # fmt: skip
+    def test_text_and_tag_predictions_are_the_documented_dot_product(
+        self, words: list[str], tags: frozenset[str]
+    ) -> None:
+        """use_tags=True: the text's features and the tags' (each part of length 1) are
+        scaled by sqrt(1/2) and dotted with the weights, plus the bias."""
+        _, texts = two_kinds()
+        table = Outcomes.from_columns(
+            item=list(range(200)) * 2, model=["big"] * 200 + ["small"] * 200,
+            score=[1.0] * 200 + [1.0 if k % 3 else 0.0 for k in range(200)],
+            tags=[{"easy"} if k % 3 else {"hard"} for k in range(200)] * 2,
+        )  # fmt: skip
+        quality = fit_query_quality(table, texts, use_tags=True, epochs=3)
+        text = " ".join(words)
+        features = {
+            k: v * math.sqrt(0.5)
+            for k, v in (spec_buckets(text, 1 << 18, 0) if words else {}).items()
+        }
+        start = zlib.crc32((0).to_bytes(4, "little"))
+        for tag in tags:
+            bucket = zlib.crc32(b"t" + tag.encode(), start) % (1 << 18)
+            features[bucket] = features.get(bucket, 0.0) + math.sqrt(0.5 / len(tags))
+        got = quality.predict(text, tags)
+        for m, model in enumerate(quality.models):
+            total = quality._bias[m] + math.fsum(
+                quality._rows[b][m] * v for b, v in features.items() if b in quality._rows
+            )
+            assert got[model] == pytest.approx(1 / (1 + math.exp(-total)), rel=1e-9, abs=1e-9)
+
     def test_bounded_memos_give_the_same_predictions(self, monkeypatch: pytest.MonkeyPatch) -> None:
         """The word memos are emptied when full, separately; predictions do not change."""
         table, texts = two_kinds()

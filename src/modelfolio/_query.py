@@ -454,7 +454,7 @@ class QueryQuality:
     def _linear_totals(self, query: Any, tags: frozenset[str]) -> list[float]:
         rows = self._rows
         width = len(self.models)
-        if not isinstance(query, str) or self._use_tags:
+        if not isinstance(query, str):
             totals = [0.0] * width
             for key, value in self._features(query, tags).items():
                 row = rows.get(key)
@@ -462,6 +462,22 @@ class QueryQuality:
                     for m in range(width):
                         totals[m] += row[m] * value
             return totals
+        totals = self._text_totals(query)
+        if self._use_tags:  # the text part and the tag part each of length sqrt(1/2)
+            half = math.sqrt(0.5)
+            totals = [total * half for total in totals]
+            if tags:
+                each = half / math.sqrt(len(tags))
+                for tag in sorted(tags):
+                    row = rows.get(self._hasher._bucket(_TAG, tag))
+                    if row is not None:
+                        for m in range(width):
+                            totals[m] += row[m] * each
+        return totals
+
+    def _text_totals(self, query: str) -> list[float]:
+        """The dot product of the text's features (of length 1) with each model's weights."""
+        width = len(self.models)
         # Counts over length: sum each occurrence's weights, then scale. Every bucket's
         # weights are packed into one integer (see _pack), a word's own features'
         # (unigram, prefix, suffix) summed once per word, so the sums are exact and run
