@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Hashable, Mapping, Sequence
-from typing import Any
+from typing import Any, TypedDict
 
 from attrs import evolve, field, frozen
 
@@ -261,10 +261,8 @@ class Report:
             )
         if self.routing is not None:
             r = self.routing
-            apgr_text = "n/a" if r.apgr is None else f"{r.apgr:.3f}"
-            cpt_text = "n/a" if r.cpt50 is None else f"{r.cpt50:.1%}"
             lines.append(
-                f"routing: AIQ {r.aiq:.4f}, APGR {apgr_text}, CPT(50%) {cpt_text}; "
+                f"routing: {_metrics(r.aiq, r.apgr, r.cpt50)}; "
                 f"routed policy quality {r.policy.quality:.4f} at "
                 f"${r.policy.cost_per_item:.6f}/item vs incumbent "
                 f"{r.policy.baselines[self.incumbent].quality:.4f} at "
@@ -272,11 +270,7 @@ class Report:
             )
         if self.query_routing is not None:
             q = self.query_routing
-            apgr_text = "n/a" if q.apgr is None else f"{q.apgr:.3f}"
-            cpt_text = "n/a" if q.cpt50 is None else f"{q.cpt50:.1%}"
-            lines.append(
-                f"routing per query: AIQ {q.aiq:.4f}, APGR {apgr_text}, CPT(50%) {cpt_text}"
-            )
+            lines.append(f"routing per query: {_metrics(q.aiq, q.apgr, q.cpt50)}")
         routed = self.routed_concentration
         lines.append(
             f"exposure: HHI {self.incumbent_concentration.hhi:,.0f} on the incumbent alone"
@@ -305,6 +299,13 @@ class Report:
                 f"{a.top_concentration.hhi:,.0f} by vendor"
             )
         return lines
+
+
+def _metrics(aiq: float, apgr: float | None, cpt50: float | None) -> str:
+    """``AIQ …, APGR …, CPT(50%) …`` for a headline (``n/a`` where undefined)."""
+    apgr_text = "n/a" if apgr is None else f"{apgr:.3f}"
+    cpt_text = "n/a" if cpt50 is None else f"{cpt50:.1%}"
+    return f"AIQ {aiq:.4f}, APGR {apgr_text}, CPT(50%) {cpt_text}"
 
 
 def _check_model(outcomes: Outcomes, model: str, option: str) -> None:
@@ -343,6 +344,23 @@ def _optional_metric(function: Any, *args: Any, **kwargs: Any) -> float | None:
         return None
 
 
+class _CurveMetrics(TypedDict):
+    aiq: float
+    apgr: float | None
+    cpt50: float | None
+    cpt80: float | None
+
+
+def _curve_metrics(curve: Curve, incumbent: str, challenger: str) -> _CurveMetrics:
+    """AIQ, and APGR and CPT with the challenger as the weak model, the incumbent strong."""
+    return {
+        "aiq": aiq(curve),
+        "apgr": _optional_metric(apgr, curve, weak=challenger, strong=incumbent),
+        "cpt50": _optional_metric(cpt, curve, 0.5, weak=challenger, strong=incumbent),
+        "cpt80": _optional_metric(cpt, curve, 0.8, weak=challenger, strong=incumbent),
+    }
+
+
 def _routing(
     table: Outcomes, incumbent: str, challenger: str, margin: float, seed: int
 ) -> Routing | None:
@@ -364,10 +382,7 @@ def _routing(
         curve=curve,
         policy=policy,
         floor=floor,
-        aiq=aiq(curve),
-        apgr=_optional_metric(apgr, curve, weak=challenger, strong=incumbent),
-        cpt50=_optional_metric(cpt, curve, 0.5, weak=challenger, strong=incumbent),
-        cpt80=_optional_metric(cpt, curve, 0.8, weak=challenger, strong=incumbent),
+        **_curve_metrics(curve, incumbent, challenger),
         fit_items=len(fit.items),
         fit=fit,
         replay=replay,
@@ -437,10 +452,7 @@ def _query_routing(
     return QueryRouting(
         quality=quality,
         curve=curve,
-        aiq=aiq(curve),
-        apgr=_optional_metric(apgr, curve, weak=challenger, strong=incumbent),
-        cpt50=_optional_metric(cpt, curve, 0.5, weak=challenger, strong=incumbent),
-        cpt80=_optional_metric(cpt, curve, 0.8, weak=challenger, strong=incumbent),
+        **_curve_metrics(curve, incumbent, challenger),
     )
 
 
