@@ -27,6 +27,7 @@ from modelfolio import (
     State,
     UsageRecord,
     concentration,
+    fit_query_quality,
     leaderboard,
     record,
     reference_catalog,
@@ -34,9 +35,11 @@ from modelfolio import (
 )
 from modelfolio.io import (
     read_inspect_log,
+    read_inspect_queries,
     read_inspect_usage,
     read_litellm_spend_logs,
     read_lm_eval,
+    read_lm_eval_queries,
     read_otel_genai,
 )
 
@@ -239,6 +242,76 @@ class TestInspect:
         row = next(r for r in table.to_rows() if r["item"] == item)
         assert expected == pytest.approx(row["cost"])
         assert 0.0 == read_inspect_log(path, scorer="match").cost[0]
+
+
+class TestQueries:
+    """Each item's prompt from the logs, named as the outcome readers name the items."""
+
+    def test_inspect_inputs_match_the_outcomes_items(self) -> None:
+        table = read_inspect_log(TestInspect.json_logs, scorer="match")
+        queries = read_inspect_queries(TestInspect.json_logs)
+        assert set(queries) == set(table.items)
+        assert queries == read_inspect_queries(TestInspect.eval_logs)
+        for path in TestInspect.json_logs:
+            for sample in json.loads(path.read_text())["samples"]:
+                assert sample["input"] == queries[f"arithmetic:{sample['id']}#{sample['epoch']}"]
+        # What they are for: a per-query predictor fitted on the logs' own prompts.
+        quality = fit_query_quality(table, queries)
+        assert set(quality.predict("What is 2 + 2?")) == set(table.models)
+
+    def test_chat_message_inputs_and_disagreeing_logs(self, tmp_path: pathlib.Path) -> None:
+        log = json.loads(TestInspect.json_logs[0].read_text())
+        log["samples"][0]["input"] = [
+            {"role": "system", "content": "Answer with a number."},
+            {"role": "user", "content": [{"type": "text", "text": "What is 2 + 2?"},
+                                         {"type": "image", "image": "data:..."}]},
+        ]  # fmt: skip
+        chat = tmp_path / "chat.json"
+        chat.write_text(json.dumps(log))
+        first = log["samples"][0]
+        item = f"arithmetic:{first['id']}#{first['epoch']}"
+        assert read_inspect_queries(chat)[item] == "Answer with a number.\nWhat is 2 + 2?"
+        with pytest.raises(
+            ModelfolioError, match=rf"chat.json, sample .*: item '{item}' has another input"
+        ):
+            read_inspect_queries([TestInspect.json_logs[1], chat])
+        log["samples"][0]["input"] = 7
+        odd = tmp_path / "odd.json"
+        odd.write_text(json.dumps(log))
+        with pytest.raises(
+            ModelfolioError, match=r"odd.json, sample .*: input is 7, not text or chat messages"
+        ):
+            read_inspect_queries(odd)
+        other = tmp_path / "other.json"
+        other.write_text('{"hello": 1}')
+        with pytest.raises(ModelfolioError, match=r"other.json: no 'eval' header"):
+            read_inspect_queries(other)
+
+    def test_lm_eval_prompts_match_the_outcomes_items(self, tmp_path: pathlib.Path) -> None:
+        table = read_lm_eval(
+            LM_EVAL, metric={"arith_mc": "acc", "arith_gen": "exact_match"},
+            filter={"arith_gen": "strict"},
+        )  # fmt: skip
+        queries = read_lm_eval_queries(LM_EVAL)
+        assert set(queries) == set(table.items)
+        assert queries["arith_gen:0"] == "Question: What is 2 + 2?\nAnswer:"
+        # Older harness versions wrote arguments as a list of [context, continuation].
+        copy = tmp_path / "out"
+        shutil.copytree(LM_EVAL, copy)
+        for samples in copy.rglob("samples_arith_mc_*.jsonl"):
+            lines = [json.loads(line) for line in samples.read_text().splitlines()]
+            for line in lines:
+                line["arguments"] = [[a["arg_0"], a["arg_1"]] for a in line["arguments"].values()]
+            samples.write_text("".join(json.dumps(line) + "\n" for line in lines))
+        assert read_lm_eval_queries(copy) == queries
+        sample = next(copy.rglob("samples_arith_gen_*.jsonl"))
+        lines = [json.loads(line) for line in sample.read_text().splitlines()]
+        lines[1]["arguments"] = {}
+        sample.write_text("".join(json.dumps(line) + "\n" for line in lines))
+        with pytest.raises(ModelfolioError, match=rf"{sample.name} line 2: no prompt in arguments"):
+            read_lm_eval_queries(copy)
+        with pytest.raises(ModelfolioError, match=r"no such folder"):
+            read_lm_eval_queries(tmp_path / "nowhere")
 
 
 class TestLmEval:

@@ -297,10 +297,115 @@ def lm_eval_model(results: Mapping[str, Any], where: str) -> str:
     raise FormatError(f"{where}: no model_name or config.model; not a harness results file")
 
 
+def _message_text(message: Any, at: str) -> str:
+    """The text of one chat message: its string content, or its text parts joined."""
+    if not isinstance(message, Mapping):
+        raise FormatError(f"{at}: an input message is {message!r}, not a chat message")
+    content = message.get("content")
+    if isinstance(content, str):
+        return content
+    if isinstance(content, Sequence):
+        return "\n".join(
+            str(part.get("text", ""))
+            for part in content
+            if isinstance(part, Mapping) and part.get("type") == "text"
+        )
+    raise FormatError(f"{at}: a message's content is {content!r}, not text")
+
+
+def _keep_query(queries: dict[str, str], item: str, text: str, at: str) -> None:
+    """Record ``item``'s query; the same item must have the same query in every log."""
+    known = queries.setdefault(item, text)
+    if known != text:
+        raise FormatError(
+            f"{at}: item {item!r} has another input than in an earlier log "
+            f"({known[:40]!r} vs {text[:40]!r}); were the logs run on different prompts?"
+        )
+
+
+def inspect_queries(
+    logs: Sequence[tuple[str, Mapping[str, Any], Sequence[Mapping[str, Any]]]],
+) -> dict[str, str]:
+    """Each item's query text from Inspect logs given as ``(where, eval header, samples)``.
+
+    Items are named as :func:`inspect_outcomes` names them. The query is the sample's
+    ``input``: its text, or, for a list of chat messages, the text of every message
+    (string contents, and the ``text`` parts of structured ones) joined by newlines.
+    """
+    queries: dict[str, str] = {}
+    for where, header, samples in logs:
+        if not isinstance(header, Mapping) or not isinstance(header.get("eval"), Mapping):
+            raise FormatError(f"{where}: no 'eval' header; not an Inspect log")
+        task = header["eval"].get("task")
+        if not isinstance(task, str) or not task:
+            raise FormatError(f"{where}: eval.task is {task!r}, not a task name")
+        epochs = {s.get("epoch", 1) for s in samples if isinstance(s, Mapping)}
+        for k, sample in enumerate(samples):
+            if not isinstance(sample, Mapping) or "id" not in sample:
+                raise FormatError(f"{where}, sample {k}: not an Inspect sample (no 'id')")
+            at = f"{where}, sample {sample['id']!r} epoch {sample.get('epoch', 1)}"
+            raw = sample.get("input")
+            if isinstance(raw, str):
+                text = raw
+            elif isinstance(raw, Sequence):
+                text = "\n".join(_message_text(message, at) for message in raw)
+            else:
+                raise FormatError(f"{at}: input is {raw!r}, not text or chat messages")
+            item = f"{task}:{sample['id']}"
+            if len(epochs) > 1:
+                item += f"#{sample.get('epoch', 1)}"
+            _keep_query(queries, item, text, at)
+    if not queries:
+        raise FormatError("the Inspect logs hold no samples")
+    return queries
+
+
+HarnessRuns = Sequence[
+    tuple[str, Mapping[str, Any], Mapping[str, Iterable[tuple[str, Mapping[str, Any]]]]]
+]
+"""Harness runs as ``(results path, results, {task: [(where, sample line), ...]})``."""
+
+
+def lm_eval_queries(
+    runs: HarnessRuns,
+) -> dict[str, str]:
+    """Each document's prompt from harness runs given as ``(where, results, {task: samples})``.
+
+    Items are named as :func:`lm_eval_outcomes` names them (``"<task>:<doc_id>"``). The
+    query is the context of the sample's first request: ``arguments.gen_args_0.arg_0``
+    (``arguments[0][0]`` in older harness versions), the prompt as the model saw it,
+    few-shot examples included.
+    """
+    queries: dict[str, str] = {}
+    for _, _, tasks in runs:
+        for task, lines in tasks.items():
+            for at, line in lines:
+                if not isinstance(line, Mapping):
+                    raise FormatError(f"{at}: not a harness sample (a JSON object)")
+                doc = line.get("doc_id")
+                if isinstance(doc, bool) or not isinstance(doc, (int, str)):
+                    raise FormatError(f"{at}: doc_id is {doc!r}, not a document id")
+                arguments = line.get("arguments")
+                context: Any = None
+                if isinstance(arguments, Mapping):
+                    first = arguments.get("gen_args_0")
+                    context = first.get("arg_0") if isinstance(first, Mapping) else None
+                elif isinstance(arguments, Sequence) and arguments:
+                    first = arguments[0]
+                    if isinstance(first, Sequence) and not isinstance(first, str) and first:
+                        context = first[0]
+                if not isinstance(context, str):
+                    raise FormatError(
+                        f"{at}: no prompt in arguments (gen_args_0.arg_0), got {arguments!r:.80}"
+                    )
+                _keep_query(queries, f"{task}:{doc}", context, at)
+    if not queries:
+        raise FormatError("the harness output holds no samples")
+    return queries
+
+
 def lm_eval_outcomes(
-    runs: Sequence[
-        tuple[str, Mapping[str, Any], Mapping[str, Iterable[tuple[str, Mapping[str, Any]]]]]
-    ],
+    runs: HarnessRuns,
     *,
     metric: str | Mapping[str, str] | None = None,
     filter: str | Mapping[str, str] | None = None,

@@ -24,8 +24,10 @@ from modelfolio._catalog import Catalog
 from modelfolio._errors import MissingDependencyError, ValidationError
 from modelfolio._formats import (
     inspect_outcomes,
+    inspect_queries,
     inspect_usage,
     lm_eval_outcomes,
+    lm_eval_queries,
     otlp_records,
     spend_log_records,
 )
@@ -37,10 +39,12 @@ __all__ = [
     "load_litellm",
     "read_battles",
     "read_inspect_log",
+    "read_inspect_queries",
     "read_inspect_usage",
     "read_json",
     "read_litellm_spend_logs",
     "read_lm_eval",
+    "read_lm_eval_queries",
     "read_otel_genai",
     "read_outcomes_long",
     "read_outcomes_wide",
@@ -509,6 +513,28 @@ def read_inspect_log(
     return inspect_outcomes(_inspect_logs(path), scorer=scorer, catalog=catalog)
 
 
+def read_inspect_queries(path: PathLike | Iterable[PathLike]) -> dict[str, str]:
+    """Each sample's input from Inspect AI eval logs (``.eval`` or ``.json``), for per-query routers.
+
+    Items are named as :func:`read_inspect_log` names them; the query is the sample's
+    ``input``: its text, or the text of its chat messages joined by newlines. Logs of
+    several models on one task give each item once (their inputs must agree). Hand the
+    result to :func:`~modelfolio.fit_query_quality` beside the outcomes.
+
+    Raises:
+        ValidationError: a file that is not an Inspect log, an input that is neither text
+            nor chat messages, or an item whose input differs between logs.
+        MissingDependencyError: a ``.eval`` log without zstandard installed.
+
+    Examples:
+        >>> queries = read_inspect_queries(["tests/data/inspect/arithmetic-strong.json",
+        ...                                 "tests/data/inspect/arithmetic-weak.json"])
+        >>> len(queries), queries["arithmetic:1#1"]  # (these logs ran two epochs)
+        (12, 'What is 2 + 2?')
+    """
+    return inspect_queries(_inspect_logs(path))
+
+
 def read_inspect_usage(
     path: PathLike | Iterable[PathLike],
     *,
@@ -567,6 +593,13 @@ def read_lm_eval(
         ...              filter={"arith_gen": "strict"})
         Outcomes(12 items, 2 models, 24 rows)
     """
+    return lm_eval_outcomes(_lm_eval_runs(output_dir), metric=metric, filter=filter)
+
+
+def _lm_eval_runs(
+    output_dir: PathLike,
+) -> list[tuple[str, Mapping[str, Any], dict[str, list[tuple[str, Any]]]]]:
+    """Every harness run under ``output_dir`` as ``(results path, results, {task: samples})``."""
     root = os.fspath(output_dir)
     if not os.path.isdir(root):
         raise ValidationError(f"{root}: no such folder")
@@ -592,7 +625,27 @@ def read_lm_eval(
             runs.append((where, results, tasks))
     if not runs:
         raise ValidationError(f"{root}: no results_<date>.json file (lm-eval --output_path)")
-    return lm_eval_outcomes(runs, metric=metric, filter=filter)
+    return runs
+
+
+def read_lm_eval_queries(output_dir: PathLike) -> dict[str, str]:
+    """Each document's prompt from lm-evaluation-harness output, for per-query routers.
+
+    Items are named as :func:`read_lm_eval` names them (``"<task>:<doc_id>"``); the
+    query is the context of the document's first request (``arguments.gen_args_0.arg_0``:
+    the prompt the model saw, few-shot examples included). Hand the result to
+    :func:`~modelfolio.fit_query_quality` beside the outcomes.
+
+    Raises:
+        ValidationError: no results file, a sample without a prompt, or an item whose
+            prompt differs between runs (the message names the file and line).
+
+    Examples:
+        >>> queries = read_lm_eval_queries("tests/data/lm_eval")
+        >>> len(queries), queries["arith_mc:1"]
+        (12, 'Question: What is 7 * 6?\\nAnswer:')
+    """
+    return lm_eval_queries(_lm_eval_runs(output_dir))
 
 
 def read_otel_genai(
