@@ -609,8 +609,9 @@ def _section_routing(report: Report) -> list[str]:
             _p(
                 "A per-tag table sends every item with the same tags to the same model. A "
                 "linear per-query predictor fitted on the same half from each item's query "
-                "alone (hashed word and character n-grams; no tags) predicts each model's "
-                f"score for that query; threshold routers send the items where "
+                "alone (hashed word and character n-grams of a text, or a vector as given; "
+                "no tags) predicts each model's score for that query; threshold routers "
+                "send the items where "
                 f"{report.incumbent}'s predicted edge over {report.challenger} is largest "
                 "to the incumbent, one router per share of incumbent calls (0% to 100%), "
                 "each threshold calibrated on the fit half, and are replayed on the same "
