@@ -238,6 +238,7 @@ def files(tmp_path: pathlib.Path) -> pathlib.Path:
         ("prompts_short", {k: v for k, v in prompts.items() if k != "q19"}),
         ("prompts_bad", {**prompts, "q0": 5}),
         ("prompts_mixed", {**prompts, "q0": [1.0, 2.0]}),
+        ("prompts_vectors", {k: [float(int(k[1:]) % 2), 1.0] for k in prompts}),
     ):
         (tmp_path / f"{name}.json").write_text(json.dumps(content), encoding="utf-8")
     return tmp_path
@@ -381,6 +382,15 @@ def test_queries_add_routers_that_read_them(files: pathlib.Path) -> None:
     per_tag = re.search(r"routing: AIQ [\d.]+, APGR ([-\d.]+)", printed)
     per_query = re.search(r"routing per query: AIQ [\d.]+, APGR ([-\d.]+)", printed)
     assert per_tag is not None, printed
+    assert per_query is not None, printed
+    assert float(per_query[1]) > float(per_tag[1]) + 0.2, printed
+    # The same with the prompts as vectors (a team's embeddings).
+    vectors = files / "vectors.html"
+    status, printed = run_main(
+        [*argv[:2], str(vectors), *argv[3:-1], str(files / "prompts_vectors.json")], files
+    )
+    assert 0 == status
+    per_query = re.search(r"routing per query: AIQ [\d.]+, APGR ([-\d.]+)", printed)
     assert per_query is not None, printed
     assert float(per_query[1]) > float(per_tag[1]) + 0.2, printed
     without = files / "without.html"
