@@ -108,6 +108,12 @@ def _words(text: str) -> list[str]:
     return pieces
 
 
+def _pair_buckets(firsts: Iterable[int], seconds: Iterable[int], dims: int) -> list[int]:
+    """The bucket of each pair of neighbouring words, from the words' pair hashes as first
+    and as second word (one per word, in order), at C speed."""
+    return list(map(dims.__rmod__, map(operator.add, firsts, itertools.islice(seconds, 1, None))))
+
+
 class _Hasher:
     """Buckets of a text's features, with each word's hashes memoised.
 
@@ -164,15 +170,8 @@ class _Hasher:
 
     def pairs(self, words: list[str]) -> list[int]:
         """The bucket of each pair of neighbouring (memoised) words, at C speed."""
-        return list(
-            map(
-                self.dims.__rmod__,
-                map(
-                    operator.add,
-                    map(self.first.__getitem__, words),
-                    map(self.second.__getitem__, itertools.islice(words, 1, None)),
-                ),
-            )
+        return _pair_buckets(
+            map(self.first.__getitem__, words), map(self.second.__getitem__, words), self.dims
         )
 
     def word_buckets(self, words: list[str]) -> Iterable[int]:
@@ -352,7 +351,7 @@ class QueryQuality:
         # and, when dims allows, in a list indexed by bucket (a prompt's pairs are read
         # from it in one call)
         self._dense: list[int | None] | None = None
-        if self._packed and self.dims <= _DENSE_DIMS:
+        if self._packed and self._kind == "text" and self.dims <= _DENSE_DIMS:
             self._dense = [None] * self.dims
             for bucket, packed in self._packed.items():
                 self._dense[bucket] = packed
@@ -463,16 +462,13 @@ class QueryQuality:
                         totals[m] += row[m] * value
             return totals
         totals = self._text_totals(query)
-        if self._use_tags:  # the text part and the tag part each of length sqrt(1/2)
-            half = math.sqrt(0.5)
-            totals = [total * half for total in totals]
-            if tags:
-                each = half / math.sqrt(len(tags))
-                for tag in sorted(tags):
-                    row = rows.get(self._hasher._bucket(_TAG, tag))
-                    if row is not None:
-                        for m in range(width):
-                            totals[m] += row[m] * each
+        if self._use_tags:  # the dot product is linear: the text part, then the tags'
+            totals = [total * _HALF for total in totals]
+            for key, value in _tag_features(tags, self._hasher).items():
+                row = rows.get(key)
+                if row is not None:
+                    for m in range(width):
+                        totals[m] += row[m] * value
         return totals
 
     def _text_totals(self, query: str) -> list[float]:
@@ -492,12 +488,7 @@ class QueryQuality:
             self._remember(words)
             word_rows = list(map(self._word_rows.__getitem__, words))
         found, firsts, seconds, owns = zip(*word_rows, strict=True)
-        pairs = list(
-            map(
-                self.dims.__rmod__,
-                map(operator.add, firsts, itertools.islice(seconds, 1, None)),
-            )
-        )
+        pairs = _pair_buckets(firsts, seconds, self.dims)
         counts = Counter(pairs)
         counts.update(itertools.chain.from_iterable(owns))
         norm = math.hypot(*counts.values())
@@ -577,17 +568,27 @@ def _tag_set(tags: Any) -> frozenset[str]:
     return frozenset(tags)
 
 
+_HALF = math.sqrt(0.5)  # the text part's and the tag part's share of a length-1 vector
+
+
+def _tag_features(tags: frozenset[str], hasher: _Hasher) -> dict[int, float]:
+    """The tags' features: each tag hashed like a word, the part of length sqrt(1/2)."""
+    features: dict[int, float] = {}
+    if tags:
+        each = _HALF / math.sqrt(len(tags))
+        for tag in sorted(tags):
+            key = hasher._bucket(_TAG, tag)
+            features[key] = features.get(key, 0.0) + each
+    return features
+
+
 def _with_tags(
     features: Mapping[int, float], tags: frozenset[str], hasher: _Hasher
 ) -> dict[int, float]:
     """Text features (length 1) and tag features (length 1), together scaled to length 1."""
-    half = math.sqrt(0.5)
-    combined = {key: value * half for key, value in features.items()}
-    if tags:
-        each = half / math.sqrt(len(tags))
-        for tag in sorted(tags):
-            key = hasher._bucket(_TAG, tag)
-            combined[key] = combined.get(key, 0.0) + each
+    combined = {key: value * _HALF for key, value in features.items()}
+    for key, value in _tag_features(tags, hasher).items():
+        combined[key] = combined.get(key, 0.0) + value
     return combined
 
 
