@@ -94,9 +94,8 @@ def parser() -> argparse.ArgumentParser:
             "Run the whole analysis (leaderboards, incumbent vs challenger, routing savings "
             "per tag and per query, vendor exposure, the cheapest split under a vendor cap, "
             "arena ratings) and write one self-contained HTML file. With no options it runs "
-            "on the public "
-            "data shipped in the package (RouteLLM's MMLU, GSM8K and MT-Bench results; "
-            "LLMFAO's crowd votes)."
+            "on the public data shipped in the package (RouteLLM's MMLU, GSM8K and MT-Bench "
+            "results; LLMFAO's crowd votes)."
         ),
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -582,17 +581,17 @@ def _section_routing(report: Report) -> list[str]:
         )
     )
 
-    def fmt(value: float | None, percent: bool = False) -> str:
+    # (label, attribute of Routing and QueryRouting, shown as a percentage)
+    shown = (("AIQ", "aiq", False), ("APGR", "apgr", False), ("CPT(50%)", "cpt50", True),
+             ("CPT(80%)", "cpt80", True))  # fmt: skip
+
+    def fmt(source: object, name: str, percent: bool) -> str:
+        value = getattr(source, name)
         if value is None:
             return "n/a"
         return f"{value:.1%}" if percent else f"{value:.4f}"
 
-    metrics = [
-        {"metric": "AIQ", "value": fmt(r.aiq)},
-        {"metric": "APGR", "value": fmt(r.apgr)},
-        {"metric": "CPT(50%)", "value": fmt(r.cpt50, True)},
-        {"metric": "CPT(80%)", "value": fmt(r.cpt80, True)},
-    ]
+    metrics = [{"metric": label, "value": fmt(r, name, pc)} for label, name, pc in shown]
     parts.append(_table(metrics, caption="Routing metrics (replay half)"))
     parts.append(
         _p(
@@ -627,18 +626,8 @@ def _section_routing(report: Report) -> list[str]:
             )
         )
         side = [
-            {"metric": "AIQ", "per tag": fmt(r.aiq), "per query": fmt(q.aiq)},
-            {"metric": "APGR", "per tag": fmt(r.apgr), "per query": fmt(q.apgr)},
-            {
-                "metric": "CPT(50%)",
-                "per tag": fmt(r.cpt50, True),
-                "per query": fmt(q.cpt50, True),
-            },
-            {
-                "metric": "CPT(80%)",
-                "per tag": fmt(r.cpt80, True),
-                "per query": fmt(q.cpt80, True),
-            },
+            {"metric": label, "per tag": fmt(r, name, pc), "per query": fmt(q, name, pc)}
+            for label, name, pc in shown
         ]
         parts.append(_table(side, caption="Per-tag and per-query routers (replay half)"))
     return parts

@@ -19,8 +19,8 @@ The choices it makes, so a reader of the report can reproduce every figure:
   quality, which traces every router the family can produce. The *routed policy* is the
   floor at the incumbent's fitted quality minus ``margin``.
 - **Routing per query** (when the items' queries are given): a linear
-  :class:`~modelfolio.QueryQuality` is fitted on the same ``fit`` half from the texts
-  alone, and threshold routers on its predicted incumbent-minus-challenger gap are
+  :class:`~modelfolio.QueryQuality` is fitted on the same ``fit`` half from the queries
+  alone (texts or vectors, no tags), and threshold routers on its predicted incumbent-minus-challenger gap are
   replayed on the ``replay`` half, one per share of incumbent calls (0%, 5%, ..., 100%),
   each threshold calibrated on the ``fit`` half's gaps, as RouteLLM does.
 - **The cheapest split** has one workload class per benchmark of the routing table,
@@ -101,8 +101,6 @@ class Routing:
     """Share of incumbent calls needed to recover 50% of the gap."""
     cpt80: float | None
     """Share of incumbent calls needed to recover 80% of the gap."""
-    fit_items: int
-    """Items in the ``fit`` half."""
     fit: Outcomes
     """The ``fit`` half the table was fitted on."""
     replay: Outcomes
@@ -110,13 +108,18 @@ class Routing:
     router: LearnedRouter
     """The routed policy's router (``quality_floor(table, floor)``)."""
 
+    @property
+    def fit_items(self) -> int:
+        """Items in the ``fit`` half."""
+        return len(self.fit.items)
+
 
 @frozen(kw_only=True, eq=False)
 class QueryRouting:
     """Section 3, per query: routers that read each item's query, fitted and replayed as above."""
 
     quality: QueryQuality
-    """The per-query predictor fitted on the ``fit`` half (linear, texts only)."""
+    """The per-query predictor fitted on the ``fit`` half (linear, on the queries alone)."""
     curve: Curve
     """Threshold routers on the predicted gap, one per share of incumbent calls, replayed."""
     aiq: float
@@ -383,7 +386,6 @@ def _routing(
         policy=policy,
         floor=floor,
         **_curve_metrics(curve, incumbent, challenger),
-        fit_items=len(fit.items),
         fit=fit,
         replay=replay,
         router=router,
