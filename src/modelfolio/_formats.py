@@ -132,6 +132,33 @@ def _deployment_for(catalog: Catalog, name: str) -> Any:
     return None
 
 
+def _inspect_task(where: str, header: Any) -> tuple[Mapping[str, Any], str]:
+    """A log's ``eval`` header and its task name."""
+    if not isinstance(header, Mapping) or not isinstance(header.get("eval"), Mapping):
+        raise FormatError(f"{where}: no 'eval' header; not an Inspect log")
+    spec = header["eval"]
+    task = spec.get("task")
+    if not isinstance(task, str) or not task:
+        raise FormatError(f"{where}: eval.task is {task!r}, not a task name")
+    return spec, task
+
+
+def _inspect_items(
+    where: str, task: str, samples: Sequence[Any]
+) -> Iterator[tuple[str, str, Mapping[str, Any]]]:
+    """Each sample as ``(item, where it is, sample)``: item ``"<task>:<sample id>"``, with
+    ``"#<epoch>"`` when the log has several epochs."""
+    epochs = {s.get("epoch", 1) for s in samples if isinstance(s, Mapping)}
+    for k, sample in enumerate(samples):
+        if not isinstance(sample, Mapping) or "id" not in sample:
+            raise FormatError(f"{where}, sample {k}: not an Inspect sample (no 'id')")
+        at = f"{where}, sample {sample['id']!r} epoch {sample.get('epoch', 1)}"
+        item = f"{task}:{sample['id']}"
+        if len(epochs) > 1:
+            item += f"#{sample.get('epoch', 1)}"
+        yield item, at, sample
+
+
 def inspect_outcomes(
     logs: Sequence[tuple[str, Mapping[str, Any], Sequence[Mapping[str, Any]]]],
     *,
@@ -150,23 +177,13 @@ def inspect_outcomes(
         "item": [], "model": [], "score": [], "cost": [], "latency_s": [], "tags": []
     }  # fmt: skip
     for where, header, samples in logs:
-        if not isinstance(header, Mapping) or not isinstance(header.get("eval"), Mapping):
-            raise FormatError(f"{where}: no 'eval' header; not an Inspect log")
-        spec = header["eval"]
+        spec, task = _inspect_task(where, header)
         model = spec.get("model")
-        task = spec.get("task")
         if not isinstance(model, str) or not model:
             raise FormatError(f"{where}: eval.model is {model!r}, not a model name")
-        if not isinstance(task, str) or not task:
-            raise FormatError(f"{where}: eval.task is {task!r}, not a task name")
         dataset = (spec.get("dataset") or {}).get("name")
         tags = frozenset({task} | ({f"dataset:{dataset}"} if dataset else set()))
-        epochs = {s.get("epoch", 1) for s in samples if isinstance(s, Mapping)}
-        for k, sample in enumerate(samples):
-            at = f"{where}, sample {k}"
-            if not isinstance(sample, Mapping) or "id" not in sample:
-                raise FormatError(f"{at}: not an Inspect sample (no 'id')")
-            at = f"{where}, sample {sample['id']!r} epoch {sample.get('epoch', 1)}"
+        for item, at, sample in _inspect_items(where, task, samples):
             scores = sample.get("scores") or {}
             if not isinstance(scores, Mapping):
                 raise FormatError(f"{at}: scores is {scores!r}, not a mapping")
@@ -186,9 +203,6 @@ def inspect_outcomes(
                 entry = scores[name]
                 raw = entry.get("value") if isinstance(entry, Mapping) else entry
                 value = inspect_value(raw, f"{at}, scorer {name!r}")
-            item = f"{task}:{sample['id']}"
-            if len(epochs) > 1:
-                item += f"#{sample.get('epoch', 1)}"
             elapsed = sample.get("total_time")
             columns["item"].append(item)
             columns["model"].append(model)
@@ -221,10 +235,8 @@ def inspect_usage(
     """
     records: list[UsageRecord] = []
     for where, header, samples in logs:
-        spec = header.get("eval") if isinstance(header, Mapping) else None
-        if not isinstance(spec, Mapping):
-            raise FormatError(f"{where}: no 'eval' header; not an Inspect log")
-        evaluated, task = spec.get("model"), spec.get("task")
+        spec, task = _inspect_task(where, header)
+        evaluated = spec.get("model")
         if not isinstance(evaluated, str) or not evaluated:
             raise FormatError(f"{where}: eval.model is {evaluated!r}, not a model name")
         for k, sample in enumerate(samples):
@@ -334,16 +346,8 @@ def inspect_queries(
     """
     queries: dict[str, str] = {}
     for where, header, samples in logs:
-        if not isinstance(header, Mapping) or not isinstance(header.get("eval"), Mapping):
-            raise FormatError(f"{where}: no 'eval' header; not an Inspect log")
-        task = header["eval"].get("task")
-        if not isinstance(task, str) or not task:
-            raise FormatError(f"{where}: eval.task is {task!r}, not a task name")
-        epochs = {s.get("epoch", 1) for s in samples if isinstance(s, Mapping)}
-        for k, sample in enumerate(samples):
-            if not isinstance(sample, Mapping) or "id" not in sample:
-                raise FormatError(f"{where}, sample {k}: not an Inspect sample (no 'id')")
-            at = f"{where}, sample {sample['id']!r} epoch {sample.get('epoch', 1)}"
+        _, task = _inspect_task(where, header)
+        for item, at, sample in _inspect_items(where, task, samples):
             raw = sample.get("input")
             if isinstance(raw, str):
                 text = raw
@@ -351,9 +355,6 @@ def inspect_queries(
                 text = "\n".join(_message_text(message, at) for message in raw)
             else:
                 raise FormatError(f"{at}: input is {raw!r}, not text or chat messages")
-            item = f"{task}:{sample['id']}"
-            if len(epochs) > 1:
-                item += f"#{sample.get('epoch', 1)}"
             _keep_query(queries, item, text, at)
     if not queries:
         raise FormatError("the Inspect logs hold no samples")
@@ -366,9 +367,17 @@ HarnessRuns = Sequence[
 """Harness runs as ``(results path, results, {task: [(where, sample line), ...]})``."""
 
 
-def lm_eval_queries(
-    runs: HarnessRuns,
-) -> dict[str, str]:
+def _harness_doc(line: Any, at: str) -> int | str:
+    """A harness sample line's document id."""
+    if not isinstance(line, Mapping):
+        raise FormatError(f"{at}: not a harness sample (a JSON object)")
+    doc = line.get("doc_id")
+    if isinstance(doc, bool) or not isinstance(doc, (int, str)):
+        raise FormatError(f"{at}: doc_id is {doc!r}, not a document id")
+    return doc
+
+
+def lm_eval_queries(runs: HarnessRuns) -> dict[str, str]:
     """Each document's prompt from harness runs given as ``(where, results, {task: samples})``.
 
     Items are named as :func:`lm_eval_outcomes` names them (``"<task>:<doc_id>"``). The
@@ -380,11 +389,7 @@ def lm_eval_queries(
     for _, _, tasks in runs:
         for task, lines in tasks.items():
             for at, line in lines:
-                if not isinstance(line, Mapping):
-                    raise FormatError(f"{at}: not a harness sample (a JSON object)")
-                doc = line.get("doc_id")
-                if isinstance(doc, bool) or not isinstance(doc, (int, str)):
-                    raise FormatError(f"{at}: doc_id is {doc!r}, not a document id")
+                doc = _harness_doc(line, at)
                 arguments = line.get("arguments")
                 context: Any = None
                 if isinstance(arguments, Mapping):
@@ -449,9 +454,7 @@ def lm_eval_outcomes(
             for at, line in rows:
                 if str(line.get("filter", "none")) != chosen:
                     continue
-                doc = line.get("doc_id")
-                if isinstance(doc, bool) or not isinstance(doc, (int, str)):
-                    raise FormatError(f"{at}: doc_id is {doc!r}, not a document id")
+                doc = _harness_doc(line, at)
                 names = [m for m in line.get("metrics") or () if isinstance(m, str)]
                 name = task_metric
                 if name is None:
