@@ -4,9 +4,10 @@
 
 Prints (targets from issue 13 in brackets):
 - ``featurize`` + ``predict`` of a 2,000-character prompt with 10 models, linear
-  [200 us], and knn, per call, over 200 different prompts: once at first sight of
-  their words, once more with the words known (the predictor memoises each word's
-  hashes and summed weights) but every prompt featurised and predicted anew;
+  [200 us], linear with ``bigrams=True``, and knn, per call, over 200 different
+  prompts: once at first sight of their words, once more with the words known (the
+  predictor memoises each word's hashes and summed weights) but every prompt
+  featurised and predicted anew;
 - fitting ``linear`` on 7,000 MMLU items x 2 models [30 s], and ``knn``;
 - replaying the 14,042 MMLU items through a per-query router [2 s] (linear; each item's
   prediction is computed once: the memo serves the sweep's later knobs);
@@ -71,15 +72,16 @@ def main() -> None:
     for _ in range(200):
         start = rng.randrange(len(words) - 400)
         prompts.append(" ".join(words[start : start + 400])[:2_000])
-    for method in ("linear", "knn"):
-        quality = fit_query_quality(table, texts, method=method)  # type: ignore[arg-type]
+    for method, bigrams in (("linear", False), ("linear", True), ("knn", False)):
+        quality = fit_query_quality(table, texts, method=method, bigrams=bigrams)  # type: ignore[arg-type]
         cold = per_call(quality.predict, prompts)
         # The same prompts again, with the memo of whole prompts emptied: every prompt is
         # featurised and predicted anew, but its words are known (as in steady service).
         quality._memo.clear()
         warm = per_call(quality.predict, prompts)
         print(
-            f"featurize + predict, 2,000 characters, 10 models, {method}: "
+            f"featurize + predict, 2,000 characters, 10 models, {method}"
+            f"{' with bigrams' if bigrams else ''}: "
             f"{warm * 1e6:.0f} us (words seen before), {cold * 1e6:.0f} us (first sight)"
         )
 

@@ -36,7 +36,7 @@ from modelfolio import (
 from modelfolio._query import _Hasher, _words
 
 
-def spec_buckets(text: str, dims: int, seed: int) -> dict[int, float]:
+def spec_buckets(text: str, dims: int, seed: int, bigrams: bool = False) -> dict[int, float]:
     """The documented features, computed here from the spec, independently of the code."""
     start = zlib.crc32(seed.to_bytes(4, "little"))
     words = __import__("re").findall(r"\w+", text.lower())
@@ -46,7 +46,7 @@ def spec_buckets(text: str, dims: int, seed: int) -> dict[int, float]:
             grams += [b"p" + w[:4].encode(), b"s" + w[-4:].encode()]
     counts: dict[int, float] = {}
     buckets = [zlib.crc32(gram, start) % dims for gram in grams]
-    for a, b in itertools.pairwise(words):
+    for a, b in itertools.pairwise(words) if bigrams else ():
         first, second = (zlib.crc32(b"b" + w.encode(), start) for w in (a, b))
         buckets.append((1_000_003 * first % 2**32 + second) % dims)
     for bucket in buckets:
@@ -56,11 +56,14 @@ def spec_buckets(text: str, dims: int, seed: int) -> dict[int, float]:
 
 
 class TestFeaturize:
-    def test_matches_the_documented_spec(self) -> None:
+    @pytest.mark.parametrize("bigrams", [False, True])
+    def test_matches_the_documented_spec(self, bigrams: bool) -> None:
         text = "Integrate the integral: what is ∫ x dx? Integration by parts!"
         for dims, seed in ((2**18, 0), (97, 5)):
-            expected = spec_buckets(text, dims, seed)
-            got = featurize(text, dims=dims, seed=seed)
+            expected = spec_buckets(text, dims, seed, bigrams)
+            got = featurize(text, dims=dims, seed=seed, bigrams=bigrams)
+            if dims == 2**18:  # 10 words, 6 distinct prefixes and suffixes, 9 pairs
+                assert len(got) == (25 if bigrams else 16)
             assert expected.keys() == got.keys()
             for key, value in expected.items():
                 assert value == pytest.approx(got[key], rel=1e-12)
@@ -80,9 +83,9 @@ class TestFeaturize:
         assert featurize("a b c d", seed=0).keys() != featurize("a b c d", seed=1).keys()
 
     @settings(max_examples=100)
-    @given(st.text(max_size=300), st.integers(1, 5000), st.integers(0, 2**32 - 1))
-    def test_unit_length_in_range(self, text: str, dims: int, seed: int) -> None:
-        features = featurize(text, dims=dims, seed=seed)
+    @given(st.text(max_size=300), st.integers(1, 5000), st.integers(0, 2**32 - 1), st.booleans())
+    def test_unit_length_in_range(self, text: str, dims: int, seed: int, bigrams: bool) -> None:
+        features = featurize(text, dims=dims, seed=seed, bigrams=bigrams)
         assert all(0 <= k < dims and v > 0 for k, v in features.items())
         if features:
             assert math.fsum(v * v for v in features.values()) == pytest.approx(1.0)
@@ -121,6 +124,7 @@ class TestFeaturize:
             ({"text": "a", "dims": 0}, "dims must be an integer from 1 to 2\\*\\*30, got 0"),
             ({"text": "a", "seed": -1}, "seed must be an integer"),
             ({"text": "a", "dims": 2.0}, "dims must be an integer"),
+            ({"text": "a", "bigrams": 1}, "bigrams must be True or False, got 1"),
         ],
     )
     def test_bad_arguments(self, kwargs: dict[str, object], message: str) -> None:
@@ -160,9 +164,10 @@ class TestFit:
                                   "integration", "integral", "émigré", "x", "Don’t",
                                   "(a)", "naïve-x.y"]), max_size=40),
         st.sampled_from([1 << 18, 1000, 64, (1 << 21) + 3]),  # (the last beyond the list)
+        st.booleans(),
     )  # fmt: skip
     def test_text_predictions_are_the_dot_product_of_the_documented_features(
-        self, words: list[str], dims: int
+        self, words: list[str], dims: int, bigrams: bool
     ) -> None:
         """The text path (word memo, weights packed into integers) gives what the spec
         gives: the weights of featurize's buckets times their values, plus the bias."""
@@ -173,10 +178,10 @@ class TestFit:
                     item=list(range(200)) * 2, model=["big"] * 200 + ["small"] * 200,
                     score=[2.5 + 0.25 * (k % 3) for k in range(200)] + [float(k % 2) for k in range(200)],
                 )  # fmt: skip
-            quality = fit_query_quality(scores, texts, dims=dims, epochs=3)
+            quality = fit_query_quality(scores, texts, dims=dims, epochs=3, bigrams=bigrams)
             assert quality._binary == ((True, True) if scores is table else (False, True))
             text = " ".join(words)
-            features = spec_buckets(text, dims, 0) if words else {}
+            features = spec_buckets(text, dims, 0, bigrams) if words else {}
             for m, model in enumerate(quality.models):
                 total = quality._bias[m] + math.fsum(
                     quality._rows[b][m] * v for b, v in features.items() if b in quality._rows
@@ -189,9 +194,10 @@ class TestFit:
         st.lists(st.sampled_from(["add", "prove", "lemma", "the", "integration", "émigré"]),
                  max_size=20),
         st.frozensets(st.sampled_from(["easy", "hard", "new", "algebra"]), max_size=3),
+        st.booleans(),
     )  # fmt: skip
     def test_text_and_tag_predictions_are_the_documented_dot_product(
-        self, words: list[str], tags: frozenset[str]
+        self, words: list[str], tags: frozenset[str], bigrams: bool
     ) -> None:
         """use_tags=True: the text's features and the tags' (each part of length 1) are
         scaled by sqrt(1/2) and dotted with the weights, plus the bias."""
@@ -201,11 +207,11 @@ class TestFit:
             score=[1.0] * 200 + [1.0 if k % 3 else 0.0 for k in range(200)],
             tags=[{"easy"} if k % 3 else {"hard"} for k in range(200)] * 2,
         )  # fmt: skip
-        quality = fit_query_quality(table, texts, use_tags=True, epochs=3)
+        quality = fit_query_quality(table, texts, use_tags=True, epochs=3, bigrams=bigrams)
         text = " ".join(words)
         features = {
             k: v * math.sqrt(0.5)
-            for k, v in (spec_buckets(text, 1 << 18, 0) if words else {}).items()
+            for k, v in (spec_buckets(text, 1 << 18, 0, bigrams) if words else {}).items()
         }
         start = zlib.crc32((0).to_bytes(4, "little"))
         for tag in tags:
@@ -218,22 +224,43 @@ class TestFit:
             )
             assert got[model] == pytest.approx(1 / (1 + math.exp(-total)), rel=1e-9, abs=1e-9)
 
-    def test_bounded_memos_give_the_same_predictions(self, monkeypatch: pytest.MonkeyPatch) -> None:
+    @pytest.mark.parametrize("bigrams", [False, True])
+    def test_bounded_memos_give_the_same_predictions(
+        self, monkeypatch: pytest.MonkeyPatch, bigrams: bool
+    ) -> None:
         """The word memos are emptied when full, separately; predictions do not change."""
         table, texts = two_kinds()
         prompts = [
             "add 7 and 8", "prove lemma 3 about groups", "add the lemma", "groups and numbers",
             "prove 7", "Émigré groups add", "x y z add prove", "prove add z y x",
         ]  # fmt: skip
-        expected = [fit_query_quality(table, texts).predict(p) for p in prompts]
+        expected = [fit_query_quality(table, texts, bigrams=bigrams).predict(p) for p in prompts]
         monkeypatch.setattr(_Hasher, "_LIMIT", 6)  # fewer words than some prompts have
-        quality = fit_query_quality(table, texts)
+        quality = fit_query_quality(table, texts, bigrams=bigrams)
         got = []
         for p in prompts:
             quality._memo.clear()
             got.append(quality.predict(p))
             quality._hasher.remember(["unrelated", "words"] * 3)  # empties the word memo
         assert got == [pytest.approx(e, rel=1e-12) for e in expected]
+
+    @pytest.mark.parametrize("method", ["linear", "knn"])
+    def test_bigrams_tell_word_order(self, method: str) -> None:
+        """The same words in another order: the same features and predictions without
+        bigrams; with them, the predictor learns what the order says."""
+        n = 200
+        texts = {k: ("dog bites man" if k % 2 else "man bites dog") for k in range(n)}
+        table = Outcomes.from_columns(
+            item=range(n), model=["m"] * n, score=[1.0 if k % 2 else 0.0 for k in range(n)]
+        )
+        assert featurize("dog bites man") == featurize("man bites dog")
+        assert featurize("dog bites man", bigrams=True) != featurize("man bites dog", bigrams=True)
+        plain = fit_query_quality(table, texts, method=method, max_df=1.0)  # type: ignore[arg-type]
+        assert plain.predict("dog bites man") == plain.predict("man bites dog")
+        ordered = fit_query_quality(table, texts, method=method, max_df=1.0, bigrams=True)  # type: ignore[arg-type]
+        assert repr(ordered).endswith("queries as texts, with bigrams)")
+        bites, bitten = ordered.predict("dog bites man")["m"], ordered.predict("man bites dog")["m"]
+        assert bites > 0.8 > 0.2 > bitten
 
     def test_deterministic_for_a_seed(self) -> None:
         table, texts = two_kinds()
@@ -290,6 +317,10 @@ class TestFit:
             fit_query_quality(table, {k: [math.nan] for k in texts})
         with pytest.raises(ModelfolioError, match="queries must map each item id"):
             fit_query_quality(table, ["a"])  # type: ignore[arg-type]
+        with pytest.raises(ModelfolioError, match="bigrams must be True or False, got 'yes'"):
+            fit_query_quality(table, texts, bigrams="yes")  # type: ignore[arg-type]
+        with pytest.raises(ModelfolioError, match="use_tags must be True or False, got 1"):
+            fit_query_quality(table, texts, use_tags=1)  # type: ignore[arg-type]
         quality = fit_query_quality(table, texts)
         with pytest.raises(ModelfolioError, match="the request has no query"):
             quality.predict(Request(input_tokens=1, output_tokens=1))

@@ -8,17 +8,21 @@ query, offline in :func:`~modelfolio.simulate` and online in a
 
 Features. :func:`featurize` turns a text into sparse hashed features: the text is
 lower-cased and split into words (maximal runs of Unicode letters, digits and ``_``);
-the features are every word (unigram), every pair of neighbouring words (bigram), and
-for each word of five or more characters its first four and last four characters
-(prefix and suffix character 4-grams, which tie ``integrate``, ``integral`` and
-``integration`` together). Each feature is hashed into one of ``dims`` buckets with
-CRC-32, started from the CRC-32 of the seed's four little-endian bytes (so two seeds
-give two independent hashings): a unigram is ``crc(b"w" + word) % dims``, a prefix
-``crc(b"p" + first four) % dims``, a suffix ``crc(b"s" + last four) % dims``, and a
-pair ``(1_000_003 * crc(b"b" + first) % 2**32 + crc(b"b" + second)) % dims`` (so a
-pair costs no hashing of its own). Bucket values are counts, and the vector is scaled
-to length 1. CRC-32 of UTF-8 bytes is the same on every machine, process and Python
-version, unlike ``hash()`` of a string.
+the features are every word (unigram) and, for each word of five or more characters,
+its first four and last four characters (prefix and suffix character 4-grams, which tie
+``integrate``, ``integral`` and ``integration`` together). With ``bigrams=True``,
+every pair of neighbouring words (bigram) is a feature too: some word order, for about
+1.7 times the time per prediction; on RouteLLM's MMLU and GSM8K it routes about as well
+(APGR +0.006 and -0.002; the figures are in the docs' "How much can routing save?"), so
+it is off by default.
+Each feature is hashed into one of ``dims`` buckets with CRC-32, started from the
+CRC-32 of the seed's four little-endian bytes (so two seeds give two independent
+hashings): a unigram is ``crc(b"w" + word) % dims``, a prefix ``crc(b"p" + first four)
+% dims``, a suffix ``crc(b"s" + last four) % dims``, and a bigram ``(1_000_003 *
+crc(b"b" + first) % 2**32 + crc(b"b" + second)) % dims`` (so a pair costs no hashing of
+its own). Bucket values are counts, and the vector is scaled to length 1. CRC-32 of
+UTF-8 bytes is the same on every machine, process and Python version, unlike
+``hash()`` of a string.
 
 Fitting. ``method="linear"``: one model per LLM over the features plus an intercept:
 logistic regression (log loss) when every score is 0 or 1, else least squares, both
@@ -70,6 +74,12 @@ def _check_dims(dims: Any) -> int:
     return dims
 
 
+def _check_flag(value: Any, name: str) -> bool:
+    if not isinstance(value, bool):
+        raise ValidationError(f"{name} must be True or False, got {value!r}")
+    return value
+
+
 def _check_seed(seed: Any) -> int:
     if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 1 << 32:
         raise ValidationError(f"seed must be an integer from 0 to 2**32 - 1, got {seed!r}")
@@ -119,18 +129,19 @@ class _Hasher:
 
     The memo only saves work: a bucket is a pure function of the feature, ``dims`` and
     ``seed``. It is bounded, and cleared when full. For each word it holds, in three
-    dictionaries cleared together: its pair hash as a first word (``first``) and as a
-    second word (``second``), each reduced modulo ``dims`` (a pair's bucket is their sum
-    modulo ``dims``, as the module notes define it, with smaller numbers), and its own
-    buckets: unigram, then prefix and suffix if any (``own``).
+    dictionaries cleared together: its own buckets: unigram, then prefix and suffix if
+    any (``own``), and, with ``bigrams``, its pair hash as a first word (``first``) and
+    as a second word (``second``), each reduced modulo ``dims`` (a pair's bucket is
+    their sum modulo ``dims``, as the module notes define it, with smaller numbers).
     """
 
-    __slots__ = ("dims", "first", "own", "second", "seed")
+    __slots__ = ("bigrams", "dims", "first", "own", "second", "seed")
 
     _LIMIT = 200_000
 
-    def __init__(self, dims: int, seed: int) -> None:
+    def __init__(self, dims: int, seed: int, bigrams: bool = False) -> None:
         self.dims, self.seed = dims, zlib.crc32(seed.to_bytes(4, "little"))
+        self.bigrams = bigrams
         self.first: dict[str, int] = {}
         self.second: dict[str, int] = {}
         self.own: dict[str, tuple[int, ...]] = {}
@@ -146,9 +157,10 @@ class _Hasher:
             buckets: tuple[int, ...] = (self._bucket(_UNIGRAM, word),)
             if len(word) >= 5:
                 buckets += (self._bucket(_PREFIX, word[:4]), self._bucket(_SUFFIX, word[-4:]))
-            second = self._hash(_BIGRAM, word)
-            self.first[word] = second * _PAIR_MULTIPLIER % 4294967296 % self.dims
-            self.second[word] = second % self.dims
+            if self.bigrams:
+                second = self._hash(_BIGRAM, word)
+                self.first[word] = second * _PAIR_MULTIPLIER % 4294967296 % self.dims
+                self.second[word] = second % self.dims
             self.own[word] = buckets
 
     def words(self, text: str) -> list[str]:
@@ -169,7 +181,8 @@ class _Hasher:
         self._learn(sorted(new))
 
     def pairs(self, words: list[str]) -> list[int]:
-        """The bucket of each pair of neighbouring (memoised) words, at C speed."""
+        """The bucket of each pair of neighbouring (memoised) words, at C speed (with
+        ``bigrams`` only: the pair hashes are memoised then)."""
         return _pair_buckets(
             map(self.first.__getitem__, words), map(self.second.__getitem__, words), self.dims
         )
@@ -182,7 +195,8 @@ class _Hasher:
         """Every feature occurrence's bucket (a bucket repeats as often as it occurs)."""
         words = self.words(text)
         buckets = list(self.word_buckets(words))
-        buckets += self.pairs(words)
+        if self.bigrams:
+            buckets += self.pairs(words)
         return buckets
 
 
@@ -193,25 +207,30 @@ def _normalised(counts: Mapping[int, float]) -> dict[int, float]:
     return {k: v / norm for k, v in sorted(counts.items()) if v}
 
 
-def featurize(text: str, *, dims: int = _DEFAULT_DIMS, seed: int = 0) -> Mapping[int, float]:
+def featurize(
+    text: str, *, dims: int = _DEFAULT_DIMS, seed: int = 0, bigrams: bool = False
+) -> Mapping[int, float]:
     """Sparse hashed features of ``text``: ``{bucket: value}``, of length 1 (or empty).
 
-    Word unigrams and bigrams and the 4-character prefix and suffix of words of five
-    characters or more, lower-cased, hashed by seeded CRC-32 into ``dims`` buckets (see
-    the module notes). The same text gives the same features everywhere.
+    Word unigrams and the 4-character prefix and suffix of words of five characters or
+    more (with ``bigrams=True``, pairs of neighbouring words too), lower-cased, hashed
+    by seeded CRC-32 into ``dims`` buckets (see the module notes). The same text gives
+    the same features everywhere.
 
     Examples:
-        >>> features = featurize("What is 7 times 6?")  # 5 words, 4 pairs, 1 prefix and suffix
+        >>> features = featurize("What is 7 times 6?")  # 5 words, 1 prefix and suffix
         >>> len(features), round(sum(v * v for v in features.values()), 12)
-        (11, 1.0)
-        >>> len(featurize("What is 7 times 6?", dims=64))  # two collisions in 64 buckets
-        9
+        (7, 1.0)
+        >>> len(featurize("What is 7 times 6?", bigrams=True))  # and 4 pairs of words
+        11
+        >>> len(featurize("What is 7 times 6?", dims=16))  # one collision in 16 buckets
+        6
         >>> featurize("", dims=64)
         {}
     """
     if not isinstance(text, str):
         raise ValidationError(f"text must be a string, got {text!r}")
-    hasher = _Hasher(_check_dims(dims), _check_seed(seed))
+    hasher = _Hasher(_check_dims(dims), _check_seed(seed), _check_flag(bigrams, "bigrams"))
     return _normalised(Counter(hasher.buckets(text)))
 
 
@@ -348,14 +367,15 @@ class QueryQuality:
         # each bucket's weights packed into one integer (see _pack), and each word's own
         # features' packed weights summed (a bounded memo)
         self._packed = {b: _pack(row, self._scale) for b, row in self._rows.items()}
-        # and, when dims allows, in a list indexed by bucket (a prompt's pairs are read
-        # from it in one call)
+        # and, with bigrams, when dims allows, in a list indexed by bucket (a prompt's
+        # pairs are read from it in one call)
         self._dense: list[int | None] | None = None
-        if self._packed and self._kind == "text" and self.dims <= _DENSE_DIMS:
+        bigrams = self._kind == "text" and self._hasher.bigrams
+        if self._packed and bigrams and self.dims <= _DENSE_DIMS:
             self._dense = [None] * self.dims
             for bucket, packed in self._packed.items():
                 self._dense[bucket] = packed
-        self._word_rows: dict[str, tuple[int, int, int, tuple[int, ...]]] = {}
+        self._word_rows: dict[str, tuple[Any, ...]] = {}
         if self._rows and self._kind == "text":  # a linear fit on texts: its vocabulary
             self._remember(list(self._hasher.own))
         # Predictions of recent texts: a sweep replays the same queries at every knob.
@@ -372,7 +392,9 @@ class QueryQuality:
     def __repr__(self) -> str:
         return (
             f"QueryQuality(method={self.method!r}, {len(self.models)} models, "
-            f"queries as {self._kind}s" + (", with tags)" if self._use_tags else ")")
+            f"queries as {self._kind}s"
+            + (", with bigrams" if self._kind == "text" and self._hasher.bigrams else "")
+            + (", with tags)" if self._use_tags else ")")
         )
 
     def _query_of(self, query: Any) -> Any:
@@ -477,49 +499,62 @@ class QueryQuality:
         # Counts over length: sum each occurrence's weights, then scale. Every bucket's
         # weights are packed into one integer (see _pack), a word's own features'
         # (unigram, prefix, suffix) summed once per word, so the sums are exact and run
-        # at C speed. One memo lookup per word gives its row (packed own weights, pair
-        # hashes as first and second word, own buckets); the rows are turned into
-        # columns in one call, and each pair of words costs a few integer operations.
+        # at C speed. One memo lookup per word gives its row (packed own weights, own
+        # buckets, and with bigrams its pair hashes as first and second word); the rows
+        # are turned into columns in one call, and each pair of words costs a few
+        # integer operations.
         words = _words(query)
         if not words:
             return [0.0] * width
-        word_rows = list(map(self._word_rows.get, words))
-        if None in word_rows:
+        memo = self._word_rows
+        try:
+            word_rows = list(map(memo.__getitem__, words))
+        except KeyError:
             self._remember(words)
-            word_rows = list(map(self._word_rows.__getitem__, words))
-        found, firsts, seconds, owns = zip(*word_rows, strict=True)
-        pairs = _pair_buckets(firsts, seconds, self.dims)
-        counts = Counter(pairs)
-        counts.update(itertools.chain.from_iterable(owns))
-        norm = math.hypot(*counts.values())
-        # (zeros and absent buckets are dropped first: a sum of big integers is slower
-        # per item than one of small ones, and most pairs have no weights)
-        dense = self._dense
-        if dense is not None and len(pairs) > 1:
-            pair_weights: Iterable[int | None] = operator.itemgetter(*pairs)(dense)
+            word_rows = list(map(memo.__getitem__, words))
+        summed: Iterable[int | None]
+        if self._hasher.bigrams:
+            found, owns, firsts, seconds = zip(*word_rows, strict=True)
+            pairs = _pair_buckets(firsts, seconds, self.dims)
+            counts = Counter(pairs)
+            counts.update(itertools.chain.from_iterable(owns))
+            # (absent buckets are dropped before the sum, below: most pairs have no weights)
+            dense = self._dense
+            if dense is not None and len(pairs) > 1:
+                pair_weights: Iterable[int | None] = operator.itemgetter(*pairs)(dense)
+            else:
+                pair_weights = map(self._packed.get, pairs)
+            summed = itertools.chain(found, pair_weights)
         else:
-            pair_weights = map(self._packed.get, pairs)
-        total = sum(filter(None, itertools.chain(found, pair_weights)))
+            found, owns = zip(*word_rows, strict=True)
+            counts = Counter(itertools.chain.from_iterable(owns))
+            summed = found
+        norm = math.hypot(*counts.values())
+        # (zeros are dropped first: a sum of big integers is slower per item than one of
+        # small ones)
+        total = sum(filter(None, summed))
         return [value / norm for value in _unpack(total, width, self._scale)]
 
     def _remember(self, words: Iterable[str]) -> None:
-        """Memoise the row of each word: (packed summed weights of its own features,
-        its pair hash as a first word, as a second word, its own buckets)."""
+        """Memoise the row of each word: (packed summed weights of its own features, its
+        own buckets), and with bigrams its pair hash as a first and as a second word."""
         hasher, memo, packed = self._hasher, self._word_rows, self._packed
         new = set(words).difference(memo)
         if len(memo) + len(new) > _Hasher._LIMIT:  # full: start again with these words
             memo.clear()
             new = set(words)
         hasher.remember(list(new))
-        first, second, own = hasher.first, hasher.second, hasher.own
-        for word in new:
-            buckets = own[word]
-            memo[word] = (
-                sum(filter(None, map(packed.get, buckets))),
-                first[word],
-                second[word],
-                buckets,
-            )
+        own = hasher.own
+        if hasher.bigrams:
+            first, second = hasher.first, hasher.second
+            for word in new:
+                buckets = own[word]
+                found = sum(filter(None, map(packed.get, buckets)))
+                memo[word] = (found, buckets, first[word], second[word])
+        else:
+            for word in new:
+                buckets = own[word]
+                memo[word] = (sum(filter(None, map(packed.get, buckets))), buckets)
 
     def _knn(self, features: Mapping[int, float]) -> list[float]:
         if self._idf is not None:  # the training queries' weighting; unseen features drop
@@ -656,6 +691,7 @@ def fit_query_quality(
     k: int = 20,
     max_df: float = 0.1,
     use_tags: bool = False,
+    bigrams: bool = False,
 ) -> QueryQuality:
     """Fit a per-query predictor of each model's score from ``outcomes``.
 
@@ -667,7 +703,9 @@ def fit_query_quality(
     is deterministic for a ``seed``. With ``use_tags=True`` each item's tags are
     features too (hashed like words; the text part and the tag part each of length 1,
     the whole scaled to length 1), so the predictor knows what a per-tag table knows
-    and reads the text on top; predictions then take the query's tags.
+    and reads the text on top; predictions then take the query's tags. With
+    ``bigrams=True`` texts have pairs of neighbouring words as features too (see
+    :func:`featurize`); predictions then take about 1.7 times as long.
 
     Raises:
         ValidationError: an item without a query, queries of two kinds, a bad option.
@@ -730,12 +768,12 @@ def fit_query_quality(
         math.fsum(vs) / len(vs) if (vs := [row[m] for row in scores if row[m] == row[m]]) else 0.0
         for m in range(width)
     )
-    if not isinstance(use_tags, bool):
-        raise ValidationError(f"use_tags must be True or False, got {use_tags!r}")
+    _check_flag(use_tags, "use_tags")
+    _check_flag(bigrams, "bigrams")
     item_tags: list[frozenset[str]] = [frozenset()] * len(items)
     for row in range(len(outcomes)):
         item_tags[outcomes.item[row]] = outcomes.tag_sets[outcomes.tag_index[row]]
-    hasher = _Hasher(dims, seed)
+    hasher = _Hasher(dims, seed, bigrams)
     features: list[dict[int, float]] = []
     for i in items:
         query = queries[ids[i]]
