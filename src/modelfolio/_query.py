@@ -152,16 +152,25 @@ class _Hasher:
     def _bucket(self, kind: bytes, text: str) -> int:
         return self._hash(kind, text) % self.dims
 
-    def _learn(self, words: Iterable[str]) -> None:
+    def _learn(self, words: Sequence[str]) -> None:
+        # _bucket, written out: new words are hashed on the way of a prediction
+        crc, seed, dims, own = zlib.crc32, self.seed, self.dims, self.own
         for word in words:
-            buckets: tuple[int, ...] = (self._bucket(_UNIGRAM, word),)
+            buckets: tuple[int, ...]
             if len(word) >= 5:
-                buckets += (self._bucket(_PREFIX, word[:4]), self._bucket(_SUFFIX, word[-4:]))
-            if self.bigrams:
-                second = self._hash(_BIGRAM, word)
-                self.first[word] = second * _PAIR_MULTIPLIER % 4294967296 % self.dims
-                self.second[word] = second % self.dims
-            self.own[word] = buckets
+                buckets = (
+                    crc(_UNIGRAM + word.encode("utf-8"), seed) % dims,
+                    crc(_PREFIX + word[:4].encode("utf-8"), seed) % dims,
+                    crc(_SUFFIX + word[-4:].encode("utf-8"), seed) % dims,
+                )
+            else:
+                buckets = (crc(_UNIGRAM + word.encode("utf-8"), seed) % dims,)
+            own[word] = buckets
+        if self.bigrams:
+            for word in words:
+                second = crc(_BIGRAM + word.encode("utf-8"), seed)
+                self.first[word] = second * _PAIR_MULTIPLIER % 4294967296 % dims
+                self.second[word] = second % dims
 
     def words(self, text: str) -> list[str]:
         """The text's words, each one's hashes memoised (new words hashed here)."""
@@ -201,10 +210,15 @@ class _Hasher:
 
 
 def _normalised(counts: Mapping[int, float]) -> dict[int, float]:
-    norm = math.sqrt(math.fsum(v * v for v in counts.values()))
+    """``counts`` scaled to length 1, in key order, without zeros (at C speed)."""
+    values = counts.values()
+    norm = math.sqrt(math.fsum(map(operator.mul, values, values)))
     if norm == 0:
         return {}
-    return {k: v / norm for k, v in sorted(counts.items()) if v}
+    keys = sorted(counts)
+    if not all(values):
+        keys = [key for key in keys if counts[key]]
+    return dict(zip(keys, map(norm.__rtruediv__, map(counts.__getitem__, keys)), strict=True))
 
 
 def featurize(
