@@ -178,7 +178,7 @@ def test_mmlu_per_query_beats_per_subject(mmlu: dict[str, Any]) -> None:
         low, high = differences[method]
         print(f"MMLU {method} - per-subject APGR: 95% CI [{low:.3f}, {high:.3f}]")
     # Word pairs (bigrams) as features too: at most about 0.01 APGR better (measured:
-    # +0.006, 95% CI [-0.000, 0.011]), at 1.7 times the time per prediction; why they are
+    # +0.006, 95% CI [-0.000, 0.011]), at 1.8 times the time per prediction; why they are
     # off by default (docs/learned.md).
     low, high = interval(samples[:, 3] - samples[:, 0])
     print(f"MMLU linear+bigrams - linear APGR: 95% CI [{low:.3f}, {high:.3f}]")

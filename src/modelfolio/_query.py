@@ -12,7 +12,7 @@ the features are every word (unigram) and, for each word of five or more charact
 its first four and last four characters (prefix and suffix character 4-grams, which tie
 ``integrate``, ``integral`` and ``integration`` together). With ``bigrams=True``,
 every pair of neighbouring words (bigram) is a feature too: some word order, for about
-1.7 times the time per prediction; on RouteLLM's MMLU and GSM8K it routes about as well
+1.8 times the time per prediction; on RouteLLM's MMLU and GSM8K it routes about as well
 (APGR +0.006 and -0.002; the figures are in the docs' "How much can routing save?"), so
 it is off by default.
 Each feature is hashed into one of ``dims`` buckets with CRC-32, started from the
@@ -719,7 +719,7 @@ def fit_query_quality(
     the whole scaled to length 1), so the predictor knows what a per-tag table knows
     and reads the text on top; predictions then take the query's tags. With
     ``bigrams=True`` texts have pairs of neighbouring words as features too (see
-    :func:`featurize`); predictions then take about 1.7 times as long.
+    :func:`featurize`); predictions then take about 1.8 times as long.
 
     Raises:
         ValidationError: an item without a query, queries of two kinds, a bad option.
