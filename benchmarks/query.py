@@ -11,7 +11,9 @@ Prints (targets from issue 13 in brackets):
 - fitting ``linear`` on 7,000 MMLU items x 2 models [30 s], and ``knn``;
 - replaying the 14,042 MMLU items through a per-query router [2 s] (linear; each item's
   prediction is computed once: the memo serves the sweep's later knobs);
-- ``observe`` per record, one record per call [20 us] and in a batch.
+- ``observe`` per record, one record per call [20 us] and in a batch;
+- queries as vectors (a team's embeddings): 7,000 items of 256 random floats x 2
+  models, fitting and one prediction, linear and knn.
 """
 
 from __future__ import annotations
@@ -113,6 +115,22 @@ def main() -> None:
     print(f"machine probe again: {machine_probe():.2f} s")
     print(f"observe: {one * 1e6:.1f} us per record one at a time, "
           f"{batch / len(records) * 1e6:.1f} us in a batch of 20,000")  # fmt: skip
+
+    vectors = {i: [rng.gauss(0.0, 1.0) for _ in range(256)] for i in range(7_000)}
+    table = Outcomes.from_columns(
+        item=[i for i in vectors for _ in range(2)],
+        model=["a", "b"] * len(vectors),
+        score=[float(rng.random() < 0.5) for _ in range(2 * len(vectors))],
+    )
+    asked = [vectors[i] for i in range(100)]
+    for method in ("linear", "knn"):
+        seconds, quality = timed(
+            lambda m=method: fit_query_quality(table, vectors, method=m), runs=1
+        )
+        print(
+            f"vectors, 256 dimensions, 7,000 items x 2 models, {method}: fit {seconds:.1f} s, "
+            f"predict {per_call(quality.predict, asked) * 1e3:.2f} ms"
+        )
 
 
 if __name__ == "__main__":

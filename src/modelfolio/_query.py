@@ -39,11 +39,14 @@ every query a neighbour of every other, and the search slow.
 
 Queries given as vectors (a team's own embeddings, dense sequences of floats, or sparse
 ``{index: value}`` mappings) are used as given by ``linear`` and scaled to length 1 for
-``knn``.
+``knn``. knn searches dense vectors (when the training vectors have at least half their
+entries set, as embeddings do) by one dot product per training query, and sparse ones
+through an index of their entries; both give the same neighbours.
 """
 
 from __future__ import annotations
 
+import array
 import heapq
 import itertools
 import math
@@ -66,6 +69,7 @@ _DEFAULT_DIMS = 1 << 18
 # Feature kinds are told apart by a prefix byte before hashing.
 _UNIGRAM, _BIGRAM, _PREFIX, _SUFFIX, _TAG = b"w", b"b", b"p", b"s", b"t"
 _PAIR_MULTIPLIER = 1_000_003
+_ZEROS = itertools.repeat(0.0)  # a missing entry of a vector
 
 
 def _check_dims(dims: Any) -> int:
@@ -312,6 +316,7 @@ class QueryQuality:
         "_index",
         "_k",
         "_kind",
+        "_matrix",
         "_means",
         "_memo",
         "_neighbours",
@@ -349,6 +354,7 @@ class QueryQuality:
         bias: tuple[float, ...] = (),
         neighbours: Sequence[tuple[float, ...]] = (),
         index: Mapping[int, list[tuple[int, float]]] | None = None,
+        matrix: Sequence[array.array[float]] = (),
         k: int = 0,
         use_tags: bool = False,
         idf: Mapping[int, float] | None = None,
@@ -367,6 +373,7 @@ class QueryQuality:
         self._bias = bias
         self._neighbours = neighbours
         self._index = index or {}
+        self._matrix = matrix
         self._k = k
         self._use_tags = use_tags
         self._idf = idf
@@ -574,13 +581,19 @@ class QueryQuality:
         if self._idf is not None:  # the training queries' weighting; unseen features drop
             idf = self._idf
             features = {k: v * idf[k] for k, v in features.items() if k in idf}
-        similarity: dict[int, float] = {}
-        index = self._index
-        for key, value in features.items():
-            for position, weight in index.get(key, ()):
-                similarity[position] = similarity.get(position, 0.0) + value * weight
+        similarity: Iterable[tuple[int, float]]
+        if self._matrix:  # dense vectors: one dot product per training query, at C speed
+            query = list(map(features.get, range(len(self._matrix[0])), _ZEROS))
+            similarity = enumerate([sum(map(operator.mul, row, query)) for row in self._matrix])
+        else:  # sparse: only the training queries that share a feature
+            sums: dict[int, float] = {}
+            index = self._index
+            for key, value in features.items():
+                for position, weight in index.get(key, ()):
+                    sums[position] = sums.get(position, 0.0) + value * weight
+            similarity = sums.items()
         nearest = heapq.nlargest(
-            self._k, ((s, -p) for p, s in similarity.items() if s > 0)
+            self._k, ((s, -p) for p, s in similarity if s > 0)
         )  # ties: the earlier training query
         predictions = []
         for m in range(len(self.models)):
@@ -826,12 +839,21 @@ def _fit_knn(
             _normalised({key: value * idf[key] for key, value in vector.items()})
             for vector in features
         ]
+    neighbours = [tuple(row) for row in scores]
+    if common["kind"] == "vector" and features:
+        # Dense vectors (at least half their entries set, as embeddings are): a row of
+        # floats each, searched by dot products (an index would list every entry).
+        width = 1 + max((max(vector) for vector in features if vector), default=-1)
+        if width and 2 * sum(map(len, features)) >= width * n:
+            matrix = [array.array("d", map(v.get, range(width), _ZEROS)) for v in features]
+            return QueryQuality(
+                method="knn", neighbours=neighbours, matrix=matrix, k=k, idf=None, **common
+            )
     index: dict[int, list[tuple[int, float]]] = {}
     for position, vector in enumerate(features):
         for key, value in vector.items():
             if idf is None or document_frequency[key] <= limit:
                 index.setdefault(key, []).append((position, value))
-    neighbours = [tuple(row) for row in scores]
     return QueryQuality(method="knn", neighbours=neighbours, index=index, k=k, idf=idf, **common)
 
 
