@@ -290,41 +290,62 @@ class TestFit:
 
     @settings(max_examples=150, deadline=None)
     @given(
-        st.lists(st.lists(st.sampled_from([0.0, 0.0, 0.0, 1.0, -1.0, 0.5, 2.5, -2.0, 3.0, 0.75]), min_size=5,
-                          max_size=5), min_size=1, max_size=25),
+        st.lists(
+            st.tuples(
+                st.lists(st.sampled_from([0.0, 0.0, 0.0, 1.0, -1.0, 0.5, 2.5, -2.0, 3.0, 0.75]),
+                         min_size=5, max_size=5),
+                st.sampled_from([{}, {}, {}, {40: 1.0}, {41: -0.5}, {90: 2.0}]),
+            ),
+            min_size=1, max_size=25,
+        ),
         st.lists(st.sampled_from([0.0, 0.0, 1.0, -1.0, 0.5, 2.5, -0.25]), min_size=5, max_size=7),
+        st.sampled_from([{}, {40: 0.5}, {90: -1.0}]),
         st.integers(1, 6),
         st.booleans(),
     )  # fmt: skip
     def test_knn_on_vectors_is_the_documented_vote(
-        self, rows: list[list[float]], query: list[float], k: int, sparse: bool
+        self,
+        rows: list[tuple[list[float], dict[int, float]]],
+        query: list[float],
+        query_extra: dict[int, float],
+        k: int,
+        as_lists: bool,
     ) -> None:
-        """knn on vectors, dense (searched by dot products) or sparse (through an index of
-        their entries): the k training queries of highest cosine similarity above zero
-        (ties: the earlier one), their scores weighted by similarity; the model's mean
-        when none is similar."""
+        """knn on vectors (a dense block searched by dot products, other entries through
+        an index): the k training queries of highest cosine similarity above zero (ties:
+        the earlier one), their scores weighted by similarity; the model's mean when none
+        is similar. The dense block is as wide as documented."""
         n = len(rows)
+        vectors = [{i: v for i, v in enumerate(dense) if v} | extra for dense, extra in rows]
+        asked = {i: v for i, v in enumerate(query) if v} | query_extra
         scores = [float(p % 3 == 0) for p in range(n)] + [0.25 * (p % 5) for p in range(n)]
         table = Outcomes.from_columns(
             item=list(range(n)) * 2, model=["a"] * n + ["b"] * n, score=scores
         )
-        given = {
-            p: ({i: v for i, v in enumerate(r) if v} if sparse else r) for p, r in enumerate(rows)
-        }
+        lists = as_lists and not query_extra and not any(extra for _, extra in rows)
+        given = {p: (rows[p][0] if lists else vectors[p]) for p in range(n)}
         quality = fit_query_quality(table, given, method="knn", k=k)  # type: ignore[arg-type]
-        width = 1 + max((i for r in rows for i, v in enumerate(r) if v), default=-1)
-        filled = sum(1 for r in rows for v in r if v)
-        assert bool(quality._matrix) == (width > 0 and 2 * filled >= width * n)
 
-        def unit(vector: list[float]) -> list[float]:
-            norm = math.sqrt(math.fsum(x * x for x in vector))
-            return [x / norm for x in vector] if norm else vector
+        def documented_width() -> int:
+            for w in range(1 + max((i for v in vectors for i in v), default=-1), 0, -1):
+                if (
+                    2 * sum((w - 1) in v for v in vectors) >= n
+                    and 2 * sum(i < w for v in vectors for i in v) >= w * n
+                ):
+                    return w
+            return 0
 
-        q = unit(query)
+        assert (len(quality._matrix[0]) if quality._matrix else 0) == documented_width()
+
+        def unit(vector: dict[int, float]) -> dict[int, float]:
+            norm = math.sqrt(math.fsum(x * x for x in vector.values()))
+            return {i: x / norm for i, x in vector.items()} if norm else vector
+
+        q = unit(asked)
         similar = sorted(
             (
-                (math.fsum(a * b for a, b in zip(unit(r), q, strict=False)), -p)
-                for p, r in enumerate(rows)
+                (math.fsum(x * q.get(i, 0.0) for i, x in unit(v).items()), -p)
+                for p, v in enumerate(vectors)
             ),
             reverse=True,
         )
@@ -332,7 +353,7 @@ class TestFit:
         # a tie within rounding at the k-th place could go either way: not this test's business
         assume(len(similar) <= k or similar[k - 1][0] - similar[k][0] > 1e-9)
         nearest = similar[:k]
-        got = quality.predict({i: v for i, v in enumerate(query) if v} if sparse else query)
+        got = quality.predict(query if lists else asked)
         for m, model in enumerate(("a", "b")):
             column = scores[m * n : (m + 1) * n]
             weight = math.fsum(s for s, _ in nearest)
@@ -342,6 +363,37 @@ class TestFit:
                 else math.fsum(column) / n
             )
             assert got[model] == pytest.approx(expected, rel=1e-9, abs=1e-12)
+
+    @settings(max_examples=60, deadline=None)
+    @given(
+        st.lists(st.lists(st.integers(1, 40).map(lambda x: (x - 20.5) / 10), min_size=8,
+                          max_size=8), min_size=4, max_size=30),
+        st.lists(st.frozensets(st.sampled_from(["algebra", "law", "art"]), max_size=2),
+                 min_size=30, max_size=30),
+        st.integers(1, 5),
+    )  # fmt: skip
+    def test_knn_on_embeddings_with_tags_searches_as_the_index_does(
+        self, rows: list[list[float]], tags: list[frozenset[str]], k: int
+    ) -> None:
+        """Embeddings with tags as features: the dense block and the index for the tags'
+        buckets give the neighbours an index of every entry gives."""
+        n = len(rows)
+        table = Outcomes.from_columns(
+            item=range(n), model=["m"] * n, score=[float(p % 2) for p in range(n)],
+            tags=tags[:n],
+        )  # fmt: skip
+        queries = dict(enumerate(rows))
+        quality = fit_query_quality(table, queries, method="knn", k=k, use_tags=True)
+        assert quality._matrix
+        assert len(quality._matrix[0]) == 8
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr("modelfolio._query._dense_width", lambda vectors: 0)
+            indexed = fit_query_quality(table, queries, method="knn", k=k, use_tags=True)
+        assert not indexed._matrix
+        for p in range(n):
+            for asked_tags in (tags[p], frozenset({"law"}), frozenset()):
+                got = quality.predict(rows[p], asked_tags)["m"]
+                assert got == pytest.approx(indexed.predict(rows[p], asked_tags)["m"], abs=1e-12)
 
     def test_tags_as_features(self) -> None:
         # The text says nothing; the tag says everything.

@@ -39,9 +39,11 @@ every query a neighbour of every other, and the search slow.
 
 Queries given as vectors (a team's own embeddings, dense sequences of floats, or sparse
 ``{index: value}`` mappings) are used as given by ``linear`` and scaled to length 1 for
-``knn``. knn searches dense vectors (when the training vectors have at least half their
-entries set, as embeddings do) by one dot product per training query, and sparse ones
-through an index of their entries; both give the same neighbours.
+``knn``. knn searches the vectors' dense block (entries 0 to ``w - 1`` for the largest
+``w`` such that entry ``w - 1`` is set in at least half the training vectors and the
+block is at least half set, as embeddings are) by one dot product per training query,
+and the other entries (sparse vectors, tags' buckets) through an index of them; both
+give the same neighbours.
 """
 
 from __future__ import annotations
@@ -582,12 +584,18 @@ class QueryQuality:
             idf = self._idf
             features = {k: v * idf[k] for k, v in features.items() if k in idf}
         similarity: Iterable[tuple[int, float]]
-        if self._matrix:  # dense vectors: one dot product per training query, at C speed
-            query = list(map(features.get, range(len(self._matrix[0])), _ZEROS))
-            similarity = enumerate([sum(map(operator.mul, row, query)) for row in self._matrix])
+        index = self._index
+        if self._matrix:  # a dense block: one dot product per training query, at C speed
+            width = len(self._matrix[0])
+            query = list(map(features.get, range(width), _ZEROS))
+            dots = [sum(map(operator.mul, row, query)) for row in self._matrix]
+            for key, value in features.items():  # and the entries beyond the block
+                if key >= width:
+                    for position, weight in index.get(key, ()):
+                        dots[position] += value * weight
+            similarity = enumerate(dots)
         else:  # sparse: only the training queries that share a feature
             sums: dict[int, float] = {}
-            index = self._index
             for key, value in features.items():
                 for position, weight in index.get(key, ()):
                     sums[position] = sums.get(position, 0.0) + value * weight
@@ -840,21 +848,35 @@ def _fit_knn(
             for vector in features
         ]
     neighbours = [tuple(row) for row in scores]
-    if common["kind"] == "vector" and features:
-        # Dense vectors (at least half their entries set, as embeddings are): a row of
-        # floats each, searched by dot products (an index would list every entry).
-        width = 1 + max((max(vector) for vector in features if vector), default=-1)
-        if width and 2 * sum(map(len, features)) >= width * n:
-            matrix = [array.array("d", map(v.get, range(width), _ZEROS)) for v in features]
-            return QueryQuality(
-                method="knn", neighbours=neighbours, matrix=matrix, k=k, idf=None, **common
-            )
+    # Vectors with a dense block (as embeddings are: entries 0 to width - 1 at least half
+    # set): a row of floats each for the block, searched by dot products (an index would
+    # list every entry); the entries beyond it (tags' buckets, a team's sparse extras)
+    # through the index.
+    width = _dense_width(features) if common["kind"] == "vector" else 0
+    matrix = [array.array("d", map(v.get, range(width), _ZEROS)) for v in features] if width else []
     index: dict[int, list[tuple[int, float]]] = {}
     for position, vector in enumerate(features):
         for key, value in vector.items():
-            if idf is None or document_frequency[key] <= limit:
+            if key >= width and (idf is None or document_frequency[key] <= limit):
                 index.setdefault(key, []).append((position, value))
-    return QueryQuality(method="knn", neighbours=neighbours, index=index, k=k, idf=idf, **common)
+    return QueryQuality(
+        method="knn", neighbours=neighbours, index=index, matrix=matrix, k=k, idf=idf, **common
+    )
+
+
+def _dense_width(vectors: list[dict[int, float]]) -> int:
+    """The width ``w`` of the vectors' dense block: the largest such that index ``w - 1``
+    is set in at least half the vectors and the indices below ``w`` are at least half
+    set; 0 when there is none."""
+    n = len(vectors)
+    counts = Counter(itertools.chain.from_iterable(vectors))
+    keys = sorted(counts)
+    filled = list(itertools.accumulate(map(counts.__getitem__, keys)))  # below each key, and it
+    for place in reversed(range(len(keys))):
+        key = keys[place]
+        if 2 * counts[key] >= n and 2 * filled[place] >= (key + 1) * n:
+            return key + 1
+    return 0
 
 
 def _fit_linear(
