@@ -158,23 +158,15 @@ class _Hasher:
     def _bucket(self, kind: bytes, text: str) -> int:
         return self._hash(kind, text) % self.dims
 
-    def _learn(self, words: Sequence[str]) -> None:
-        # _bucket, written out: new words are hashed on the way of a prediction
-        crc, seed, dims, own = zlib.crc32, self.seed, self.dims, self.own
+    def _learn(self, words: Iterable[str]) -> None:
+        bucket, dims = self._bucket, self.dims
         for word in words:
-            buckets: tuple[int, ...]
+            buckets: tuple[int, ...] = (bucket(_UNIGRAM, word),)
             if len(word) >= 5:
-                buckets = (
-                    crc(_UNIGRAM + word.encode("utf-8"), seed) % dims,
-                    crc(_PREFIX + word[:4].encode("utf-8"), seed) % dims,
-                    crc(_SUFFIX + word[-4:].encode("utf-8"), seed) % dims,
-                )
-            else:
-                buckets = (crc(_UNIGRAM + word.encode("utf-8"), seed) % dims,)
-            own[word] = buckets
-        if self.bigrams:
-            for word in words:
-                second = crc(_BIGRAM + word.encode("utf-8"), seed)
+                buckets += (bucket(_PREFIX, word[:4]), bucket(_SUFFIX, word[-4:]))
+            self.own[word] = buckets
+            if self.bigrams:
+                second = self._hash(_BIGRAM, word)
                 self.first[word] = second * _PAIR_MULTIPLIER % 4294967296 % dims
                 self.second[word] = second % dims
 
