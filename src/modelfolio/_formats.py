@@ -239,11 +239,8 @@ def inspect_usage(
         evaluated = spec.get("model")
         if not isinstance(evaluated, str) or not evaluated:
             raise FormatError(f"{where}: eval.model is {evaluated!r}, not a model name")
-        for k, sample in enumerate(samples):
-            if not isinstance(sample, Mapping) or "id" not in sample:
-                raise FormatError(f"{where}, sample {k}: not an Inspect sample (no 'id')")
+        for _, at, sample in _inspect_items(where, task, samples):
             epoch = sample.get("epoch", 1)
-            at = f"{where}, sample {sample['id']!r} epoch {epoch}"
             usages = sample.get("model_usage") or {}
             if not isinstance(usages, Mapping):
                 raise FormatError(f"{at}: model_usage is {usages!r}, not a mapping")
