@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import pathlib
@@ -179,6 +180,18 @@ class TestInspect:
         damaged.write_bytes(bytes(data))
         with pytest.raises(ModelfolioError, match=r"damaged.eval"):
             read_inspect_log(damaged, scorer="match")
+
+    def test_a_sample_without_an_id_is_refused_by_every_reader(
+        self, tmp_path: pathlib.Path
+    ) -> None:
+        log = json.loads(self.json_logs[0].read_text())
+        del log["samples"][2]["id"]
+        odd = tmp_path / "odd.json"
+        odd.write_text(json.dumps(log))
+        scored = functools.partial(read_inspect_log, scorer="match")
+        for read in (scored, read_inspect_usage, read_inspect_queries):
+            with pytest.raises(ModelfolioError, match=r"odd.json, sample 2: not an Inspect sample"):
+                read(odd)
 
     def test_not_a_log_and_unmappable_values(self, tmp_path: pathlib.Path) -> None:
         other = tmp_path / "other.json"
