@@ -15,8 +15,8 @@ from modelfolio import (
     reference_catalog,
     route,
 )
-from modelfolio._budget import _peak
-from modelfolio._state import Charge
+from modelfolio._routing.budget import _peak
+from modelfolio._routing.state import Charge
 
 
 def charge(time: float, cost: float, **scope: str) -> Charge:

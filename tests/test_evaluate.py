@@ -16,7 +16,7 @@ from modelfolio import (
     leaderboard,
     non_inferiority,
 )
-from modelfolio._stats import binomial_cdf, mcnemar_exact, newcombe_paired, poisson, wilson
+from modelfolio._evaluation.stats import binomial_cdf, mcnemar_exact, newcombe_paired, poisson, wilson
 
 
 def paired(base: list[float], cand: list[float], **extra: object) -> Outcomes:

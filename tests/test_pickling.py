@@ -2,7 +2,7 @@
 
 The library's frozen objects hold read-only mapping views (``MappingProxyType``), which
 the standard library cannot pickle; importing modelfolio registers a reducer for them
-(``modelfolio._pickling``). These tests pickle the objects a team saves or sends to
+(``modelfolio._common.pickling``). These tests pickle the objects a team saves or sends to
 another process and check that what comes back behaves the same.
 """
 

@@ -33,7 +33,7 @@ from modelfolio import (
     sweep,
     threshold_router,
 )
-from modelfolio._query import _Hasher, _words
+from modelfolio._learning.query import _Hasher, _words
 
 
 def spec_buckets(text: str, dims: int, seed: int, bigrams: bool = False) -> dict[int, float]:
@@ -387,7 +387,7 @@ class TestFit:
         assert quality._matrix
         assert len(quality._matrix[0]) == 8
         with pytest.MonkeyPatch.context() as patch:
-            patch.setattr("modelfolio._query._dense_width", lambda vectors: 0)
+            patch.setattr("modelfolio._learning.query._dense_width", lambda vectors: 0)
             indexed = fit_query_quality(table, queries, method="knn", k=k, use_tags=True)
         assert not indexed._matrix
         for p in range(n):

@@ -665,7 +665,7 @@ class TestFramesNatively:
     def test_a_million_rows_take_the_native_path(self) -> None:
         import polars as pl
 
-        from modelfolio._frames import native_columns
+        from modelfolio._common.frames import native_columns
 
         frame = pl.DataFrame({"item": ["a", "b"], "model": ["m", "m"], "score": [1.0, 0.0]})
         wanted = {"item": "item", "model": "model", "score": "score"}

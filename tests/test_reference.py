@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from modelfolio import Capability, Location, from_litellm, reference_catalog
-from modelfolio._reference import SOURCES
+from modelfolio._catalog.reference import SOURCES
 
 
 def test_size_and_breadth() -> None:

@@ -29,7 +29,7 @@ from modelfolio import (
     threshold_router,
 )
 from modelfolio.__main__ import _write_atomically, main, parser
-from modelfolio._report import analyse, halve
+from modelfolio._report.analysis import analyse, halve
 
 GPT4, MIXTRAL = "gpt-4-1106-preview", "mistralai/Mixtral-8x7B-Instruct-v0.1"
 

@@ -32,9 +32,9 @@ from modelfolio import (
     reference_catalog,
     route,
 )
-from modelfolio._filters import Run
-from modelfolio._request import Columns
-from modelfolio._routing import _full_order, _pick, _picks, _rank_lazily
+from modelfolio._routing.filters import Run
+from modelfolio._routing.request import Columns
+from modelfolio._routing.route import _full_order, _pick, _picks, _rank_lazily
 from strategies import catalogs, requests, states
 
 

@@ -17,8 +17,8 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from modelfolio import Outcomes, compare, leaderboard
-from modelfolio._stats import bootstrap_mean_interval, counts_of, sign_flip_p
-from modelfolio._summary import exact_mean
+from modelfolio._evaluation.stats import bootstrap_mean_interval, counts_of, sign_flip_p
+from modelfolio._evaluation.summary import exact_mean
 
 np = pytest.importorskip("numpy", reason="the Monte Carlo references need numpy (test extra)")
 

@@ -31,8 +31,8 @@ from modelfolio import (
 from modelfolio import (
     fit_quality as fit,
 )
-from modelfolio._evaluate import leaderboard_of
-from modelfolio._summary import (
+from modelfolio._evaluation.compare import leaderboard_of
+from modelfolio._evaluation.summary import (
     exact_mean,
     exact_sum,
     quantile_of_counts,
@@ -250,7 +250,7 @@ def test_exact_sums_means_and_deviations(counts: dict[float, int]) -> None:
 def test_quantiles_of_counts_equal_those_of_the_sorted_values(
     counts: dict[float, int], q: float
 ) -> None:
-    from modelfolio._stats import quantile
+    from modelfolio._evaluation.stats import quantile
 
     values = sorted(v for v, c in counts.items() for _ in range(c))
     assert quantile_of_counts(counts, q) == quantile(values, q)

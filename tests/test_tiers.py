@@ -33,7 +33,7 @@ from modelfolio import (
     reference_catalog,
     route,
 )
-from modelfolio._cost import utc_moment
+from modelfolio._catalog.prices import utc_moment
 
 
 def moment(*args: int) -> float:

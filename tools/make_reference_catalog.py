@@ -15,7 +15,7 @@ import pathlib
 import sys
 
 from modelfolio import Deployment, from_litellm
-from modelfolio._reference import SOURCES
+from modelfolio._catalog.reference import SOURCES
 
 
 def figures(d: Deployment) -> tuple[dict[str, float], tuple[tuple[object, ...], ...]]:

@@ -1,15 +1,15 @@
 """modelfolio: route, evaluate and de-risk LLM traffic across many vendors."""
 
-import modelfolio._pickling  # noqa: F401  (frozen objects can be pickled)
-from modelfolio._adapters import usage_from_anthropic, usage_from_openai
-from modelfolio._allocate import (
+import modelfolio._common.pickling  # noqa: F401  (frozen objects can be pickled)
+from modelfolio._formats.sdks import usage_from_anthropic, usage_from_openai
+from modelfolio._exposure.allocate import (
     Allocation,
     InfeasibleError,
     WorkloadClass,
     allocate,
     policy_from_allocation,
 )
-from modelfolio._arena import (
+from modelfolio._evaluation.arena import (
     Battle,
     BattleSummary,
     RatingError,
@@ -17,8 +17,8 @@ from modelfolio._arena import (
     bradley_terry,
     summarize_battles,
 )
-from modelfolio._budget import Budget, within_budgets
-from modelfolio._catalog import (
+from modelfolio._routing.budget import Budget, within_budgets
+from modelfolio._catalog.catalog import (
     TIERS,
     Capability,
     Catalog,
@@ -29,17 +29,17 @@ from modelfolio._catalog import (
     Model,
     Tier,
 )
-from modelfolio._classify import Classification, classify_error
-from modelfolio._cost import OffPeak, OffPeakWindow, Price, PriceTier, Rates, Usage, cost
-from modelfolio._drift import DriftAlarm, DriftMonitor, drift_monitor, mark_drifted, observe
-from modelfolio._errors import (
+from modelfolio._calling.classify import Classification, classify_error
+from modelfolio._catalog.prices import OffPeak, OffPeakWindow, Price, PriceTier, Rates, Usage, cost
+from modelfolio._learning.drift import DriftAlarm, DriftMonitor, drift_monitor, mark_drifted, observe
+from modelfolio._common.errors import (
     CatalogError,
     MissingDependencyError,
     ModelfolioError,
     UnknownIdError,
     ValidationError,
 )
-from modelfolio._evaluate import (
+from modelfolio._evaluation.compare import (
     Comparison,
     ContaminationGap,
     Leaderboard,
@@ -51,7 +51,7 @@ from modelfolio._evaluate import (
     leaderboard,
     non_inferiority,
 )
-from modelfolio._execute import (
+from modelfolio._calling.execute import (
     Execution,
     ExecutionError,
     Reply,
@@ -60,14 +60,14 @@ from modelfolio._execute import (
     backoff_s,
     execute,
 )
-from modelfolio._filters import (
+from modelfolio._routing.filters import (
     fits_context,
     has_capabilities,
     knows_context_window,
     meets_constraints,
 )
-from modelfolio._health import is_healthy
-from modelfolio._learn import (
+from modelfolio._routing.health import is_healthy
+from modelfolio._learning.routers import (
     Bridge,
     LearnedRouter,
     QualityTable,
@@ -80,12 +80,12 @@ from modelfolio._learn import (
     quality_floor,
     threshold_router,
 )
-from modelfolio._litellm import VENDOR_RULES, PriceMapImport, VendorRule, from_litellm
-from modelfolio._outcomes import EvalRecord, Outcomes
-from modelfolio._query import QueryQuality, featurize, fit_query_quality
-from modelfolio._reference import reference_catalog
-from modelfolio._request import Filter, Request, RouteContext, Scorer, estimate_cost
-from modelfolio._risk import (
+from modelfolio._formats.litellm import VENDOR_RULES, PriceMapImport, VendorRule, from_litellm
+from modelfolio._evaluation.outcomes import EvalRecord, Outcomes
+from modelfolio._learning.query import QueryQuality, featurize, fit_query_quality
+from modelfolio._catalog.reference import reference_catalog
+from modelfolio._routing.request import Filter, Request, RouteContext, Scorer, estimate_cost
+from modelfolio._exposure.risk import (
     Concentration,
     ExitRow,
     ExitTable,
@@ -94,10 +94,10 @@ from modelfolio._risk import (
     concentration,
     vendor_exit,
 )
-from modelfolio._routing import DEFAULT_FILTERS, Decision, NoRouteError, Policy, route
-from modelfolio._scorers import blend, by_cost, by_latency, by_quality
-from modelfolio._shared import FleetUpdate, SharedStore, Ticket, apply_update
-from modelfolio._simulate import (
+from modelfolio._routing.route import DEFAULT_FILTERS, Decision, NoRouteError, Policy, route
+from modelfolio._routing.scorers import blend, by_cost, by_latency, by_quality
+from modelfolio._calling.replicas import FleetUpdate, SharedStore, Ticket, apply_update
+from modelfolio._learning.simulate import (
     Curve,
     Point,
     ReplaySummary,
@@ -109,8 +109,8 @@ from modelfolio._simulate import (
     summarize_replay,
     sweep,
 )
-from modelfolio._state import Attempt, Charge, Failure, HealthConfig, State, record
-from modelfolio._summary import (
+from modelfolio._routing.state import Attempt, Charge, Failure, HealthConfig, State, record
+from modelfolio._evaluation.summary import (
     GroupSummary,
     OutcomeSummary,
     PairSummary,
@@ -118,7 +118,7 @@ from modelfolio._summary import (
     summarize,
     summarize_pair,
 )
-from modelfolio._traffic import UsageRecord, usage_shares
+from modelfolio._exposure.traffic import UsageRecord, usage_shares
 
 __all__ = [
     "Allocation",

@@ -1,7 +1,7 @@
 """The command line: ``modelfolio report`` (also ``python -m modelfolio report``).
 
 An I/O edge. It reads files (or the data shipped in the package), hands plain values to
-the pure analysis in :mod:`modelfolio._report` (which calls the public API), and writes
+the pure analysis in :mod:`modelfolio._report.analysis` (which calls the public API), and writes
 one self-contained HTML file: figures as inline SVG, no scripts, fonts or anything else
 fetched over the network. Bad input ends with exit status 2 and one line on standard
 error naming the file, line, column or option; the HTML file is written to a temporary
@@ -22,12 +22,12 @@ from functools import partial
 from typing import Any, NoReturn
 
 from modelfolio import datasets
-from modelfolio._arena import Battle
-from modelfolio._catalog import Catalog
-from modelfolio._errors import MissingDependencyError, ModelfolioError
-from modelfolio._outcomes import Outcomes
-from modelfolio._report import Report, analyse
-from modelfolio._table import html_table
+from modelfolio._evaluation.arena import Battle
+from modelfolio._catalog.catalog import Catalog
+from modelfolio._common.errors import MissingDependencyError, ModelfolioError
+from modelfolio._evaluation.outcomes import Outcomes
+from modelfolio._report.analysis import Report, analyse
+from modelfolio._common.table import html_table
 
 __all__ = ["main"]
 

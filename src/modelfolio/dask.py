@@ -35,32 +35,32 @@ from typing import Any
 
 from attrs import evolve, frozen
 
-from modelfolio._arena import (
+from modelfolio._evaluation.arena import (
     VERDICTS,
     BattleSummary,
     Ratings,
     summarize_battles,
 )
-from modelfolio._arena import (
+from modelfolio._evaluation.arena import (
     bradley_terry as _bradley_terry,
 )
-from modelfolio._errors import MissingDependencyError, ModelfolioError, ValidationError
-from modelfolio._evaluate import Comparison, Leaderboard, NonInferiority
-from modelfolio._frames import missing
-from modelfolio._learn import QualityTable
-from modelfolio._outcomes import MAX_COST, MAX_SCORE, Outcomes
-from modelfolio._simulate import Curve, Point, ReplaySummary, SimulationReport, sweep_knobs
-from modelfolio._simulate import summarize_replay as _summarize_replay
-from modelfolio._summary import (
+from modelfolio._common.errors import MissingDependencyError, ModelfolioError, ValidationError
+from modelfolio._evaluation.compare import Comparison, Leaderboard, NonInferiority
+from modelfolio._common.frames import missing
+from modelfolio._learning.routers import QualityTable
+from modelfolio._evaluation.outcomes import MAX_COST, MAX_SCORE, Outcomes
+from modelfolio._learning.simulate import Curve, Point, ReplaySummary, SimulationReport, sweep_knobs
+from modelfolio._learning.simulate import summarize_replay as _summarize_replay
+from modelfolio._evaluation.summary import (
     GroupSummary,
     OutcomeSummary,
     PairSummary,
     binary_scores,
     merge_summaries,
 )
-from modelfolio._summary import summarize as _summarize
-from modelfolio._summary import summarize_pair as _summarize_pair
-from modelfolio._validate import text
+from modelfolio._evaluation.summary import summarize as _summarize
+from modelfolio._evaluation.summary import summarize_pair as _summarize_pair
+from modelfolio._common.validate import text
 
 __all__ = [
     "bradley_terry",

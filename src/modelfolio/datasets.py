@@ -56,11 +56,11 @@ from typing import Any
 
 from attrs import field, frozen
 
-from modelfolio._arena import Battle
-from modelfolio._catalog import Catalog, Deployment, Model
-from modelfolio._cost import Price
-from modelfolio._errors import ValidationError
-from modelfolio._outcomes import Outcomes
+from modelfolio._evaluation.arena import Battle
+from modelfolio._catalog.catalog import Catalog, Deployment, Model
+from modelfolio._catalog.prices import Price
+from modelfolio._common.errors import ValidationError
+from modelfolio._evaluation.outcomes import Outcomes
 
 __all__ = ["Dataset", "load", "names"]
 
@@ -370,7 +370,7 @@ def load(name: str) -> Dataset:
         >>> load("mmlu")
         Traceback (most recent call last):
         ...
-        modelfolio._errors.ValidationError: no shipped data set is named 'mmlu'; the names are: llmfao, routellm-gsm8k, routellm-mmlu, routellm-mt-bench
+        modelfolio._common.errors.ValidationError: no shipped data set is named 'mmlu'; the names are: llmfao, routellm-gsm8k, routellm-mmlu, routellm-mt-bench
     """
     if not isinstance(name, str) or name not in _LOADERS:
         raise ValidationError(

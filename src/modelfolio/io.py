@@ -19,10 +19,10 @@ import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, Literal, Union
 
-from modelfolio._arena import VERDICTS
-from modelfolio._catalog import Catalog
-from modelfolio._errors import MissingDependencyError, ValidationError
-from modelfolio._formats import (
+from modelfolio._evaluation.arena import VERDICTS
+from modelfolio._catalog.catalog import Catalog
+from modelfolio._common.errors import MissingDependencyError, ValidationError
+from modelfolio._formats.logs import (
     inspect_outcomes,
     inspect_queries,
     inspect_usage,
@@ -31,9 +31,9 @@ from modelfolio._formats import (
     otlp_records,
     spend_log_records,
 )
-from modelfolio._litellm import VENDOR_RULES, PriceMapImport, VendorRule, from_litellm
-from modelfolio._outcomes import Outcomes
-from modelfolio._traffic import UsageRecord
+from modelfolio._formats.litellm import VENDOR_RULES, PriceMapImport, VendorRule, from_litellm
+from modelfolio._evaluation.outcomes import Outcomes
+from modelfolio._exposure.traffic import UsageRecord
 
 __all__ = [
     "load_litellm",
@@ -588,7 +588,7 @@ def read_lm_eval(
         >>> read_lm_eval("tests/data/lm_eval", metric="acc", filter={"arith_gen": "strict"})
         Traceback (most recent call last):
         ...
-        modelfolio._formats.FormatError: tests/data/lm_eval/.../samples_arith_gen_...jsonl line 1: no metric 'acc'; the metrics are exact_match
+        modelfolio._formats.logs.FormatError: tests/data/lm_eval/.../samples_arith_gen_...jsonl line 1: no metric 'acc'; the metrics are exact_match
         >>> read_lm_eval("tests/data/lm_eval", metric={"arith_mc": "acc", "arith_gen": "exact_match"},
         ...              filter={"arith_gen": "strict"})
         Outcomes(12 items, 2 models, 24 rows)
@@ -696,7 +696,7 @@ def read_litellm_spend_logs(
 
     CSV (the UI export), JSON lines, or a JSON array (the ``/spend/logs`` endpoint's
     answer); told apart by extension unless ``format`` says. See
-    :func:`modelfolio._formats.spend_log_records` for the mapping: model, provider,
+    :func:`modelfolio._formats.logs.spend_log_records` for the mapping: model, provider,
     tokens, ``spend``, latency and status.
 
     Examples:

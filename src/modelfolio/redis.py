@@ -77,11 +77,11 @@ from typing import Any, TypeVar
 
 from attrs import frozen
 
-from modelfolio._budget import Budget
-from modelfolio._errors import MissingDependencyError, ModelfolioError, ValidationError
-from modelfolio._shared import FleetUpdate, Ticket, apply_update
-from modelfolio._state import Attempt, Charge, HealthConfig, State
-from modelfolio._validate import fail, finite, number
+from modelfolio._routing.budget import Budget
+from modelfolio._common.errors import MissingDependencyError, ModelfolioError, ValidationError
+from modelfolio._calling.replicas import FleetUpdate, Ticket, apply_update
+from modelfolio._routing.state import Attempt, Charge, HealthConfig, State
+from modelfolio._common.validate import fail, finite, number
 
 __all__ = ["RedisStore", "StoreStats", "StoreUnavailableError"]
 
@@ -314,7 +314,7 @@ class RedisStore:
         >>> RedisStore("localhost")
         Traceback (most recent call last):
         ...
-        modelfolio._errors.ValidationError: client must be a redis.Redis client, got 'localhost'
+        modelfolio._common.errors.ValidationError: client must be a redis.Redis client, got 'localhost'
     """
 
     def __init__(
