@@ -16,3 +16,14 @@ def timed(function: Callable[[], Any], runs: int = 3) -> tuple[float, Any]:
         result = function()
         times.append(time.perf_counter() - start)
     return statistics.median(times), result
+
+
+def machine_probe() -> float:
+    """Seconds for a fixed pure-Python loop: this machine's speed at the moment.
+
+    Shared machines vary by up to half from minute to minute; read the figures beside
+    it against this one (about 0.5 s when this 2-core machine is quiet).
+    """
+    start = time.perf_counter()
+    sum(i * i for i in range(10_000_000))
+    return time.perf_counter() - start

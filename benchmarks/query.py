@@ -22,7 +22,7 @@ import random
 import time
 import zlib
 
-from _timing import timed
+from _timing import machine_probe, timed
 
 from modelfolio import (
     EvalRecord,
@@ -42,17 +42,6 @@ def per_call(function, arguments: list) -> float:  # type: ignore[no-untyped-def
     for argument in arguments:
         function(argument)
     return (time.perf_counter() - start) / len(arguments)
-
-
-def machine_probe() -> float:
-    """Seconds for a fixed pure-Python loop: this machine's speed at the moment.
-
-    Shared machines vary by up to half from minute to minute; read the figures below
-    against this one (about 0.5 s when this 2-core machine is quiet).
-    """
-    start = time.perf_counter()
-    sum(i * i for i in range(10_000_000))
-    return time.perf_counter() - start
 
 
 def main() -> None:

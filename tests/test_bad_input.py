@@ -31,7 +31,7 @@ from modelfolio import (
     leaderboard,
     vendor_exit,
 )
-from modelfolio._learning.routers import QualityEntry
+from modelfolio._evaluation.quality import QualityEntry
 from modelfolio.io import read_outcomes_long
 
 TABLE = Outcomes.from_columns(

@@ -16,7 +16,13 @@ from modelfolio import (
     leaderboard,
     non_inferiority,
 )
-from modelfolio._evaluation.stats import binomial_cdf, mcnemar_exact, newcombe_paired, poisson, wilson
+from modelfolio._evaluation.stats import (
+    binomial_cdf,
+    mcnemar_exact,
+    newcombe_paired,
+    poisson,
+    wilson,
+)
 
 
 def paired(base: list[float], cand: list[float], **extra: object) -> Outcomes:
@@ -236,7 +242,7 @@ def test_many_distinct_graded_scores_use_the_saddlepoint_with_the_monte_carlo_an
     the same data they agree with the seeded Monte Carlo paths within Monte Carlo error."""
     import random as random_module
 
-    from modelfolio import _evaluate
+    from modelfolio._evaluation import summary as _evaluate
 
     rng = random_module.Random(5)
     n = 700

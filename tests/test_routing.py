@@ -32,8 +32,8 @@ from modelfolio import (
     reference_catalog,
     route,
 )
-from modelfolio._routing.filters import Run
-from modelfolio._routing.request import Columns
+from modelfolio._routing.columns import Columns
+from modelfolio._routing.context import Run
 from modelfolio._routing.route import _full_order, _pick, _picks, _rank_lazily
 from strategies import catalogs, requests, states
 

@@ -31,10 +31,10 @@ from modelfolio import (
 from modelfolio import (
     fit_quality as fit,
 )
-from modelfolio._evaluation.compare import leaderboard_of
 from modelfolio._evaluation.summary import (
     exact_mean,
     exact_sum,
+    leaderboard_of,
     quantile_of_counts,
     squared_deviations,
     stream,

@@ -35,6 +35,9 @@ from typing import Any
 
 from attrs import evolve, frozen
 
+from modelfolio._common.errors import MissingDependencyError, ModelfolioError, ValidationError
+from modelfolio._common.frames import missing
+from modelfolio._common.validate import text
 from modelfolio._evaluation.arena import (
     VERDICTS,
     BattleSummary,
@@ -44,13 +47,9 @@ from modelfolio._evaluation.arena import (
 from modelfolio._evaluation.arena import (
     bradley_terry as _bradley_terry,
 )
-from modelfolio._common.errors import MissingDependencyError, ModelfolioError, ValidationError
-from modelfolio._evaluation.compare import Comparison, Leaderboard, NonInferiority
-from modelfolio._common.frames import missing
-from modelfolio._learning.routers import QualityTable
 from modelfolio._evaluation.outcomes import MAX_COST, MAX_SCORE, Outcomes
-from modelfolio._learning.simulate import Curve, Point, ReplaySummary, SimulationReport, sweep_knobs
-from modelfolio._learning.simulate import summarize_replay as _summarize_replay
+from modelfolio._evaluation.quality import QualityTable
+from modelfolio._evaluation.results import Comparison, Leaderboard, NonInferiority
 from modelfolio._evaluation.summary import (
     GroupSummary,
     OutcomeSummary,
@@ -60,7 +59,8 @@ from modelfolio._evaluation.summary import (
 )
 from modelfolio._evaluation.summary import summarize as _summarize
 from modelfolio._evaluation.summary import summarize_pair as _summarize_pair
-from modelfolio._common.validate import text
+from modelfolio._learning.simulate import Curve, Point, ReplaySummary, SimulationReport, sweep_knobs
+from modelfolio._learning.simulate import summarize_replay as _summarize_replay
 
 __all__ = [
     "bradley_terry",

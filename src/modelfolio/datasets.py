@@ -56,10 +56,10 @@ from typing import Any
 
 from attrs import field, frozen
 
-from modelfolio._evaluation.arena import Battle
 from modelfolio._catalog.catalog import Catalog, Deployment, Model
 from modelfolio._catalog.prices import Price
 from modelfolio._common.errors import ValidationError
+from modelfolio._evaluation.arena import Battle
 from modelfolio._evaluation.outcomes import Outcomes
 
 __all__ = ["Dataset", "load", "names"]

@@ -19,9 +19,12 @@ import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, Literal, Union
 
-from modelfolio._evaluation.arena import VERDICTS
 from modelfolio._catalog.catalog import Catalog
 from modelfolio._common.errors import MissingDependencyError, ValidationError
+from modelfolio._evaluation.arena import VERDICTS
+from modelfolio._evaluation.outcomes import Outcomes
+from modelfolio._exposure.traffic import UsageRecord
+from modelfolio._formats.litellm import VENDOR_RULES, PriceMapImport, VendorRule, from_litellm
 from modelfolio._formats.logs import (
     inspect_outcomes,
     inspect_queries,
@@ -31,9 +34,6 @@ from modelfolio._formats.logs import (
     otlp_records,
     spend_log_records,
 )
-from modelfolio._formats.litellm import VENDOR_RULES, PriceMapImport, VendorRule, from_litellm
-from modelfolio._evaluation.outcomes import Outcomes
-from modelfolio._exposure.traffic import UsageRecord
 
 __all__ = [
     "load_litellm",

@@ -77,11 +77,11 @@ from typing import Any, TypeVar
 
 from attrs import frozen
 
-from modelfolio._routing.budget import Budget
-from modelfolio._common.errors import MissingDependencyError, ModelfolioError, ValidationError
 from modelfolio._calling.replicas import FleetUpdate, Ticket, apply_update
-from modelfolio._routing.state import Attempt, Charge, HealthConfig, State
+from modelfolio._common.errors import MissingDependencyError, ModelfolioError, ValidationError
 from modelfolio._common.validate import fail, finite, number
+from modelfolio._routing.budget import Budget
+from modelfolio._routing.state import Attempt, Charge, HealthConfig, State
 
 __all__ = ["RedisStore", "StoreStats", "StoreUnavailableError"]
 

@@ -38,8 +38,8 @@ from typing import Any
 from attrs import field, frozen
 
 from modelfolio._common.errors import ValidationError
-from modelfolio._routing.state import Failure, _failure
 from modelfolio._common.validate import check, optional_number
+from modelfolio._routing.state import Failure, _failure
 
 __all__ = ["Classification", "classify_error"]
 

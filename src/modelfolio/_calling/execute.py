@@ -26,311 +26,32 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-import math
 import random
-import sys
 import threading
 import time
 from collections.abc import Awaitable, Callable, Generator
-from typing import Any, Generic, TypeVar
+from typing import Any
 
-from attrs import evolve, field, frozen
-
-from modelfolio._catalog.catalog import Catalog, Deployment
-from modelfolio._calling.classify import Classification, classify_error
-from modelfolio._catalog.prices import Usage, cost
-from modelfolio._common.errors import ModelfolioError, ValidationError
-from modelfolio._routing.request import Request, RouteContext, estimate_cost
-from modelfolio._routing.route import NoRouteError, Policy, check_inputs, route
+from modelfolio._calling.classify import classify_error
 from modelfolio._calling.replicas import SharedStore, Ticket, apply_update
-from modelfolio._routing.state import Attempt, Failure, State, record
-from modelfolio._common.validate import count, number
+from modelfolio._catalog.catalog import Catalog, Deployment
+from modelfolio._common.errors import ValidationError
+from modelfolio._routing.request import Request, estimate_cost
+from modelfolio._routing.route import Policy
+from modelfolio._routing.state import Attempt, State, record
 
-__all__ = ["Execution", "ExecutionError", "Reply", "Router", "aexecute", "backoff_s", "execute"]
+__all__ = ["Router", "aexecute", "execute"]
 
-_R = TypeVar("_R")
-
-
-def _usage(instance: object, attribute: Any, value: Any) -> None:
-    if value is not None and not isinstance(value, Usage):
-        raise ValidationError(f"usage must be a Usage or None, got {value!r}")
-
-
-@frozen(kw_only=True)
-class Reply(Generic[_R]):
-    """What the caller's ``call`` returns: the response, and the tokens it used.
-
-    Examples:
-        >>> Reply(response="hi", usage=Usage(input_tokens=10, output_tokens=2)).response
-        'hi'
-    """
-
-    response: _R
-    """Anything: the SDK's response object, text, a dict."""
-    usage: Usage | None = field(default=None, validator=_usage)
-    """Tokens used, priced into the attempt's cost; ``None`` if unknown (cost 0)."""
-
-
-@frozen(kw_only=True)
-class Execution(Generic[_R]):
-    """A successful execution: the answer, who gave it, every attempt, the new state."""
-
-    response: _R
-    """The response of the deployment that answered."""
-    deployment: Deployment
-    """The deployment that answered."""
-    attempts: tuple[Attempt, ...]
-    """Every call made, in order, the last one the success."""
-    state: State
-    """The state after recording every attempt."""
-
-    @property
-    def cost_usd(self) -> float:
-        """What the calls cost, in US dollars."""
-        return math.fsum(attempt.cost_usd for attempt in self.attempts)
-
-
-class ExecutionError(ModelfolioError):
-    """Calls were made and none succeeded. ``attempts`` lists them; ``state`` holds them.
-
-    The last exception the client raised is chained as ``__cause__``.
-    """
-
-    def __init__(self, message: str, attempts: tuple[Attempt, ...], state: State) -> None:
-        lines = [message]
-        for attempt in attempts:
-            latency = "" if attempt.latency_s is None else f" after {attempt.latency_s:.3f} s"
-            lines.append(f"  {attempt.deployment_id}: {attempt.failure or 'ok'}{latency}")
-        super().__init__("\n".join(lines))
-        self.attempts = attempts
-        self.state = state
-
-
-def backoff_s(
-    attempt: int, *, rng: random.Random, base_s: float = 0.1, cap_s: float = 10.0
-) -> float:
-    """Exponential backoff with full jitter: uniform in ``[0, min(cap, base * 2**attempt)]``.
-
-    Examples:
-        >>> round(backoff_s(3, rng=random.Random(1)), 4)
-        0.1075
-    """
-    count(attempt, "attempt")
-    number(base_s, "base_s")
-    number(cap_s, "cap_s")
-    if not isinstance(rng, random.Random):
-        raise ValidationError(f"rng must be a random.Random, got {rng!r}")
-    return rng.uniform(0.0, min(cap_s, base_s * 2.0 ** min(attempt, 64)))
-
-
-def _classification(value: Any) -> Classification:
-    if isinstance(value, Classification):
-        return value
-    if isinstance(value, Failure):
-        return Classification(failure=value)
-    if isinstance(value, tuple) and len(value) == 2:
-        return Classification(failure=Failure(value[0]), retry_after_s=value[1])
-    raise ValidationError(
-        f"classify must return a Classification, a Failure or (failure, retry_after_s), got {value!r}"
-    )
-
-
-class _Sleep:
-    """A request from the plan to wait before going on."""
-
-    __slots__ = ("seconds",)
-
-    def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
-
-
-class _Call:
-    """A request from the plan to call ``deployment``; the outcome is sent back."""
-
-    __slots__ = ("deployment",)
-
-    def __init__(self, deployment: Deployment) -> None:
-        self.deployment = deployment
-
-
-_Outcome = tuple[Any, BaseException | None, float, float]  # reply, error, started, finished
-
-
-def _plan(
-    request: Request,
-    catalog: Catalog,
-    policy: Policy,
-    *,
-    get_state: Callable[[], State],
-    put_attempt: Callable[[Attempt, float, Ticket | None], State],
-    now: Callable[[], float],
-    max_attempts: int,
-    deadline_s: float | None,
-    classify: Callable[[BaseException], Any],
-    rng: random.Random,
-    wall_clock: Callable[[], float] | None = None,
-    reserve: Callable[[Request, Deployment, float | None], Ticket] | None = None,
-) -> Generator[_Sleep | _Call, _Outcome | None, Execution[Any]]:
-    """The execution as a generator: it yields what to do (sleep, call) and is sent outcomes.
-
-    Sync and async execution drive the same plan; only the waiting and calling differ.
-    ``reserve``, when given (a router with a shared store), is asked for a ticket before
-    each call; a refused ticket rules the deployment out like a local budget would.
-    """
-    start = now()
-    attempts: list[Attempt] = []
-    done: set[str] = set()  # failed here for good (not just cooling down)
-    refused: dict[str, str] = {}  # refused by the shared store's budgets
-    avoid_vendors: set[str] = set()
-    min_window = 0
-    last_error: BaseException | None = None
-    waits = 0
-
-    def skip_done(req: Request, deployment: Deployment, context: RouteContext) -> str | None:
-        if deployment.id in done:
-            return "already failed in this execution"
-        if deployment.id in refused:
-            return refused[deployment.id]
-        window = deployment.model.context_window
-        if window is not None and window <= min_window:
-            return f"window {window:,} is no larger than the one that was too small"
-        return None
-
-    plan_policy = evolve(policy, filters=(*policy.filters, skip_done))
-    while len(attempts) < max_attempts:
-        t = now()
-        if deadline_s is not None and t - start >= deadline_s:
-            break
-        state = get_state()
-        try:
-            at = None if wall_clock is None else wall_clock()
-            decision = route(request, catalog, plan_policy, state=state, now=t, at=at)
-        except NoRouteError as error:
-            wait = _cooldown_left(error, catalog, state, t)
-            if wait is None or waits >= max_attempts:
-                # Nothing to wait for, or waited as often as calls are allowed.
-                if not attempts:
-                    raise
-                break
-            wait = max(wait, backoff_s(waits, rng=rng))
-            waits += 1
-            if deadline_s is not None and t - start + wait >= deadline_s:
-                break
-            yield _Sleep(wait)
-            continue
-        deployment = _prefer(decision, avoid_vendors, catalog)
-        ticket = None
-        if reserve is not None:
-            ticket = reserve(request, deployment, at)
-            if not ticket.granted:
-                refused[deployment.id] = ticket.reason or "refused by the shared store"
-                continue
-        attempt_id = None if ticket is None else ticket.attempt_id
-        outcome = yield _Call(deployment)
-        assert outcome is not None
-        reply, raised, started, finished = outcome
-        latency = finished - started
-        if raised is None:
-            if not isinstance(reply, Reply):
-                raise ValidationError(f"call must return a Reply, got {reply!r}")
-            spent = 0.0 if reply.usage is None else cost(reply.usage, deployment.price, at=at)
-            attempt = Attempt.of(
-                deployment,
-                usage=reply.usage,
-                cost_usd=spent,
-                latency_s=latency,
-                tenant=request.tenant,
-                id=attempt_id,
-            )
-            attempts.append(attempt)
-            state = put_attempt(attempt, finished, ticket)
-            return Execution(
-                response=reply.response,
-                deployment=deployment,
-                attempts=tuple(attempts),
-                state=state,
-            )
-        last_error = raised
-        verdict = _classification(classify(raised))
-        attempt = Attempt.of(
-            deployment,
-            failure=verdict.failure,
-            retry_after_s=verdict.retry_after_s,
-            latency_s=latency,
-            tenant=request.tenant,
-            id=attempt_id,
-        )
-        attempts.append(attempt)
-        state = put_attempt(attempt, finished, ticket)
-        failure = verdict.failure
-        if failure in (Failure.AUTH, Failure.BAD_REQUEST):
-            raise ExecutionError(
-                f"{deployment.id} refused the request ({failure}); not retried",
-                tuple(attempts),
-                state,
-            ) from raised
-        if failure is not Failure.RATE_LIMITED:
-            done.add(deployment.id)
-        if failure in (Failure.TIMEOUT, Failure.SERVER_ERROR, Failure.CONTENT_FILTERED):
-            avoid_vendors.add(deployment.vendor)
-        if failure is Failure.CONTEXT_TOO_LONG and deployment.model.context_window is not None:
-            # An unknown window that proved too small tells nothing about the others.
-            min_window = max(min_window, deployment.model.context_window)
-    message = f"no attempt succeeded ({len(attempts)} of at most {max_attempts} made"
-    message += f"; deadline {deadline_s:g} s)" if deadline_s is not None else ")"
-    raise ExecutionError(message, tuple(attempts), get_state()) from last_error
-
-
-def _prefer(decision: Any, avoid_vendors: set[str], catalog: Catalog) -> Deployment:
-    """The best-ranked deployment from a vendor not failing in this execution, else the chosen."""
-    if not avoid_vendors or decision.chosen.vendor not in avoid_vendors:
-        return decision.chosen  # type: ignore[no-any-return]
-    for deployment_id in decision.ranking:
-        deployment = catalog.deployment(deployment_id)
-        if deployment.vendor not in avoid_vendors:
-            return deployment
-    return decision.chosen  # type: ignore[no-any-return]
-
-
-def _cooldown_left(error: NoRouteError, catalog: Catalog, state: State, now: float) -> float | None:
-    """Seconds until the first deployment held back only by its health is free, if any."""
-    waits = [
-        until - now
-        for deployment_id, reason in error.rejected.items()
-        if reason.startswith("is_healthy:")
-        and (until := state.blocked_until(deployment_id, now=now)) is not None
-    ]
-    return min(waits) if waits else None
-
-
-def _check(max_attempts: Any, deadline_s: Any) -> None:
-    if isinstance(max_attempts, bool) or not isinstance(max_attempts, int) or max_attempts < 1:
-        raise ValidationError(f"max_attempts must be an integer >= 1, got {max_attempts!r}")
-    if deadline_s is not None and (
-        isinstance(deadline_s, bool)
-        or not isinstance(deadline_s, (int, float))
-        or not 0 < deadline_s <= sys.float_info.max  # no isinf: a huge int has no float
-    ):
-        raise ValidationError(f"deadline_s must be a finite number > 0 or None, got {deadline_s!r}")
-
-
-def _local_state(
-    state: State, now: Callable[[], float]
-) -> tuple[Callable[[], State], Callable[[Attempt, float, Ticket | None], State]]:
-    box = [state]
-
-    def get_state() -> State:
-        return box[0]
-
-    def put_attempt(attempt: Attempt, at: float, ticket: Ticket | None) -> State:
-        box[0] = record(box[0], attempt, now=at)
-        return box[0]
-
-    return get_state, put_attempt
-
-
-def _rng_for(request: Request, rng: random.Random | None) -> random.Random:
-    return rng if rng is not None else random.Random(request.key or "")
+from modelfolio._calling.plan import (
+    Execution,
+    Reply,
+    _check,
+    _check_call,
+    _check_inputs,
+    _local_plan,
+    _plan,
+    _Sleep,
+)
 
 
 def _drive(
@@ -402,70 +123,6 @@ async def _adrive(
             return finished.value  # type: ignore[no-any-return]
 
 
-def _check_call(call: Any) -> None:
-    """Refuse a ``call`` that is not a function of (deployment, request), before any call.
-
-    A wrong ``call`` is the caller's bug, not a vendor outage: found here, it is not
-    retried against every deployment and recorded as failures.
-    """
-    if not callable(call):
-        raise ValidationError(f"call must be a function of (deployment, request), got {call!r}")
-    try:
-        signature = inspect.signature(call)
-    except (TypeError, ValueError):  # some builtins have no signature: trust them
-        return
-    try:
-        signature.bind(None, None)
-    except TypeError as error:
-        raise ValidationError(
-            f"call must take two arguments (deployment, request); {call!r} {error}"
-        ) from None
-
-
-def _check_inputs(request: Any, catalog: Any, policy: Any, now: Any, sleep: Any) -> None:
-    check_inputs(request, catalog, policy)
-    for name, value in (("now", now), ("sleep", sleep)):
-        if not callable(value):
-            raise ValidationError(
-                f"{name} must be a function (a clock, or a sleep), got {value!r}"
-                + (
-                    "; pass now=time.monotonic, or a function returning the time"
-                    if name == "now"
-                    else ""
-                )
-            )
-
-
-def _local_plan(
-    request: Request,
-    catalog: Catalog,
-    policy: Policy,
-    state: State | None,
-    now: Callable[[], float],
-    max_attempts: int,
-    deadline_s: float | None,
-    classify: Callable[[BaseException], Any],
-    rng: random.Random | None,
-    wall_clock: Callable[[], float] | None,
-) -> Generator[Any, Any, Execution[Any]]:
-    """The plan of one execution over its own copy of ``state``."""
-    _check(max_attempts, deadline_s)
-    get_state, put_attempt = _local_state(State() if state is None else state, now)
-    return _plan(
-        request,
-        catalog,
-        policy,
-        get_state=get_state,
-        put_attempt=put_attempt,
-        now=now,
-        max_attempts=max_attempts,
-        deadline_s=deadline_s,
-        classify=classify,
-        rng=_rng_for(request, rng),
-        wall_clock=wall_clock,
-    )
-
-
 def execute(
     request: Request,
     catalog: Catalog,
@@ -493,7 +150,7 @@ def execute(
         ExecutionError: calls were made and none succeeded (``.attempts``, ``.state``).
 
     Examples:
-        >>> from modelfolio import Policy, Request, reference_catalog
+        >>> from modelfolio import Policy, Reply, Request, Usage, reference_catalog
         >>> def call(deployment, request):
         ...     if deployment.provider == "local":
         ...         raise TimeoutError("the laptop is asleep")
@@ -532,7 +189,7 @@ async def aexecute(
 
     Examples:
         >>> import asyncio
-        >>> from modelfolio import Policy, Request, reference_catalog
+        >>> from modelfolio import Policy, Reply, Request, Usage, reference_catalog
         >>> async def call(deployment, request):
         ...     return Reply(response=deployment.id, usage=Usage(input_tokens=10, output_tokens=5))
         >>> done = asyncio.run(aexecute(Request(input_tokens=10, output_tokens=5), reference_catalog(),
@@ -556,7 +213,7 @@ class Router:
     discovers steers every other call at once.
 
     Examples:
-        >>> from modelfolio import Policy, Request, reference_catalog
+        >>> from modelfolio import Policy, Reply, Request, Usage, reference_catalog
         >>> router = Router(reference_catalog(), Policy(), now=iter(range(100)).__next__)
         >>> answer = router.complete(Request(input_tokens=10, output_tokens=5),
         ...                          lambda d, r: Reply(response=d.id, usage=Usage(input_tokens=10, output_tokens=5)))

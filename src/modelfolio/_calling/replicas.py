@@ -19,12 +19,19 @@ from typing import Any, Protocol, runtime_checkable
 
 from attrs import evolve, field, frozen
 
-from modelfolio._routing.budget import Budget
 from modelfolio._common.errors import ValidationError
-from modelfolio._routing.request import _is_bool
+from modelfolio._common.validate import (
+    check,
+    finite,
+    instances,
+    is_bool,
+    number,
+    optional_text,
+    text,
+)
+from modelfolio._routing.budget import Budget
 from modelfolio._routing.route import _budgets
-from modelfolio._routing.state import Attempt, Charge, State, _optional_text, record
-from modelfolio._common.validate import check, finite, instances, number, text
+from modelfolio._routing.state import Attempt, Charge, State, record
 
 __all__ = ["FleetUpdate", "SharedStore", "Ticket", "apply_update"]
 
@@ -40,11 +47,11 @@ class Ticket:
 
     attempt_id: str = field(validator=check(text))
     """The id the attempt is recorded under (unique across the fleet)."""
-    granted: bool = field(default=True, validator=_is_bool)
+    granted: bool = field(default=True, validator=is_bool)
     """Whether the call may go ahead; ``False`` when a fleet budget refused it."""
-    reason: str | None = field(default=None, validator=_optional_text)
+    reason: str | None = field(default=None, validator=optional_text)
     """Why it was refused (``None`` when granted)."""
-    reservation: str | None = field(default=None, validator=_optional_text)
+    reservation: str | None = field(default=None, validator=optional_text)
     """The reservation held in the store until settlement, if any budget applied."""
     budgets: tuple[Budget, ...] = field(default=(), converter=_budgets)
     """The budgets the reservation was made against."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar
 
 from modelfolio._common.errors import ValidationError
@@ -179,3 +179,46 @@ def instances(value: object, kind: type[T], field: str) -> tuple[T, ...]:
         if not isinstance(item, kind):
             raise ValidationError(f"{field} must hold {kind.__name__} values, got {item!r:.80}")
     return items
+
+
+def optional_text(instance: object, attribute: Any, value: Any) -> None:
+    """An attrs validator: ``None`` or a non-empty string, named by its field."""
+    if value is not None:
+        text(value, attribute.name)
+
+
+def is_bool(instance: object, attribute: Any, value: Any) -> None:
+    """An attrs validator: exactly ``True`` or ``False`` (not 0, 1 or a string)."""
+    if not isinstance(value, bool):
+        raise ValidationError(f"{attribute.name} must be True or False, got {value!r}")
+
+
+def sparse_vector(query: Any, where: str) -> dict[int, float]:
+    """A caller's vector (dense sequence or sparse mapping) as a sparse mapping.
+
+    Zero entries are dropped; ``where`` names the value in errors.
+
+    Examples:
+        >>> sparse_vector([0.5, 0.0, 2], "query"), sparse_vector({3: 1.0}, "query")
+        ({0: 0.5, 2: 2.0}, {3: 1.0})
+    """
+    if isinstance(query, Mapping):
+        vector: dict[int, float] = {}
+        for key, value in query.items():
+            if isinstance(key, bool) or not isinstance(key, int) or key < 0:
+                raise ValidationError(
+                    f"{where}: a sparse vector's keys are indices >= 0, got {key!r}"
+                )
+            vector[key] = _vector_value(value, where)
+        return {k: v for k, v in vector.items() if v}
+    if isinstance(query, (str, bytes)) or not isinstance(query, Iterable):
+        raise ValidationError(
+            f"{where}: a query is a text, a sequence of floats or an {{index: value}} mapping, got {query!r}"
+        )
+    return {k: v for k, value in enumerate(query) if (v := _vector_value(value, where))}
+
+
+def _vector_value(value: Any, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ValidationError(f"{where}: vector values must be finite numbers, got {value!r}")
+    return float(value)

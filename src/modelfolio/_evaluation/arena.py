@@ -46,9 +46,9 @@ from attrs import field, frozen
 
 from modelfolio._common.errors import ModelfolioError, ValidationError
 from modelfolio._common.plot import intervals
-from modelfolio._evaluation.stats import percentile_interval, poisson
 from modelfolio._common.table import html_table
 from modelfolio._common.validate import finite, text, unit_interval
+from modelfolio._evaluation.stats import percentile_interval, poisson
 
 __all__ = [
     "Battle",

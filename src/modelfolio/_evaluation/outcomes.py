@@ -24,7 +24,14 @@ from attrs import field, frozen
 
 from modelfolio._common.errors import ValidationError
 from modelfolio._common.table import html_table
-from modelfolio._common.validate import check, instances, number, optional_number, text
+from modelfolio._common.validate import (
+    check,
+    instances,
+    number,
+    optional_number,
+    optional_text,
+    text,
+)
 
 __all__ = ["EvalRecord", "Outcomes"]
 
@@ -103,11 +110,6 @@ def _score(instance: object, attribute: Any, value: Any) -> None:
         )
 
 
-def _optional_text(instance: object, attribute: Any, value: Any) -> None:
-    if value is not None:
-        text(value, attribute.name)
-
-
 @frozen(kw_only=True)
 class EvalRecord:
     """One item scored for one model.
@@ -129,7 +131,7 @@ class EvalRecord:
     """How long answering took, if measured."""
     tags: frozenset[str] = field(default=frozenset(), converter=_tags)
     """Labels of the item (task, subject, difficulty)."""
-    split: str | None = field(default=None, validator=_optional_text)
+    split: str | None = field(default=None, validator=optional_text)
     """The split the item belongs to (``public``, ``private``, ``train``, ``test``)."""
 
 

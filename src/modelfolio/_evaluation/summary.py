@@ -38,17 +38,26 @@ from collections import Counter
 from collections.abc import Hashable, Iterable, Mapping
 from operator import itemgetter
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from attrs import field, frozen
 
 from modelfolio._common.errors import ValidationError
+from modelfolio._common.validate import number, text, unit_interval
 from modelfolio._evaluation.outcomes import Outcomes
-from modelfolio._common.validate import text
-
-if TYPE_CHECKING:
-    from modelfolio._evaluation.compare import Comparison, Leaderboard, NonInferiority
-    from modelfolio._learning.routers import QualityTable
+from modelfolio._evaluation.quality import QualityEntry, QualityTable
+from modelfolio._evaluation.results import Comparison, Leaderboard, LeaderboardEntry, NonInferiority
+from modelfolio._evaluation.stats import (
+    MANY_VALUES,
+    bootstrap_mean_interval,
+    mcnemar_exact,
+    newcombe_paired,
+    percentile_interval,
+    poisson_means,
+    sign_flip_p,
+    wilson,
+    z_for,
+)
 
 __all__ = [
     "GroupSummary",
@@ -281,14 +290,10 @@ class OutcomeSummary:
         seed: int = 0,
     ) -> Leaderboard:
         """The :func:`~modelfolio.leaderboard` of the summarised outcomes."""
-        from modelfolio._evaluation.compare import leaderboard_of
-
         return leaderboard_of(self, tags=tags, split=split, level=level, seed=seed)
 
     def fit_quality(self, *, level: float = 0.95) -> QualityTable:
         """The :func:`~modelfolio.fit_quality` table of the summarised outcomes."""
-        from modelfolio._learning.routers import quality_of
-
         return quality_of(self, level=level)
 
 
@@ -453,16 +458,12 @@ class PairSummary:
 
     def compare(self, *, level: float = 0.95, seed: int = 0) -> Comparison:
         """The :func:`~modelfolio.compare` result of the summarised pairs."""
-        from modelfolio._evaluation.compare import comparison_of
-
         return comparison_of(self, level=level, seed=seed)
 
     def non_inferiority(
         self, *, margin: float, alpha: float = 0.05, seed: int = 0
     ) -> NonInferiority:
         """The :func:`~modelfolio.non_inferiority` verdict of the summarised pairs."""
-        from modelfolio._evaluation.compare import non_inferiority_of
-
         return non_inferiority_of(self, margin=margin, alpha=alpha, seed=seed)
 
 
@@ -521,3 +522,266 @@ def summarize_pair(
         binary=outcomes.binary,
         lonely=lonely,
     )
+
+
+# ---------------------------------------------------------------- finishing
+# A summary finishes into the result the in-memory function gives; the public
+# functions (leaderboard, compare, non_inferiority, fit_quality) call these too.
+
+BOOTSTRAP_ROUNDS = 2_000
+PERMUTATION_ROUNDS = 10_000
+
+
+def _level(level: float, name: str = "level") -> float:
+    return unit_interval(level, name)
+
+
+def _seed(seed: Any) -> int:
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise ValidationError(f"seed must be an integer, got {seed!r}")
+    return seed
+
+
+def _mean_interval(
+    counts: Mapping[float, int], binary: bool, level: float, rng: random.Random
+) -> tuple[float, float, float]:
+    n = sum(counts.values())
+    if n == 0:
+        return (math.nan, math.nan, math.nan)
+    mean = exact_mean(counts)
+    if binary:
+        low, high = wilson(counts.get(1.0, 0), n, level)
+    else:
+        low, high = _bootstrap_interval(counts, mean, level, rng)
+    return (mean, low, high)
+
+
+def _bootstrap_interval(
+    counts: Mapping[float, int], mean: float, level: float, rng: random.Random
+) -> tuple[float, float]:
+    """The Poisson-bootstrap percentile interval of ``mean``, the mean of ``counts``.
+
+    Up to :data:`MANY_VALUES` distinct values: ``BOOTSTRAP_ROUNDS`` seeded rounds over
+    the values in sorted order. Above: the saddlepoint approximation of the same
+    bootstrap distribution (no rounds, no seed; :func:`bootstrap_mean_interval`). The
+    interval is kept within the values (a resample's mean can round past them) and
+    around the mean (a short percentile interval of a skewed sample can miss it).
+    """
+    if len(counts) > MANY_VALUES:
+        low, high = bootstrap_mean_interval(counts, level)
+    else:
+        ordered = {value: counts[value] for value in sorted(counts)}
+        low, high = percentile_interval(poisson_means(ordered, BOOTSTRAP_ROUNDS, rng), level)
+        least, most = min(ordered), max(ordered)
+        low, high = max(low, least), min(high, most)
+    return (min(low, mean), max(high, mean))
+
+
+def leaderboard_of(
+    summary: OutcomeSummary,
+    *,
+    tags: Iterable[str] | None = None,
+    split: str | None = None,
+    level: float = 0.95,
+    seed: int = 0,
+) -> Leaderboard:
+    """The leaderboard of a (merged) :class:`~modelfolio.OutcomeSummary`.
+
+    Each model's bootstrap draws come from its own stream, seeded by ``seed`` and the
+    model id, and read the distinct scores in sorted order.
+    """
+    if not isinstance(summary, OutcomeSummary):
+        raise ValidationError(f"summary must be an OutcomeSummary, got {summary!r:.80}")
+    level = _level(level)
+    seed = _seed(seed)
+    binary = summary.binary
+    entries = []
+    for model, group in summary.model_groups(tags=tags, split=split).items():
+        n = group.n
+        if not n:
+            continue
+        mean, low, high = _mean_interval(group.scores, binary, level, stream(seed, model))
+        total = math.fsum(group.costs)
+        successes = group.scores.get(1.0, 0) if binary else 0
+        latencies = group.latencies
+        entries.append(
+            LeaderboardEntry(
+                model=model,
+                n=n,
+                mean=mean,
+                ci_low=low,
+                ci_high=high,
+                total_cost=total,
+                cost_per_item=total / n,
+                cost_per_success=total / successes if binary and successes else None,
+                latency_p50_s=quantile_of_counts(latencies, 0.5) if latencies else None,
+                latency_p95_s=quantile_of_counts(latencies, 0.95) if latencies else None,
+            )
+        )
+    if not entries:
+        raise ValidationError(
+            f"no outcomes match tags={sorted((tags,) if isinstance(tags, str) else (tags or ()))!r}, split={split!r}"
+        )
+    entries.sort(key=lambda e: (-e.mean, e.model))
+    return Leaderboard(entries=tuple(entries), level=level, binary=binary)
+
+
+def _sign_flip_p(differences: Mapping[float, int], rng: random.Random) -> float:
+    """Two-sided sign-flip permutation p-value for a zero mean difference.
+
+    Under the null each difference is as likely to have either sign. Differences are
+    grouped by magnitude (in increasing order); for ``c`` of magnitude ``v`` a round
+    flips a fair coin for each (the positive ones counted with
+    ``getrandbits(c).bit_count()``). Above :data:`MANY_VALUES` distinct differences the
+    p-value is read without rounds, by saddlepoint approximation (:func:`sign_flip_p`).
+    """
+    magnitudes: dict[float, int] = {}
+    for d in sorted(differences, key=abs):
+        if d != 0:
+            magnitudes[abs(d)] = magnitudes.get(abs(d), 0) + differences[d]
+    observed = abs(exact_sum(differences))
+    if len(differences) > MANY_VALUES:
+        return sign_flip_p(magnitudes, observed)
+    if not magnitudes:
+        return 1.0
+    extreme = 0
+    for _ in range(PERMUTATION_ROUNDS):
+        total = 0.0
+        for magnitude, count in magnitudes.items():
+            positives = rng.getrandbits(count).bit_count()
+            total += magnitude * (2 * positives - count)
+        if abs(total) >= observed - 1e-12 * max(1.0, observed):
+            extreme += 1
+    return (extreme + 1) / (PERMUTATION_ROUNDS + 1)
+
+
+def comparison_of(pair: PairSummary, *, level: float = 0.95, seed: int = 0) -> Comparison:
+    """The comparison of a (merged) :class:`~modelfolio.PairSummary`.
+
+    The bootstrap and the sign flips read the distinct differences in sorted order from
+    ``random.Random(seed)``, so any split of the items into parts gives the same result.
+    """
+    if not isinstance(pair, PairSummary):
+        raise ValidationError(f"pair must be a PairSummary, got {pair!r:.80}")
+    level = _level(level)
+    seed = _seed(seed)
+    baseline, candidate = pair.baseline, pair.candidate
+    n = pair.n
+    if not n:
+        raise ValidationError(f"{baseline!r} and {candidate!r} answered no item in common")
+    differences = {value: pair.differences[value] for value in sorted(pair.differences)}
+    candidate_only = sum(c for d, c in differences.items() if d > 0)
+    baseline_only = sum(c for d, c in differences.items() if d < 0)
+    diff = exact_mean(differences)
+    if pair.binary:
+        both = pair.both
+        neither = n - both - candidate_only - baseline_only
+        low, high = newcombe_paired(both, candidate_only, baseline_only, neither, level)
+        p_value = mcnemar_exact(candidate_only, baseline_only)
+        method = "Newcombe paired score interval; exact McNemar test"
+    else:
+        rng = random.Random(seed)  # the bootstrap's rounds, then the sign flips'
+        low, high = _bootstrap_interval(differences, diff, level, rng)
+        p_value = _sign_flip_p(differences, rng)
+        method = (
+            "paired Poisson bootstrap and sign-flip permutation test, both by saddlepoint approximation"
+            if len(differences) > MANY_VALUES
+            else f"paired Poisson bootstrap ({BOOTSTRAP_ROUNDS} rounds); sign-flip permutation test ({PERMUTATION_ROUNDS} rounds)"
+        )
+    return Comparison(
+        baseline=baseline,
+        candidate=candidate,
+        n=n,
+        baseline_mean=exact_mean(pair.baseline_scores),
+        candidate_mean=exact_mean(pair.candidate_scores),
+        diff=diff,
+        ci_low=low,
+        ci_high=high,
+        p_value=p_value,
+        level=level,
+        candidate_only=candidate_only,
+        baseline_only=baseline_only,
+        method=method,
+    )
+
+
+def _margin_alpha(margin: Any, alpha: Any) -> tuple[float, float]:
+    margin = number(margin, "margin")
+    alpha = _level(alpha, "alpha")
+    if alpha >= 0.5:
+        raise ValidationError(f"alpha must be below 0.5, got {alpha!r}")
+    return margin, alpha
+
+
+def non_inferiority_of(
+    pair: PairSummary, *, margin: float, alpha: float = 0.05, seed: int = 0
+) -> NonInferiority:
+    """The non-inferiority verdict of a (merged) :class:`~modelfolio.PairSummary`."""
+    if not isinstance(pair, PairSummary):
+        raise ValidationError(f"pair must be a PairSummary, got {pair!r:.80}")
+    margin, alpha = _margin_alpha(margin, alpha)
+    baseline, candidate = pair.baseline, pair.candidate
+    comparison = comparison_of(pair, level=1 - 2 * alpha, seed=seed)
+    bound = comparison.ci_low
+    verdict = bound > -margin
+    confidence = f"{1 - alpha:.0%}"
+    if verdict:
+        explanation = (
+            f"{candidate} is non-inferior to {baseline} at a {margin:g} margin: the difference is "
+            f"{comparison.diff:+.4f} and its one-sided {confidence} lower bound, {bound:+.4f}, is above {-margin:+g}."
+        )
+    else:
+        explanation = (
+            f"{candidate} is not shown non-inferior to {baseline} at a {margin:g} margin: the difference is "
+            f"{comparison.diff:+.4f} and its one-sided {confidence} lower bound, {bound:+.4f}, is not above {-margin:+g}."
+        )
+    return NonInferiority(
+        non_inferior=verdict,
+        bound=bound,
+        diff=comparison.diff,
+        margin=float(margin),
+        alpha=alpha,
+        explanation=explanation,
+        comparison=comparison,
+    )
+
+
+def quality_of(summary: OutcomeSummary, *, level: float = 0.95) -> QualityTable:
+    """The quality table of a (merged) :class:`~modelfolio.OutcomeSummary`."""
+    if not isinstance(summary, OutcomeSummary):
+        raise ValidationError(f"summary must be an OutcomeSummary, got {summary!r:.80}")
+    unit_interval(level, "level")
+    if not summary.rows:
+        raise ValidationError("outcomes is empty: a quality table needs at least one outcome")
+    binary = summary.binary
+    merged: dict[tuple[str, str | None], GroupSummary] = {}
+    for (model, tag_set, _), group in sorted(
+        summary.groups.items(), key=lambda kv: (kv[0][0], sorted(kv[0][1]), str(kv[0][2]))
+    ):
+        for key in (None, *sorted(tag_set)):
+            mine = merged.get((model, key))
+            merged[(model, key)] = group if mine is None else mine.merge(group)
+    entries: dict[tuple[str, str | None], QualityEntry] = {}
+    costs: dict[str, float] = {}
+    for (model, key), group in sorted(
+        merged.items(), key=lambda kv: (kv[0][0], kv[0][1] is not None, kv[0][1] or "")
+    ):
+        if key is None:
+            costs[model] = math.fsum(group.costs) / group.n
+        entries[(model, key)] = _entry(model, key, group.scores, binary, level)
+    return QualityTable(
+        entries=MappingProxyType(entries), cost_per_item=MappingProxyType(costs), level=level
+    )
+
+
+def _entry(
+    model: str, tag: str | None, counts: Mapping[float, int], binary: bool, level: float
+) -> QualityEntry:
+    n = sum(counts.values())
+    mean = exact_mean(counts)
+    if binary:
+        low, high = wilson(counts.get(1.0, 0), n, level)
+    else:
+        spread = math.sqrt(squared_deviations(counts) / max(n - 1, 1) / n)
+        low, high = mean - z_for(level) * spread, mean + z_for(level) * spread
+    return QualityEntry(model=model, tag=tag, mean=mean, ci_low=low, ci_high=high, n=n)

@@ -50,10 +50,10 @@ from modelfolio._catalog.catalog import Capability, Catalog, Deployment, Tier
 from modelfolio._catalog.prices import utc_moment
 from modelfolio._common.errors import ModelfolioError, ValidationError
 from modelfolio._common.plot import stacked_bars
-from modelfolio._routing.request import STANDARD, tier_set
-from modelfolio._routing.route import Policy
 from modelfolio._common.table import html_table
 from modelfolio._common.validate import check, text
+from modelfolio._routing.request import STANDARD, tier_set
+from modelfolio._routing.route import Policy
 
 __all__ = ["Allocation", "InfeasibleError", "WorkloadClass", "allocate", "policy_from_allocation"]
 

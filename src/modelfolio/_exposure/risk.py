@@ -21,15 +21,15 @@ from attrs import evolve, frozen
 
 from modelfolio._catalog.catalog import Catalog, Deployment
 from modelfolio._common.errors import ValidationError
-from modelfolio._learning.routers import LearnedRouter
-from modelfolio._evaluation.outcomes import Outcomes
 from modelfolio._common.plot import bars
-from modelfolio._routing.request import Request, estimate_cost
-from modelfolio._routing.route import NoRouteError, Policy, route
-from modelfolio._learning.simulate import SimulationReport, simulate
-from modelfolio._routing.state import State
 from modelfolio._common.table import html_table
 from modelfolio._common.validate import finite, text
+from modelfolio._evaluation.outcomes import Outcomes
+from modelfolio._learning.routers import LearnedRouter
+from modelfolio._learning.simulate import SimulationReport, simulate
+from modelfolio._routing.request import Request, estimate_cost
+from modelfolio._routing.route import NoRouteError, Policy, route
+from modelfolio._routing.state import State
 
 __all__ = [
     "Concentration",

@@ -18,8 +18,8 @@ from attrs import field, frozen
 
 from modelfolio._catalog.prices import Usage
 from modelfolio._common.errors import ValidationError
-from modelfolio._routing.state import Attempt, Failure, _failure, _optional_text, _usage
-from modelfolio._common.validate import check, optional_number, text
+from modelfolio._common.validate import check, optional_number, optional_text, text
+from modelfolio._routing.state import Attempt, Failure, _failure, _usage
 
 __all__ = ["UsageRecord", "usage_shares"]
 
@@ -38,9 +38,9 @@ class UsageRecord:
 
     model: str = field(validator=check(text))
     """The model that answered (the response's model, else the requested one)."""
-    provider: str | None = field(default=None, validator=_optional_text)
+    provider: str | None = field(default=None, validator=optional_text)
     """Who served it (``openai``, ``azure``, ``bedrock``, ...), when logged."""
-    vendor: str | None = field(default=None, validator=_optional_text)
+    vendor: str | None = field(default=None, validator=optional_text)
     """Who made the model, when known."""
     usage: Usage | None = field(default=None, validator=_usage)
     """Tokens used, when logged."""
@@ -52,11 +52,11 @@ class UsageRecord:
     """When the call started, POSIX seconds (UTC)."""
     failure: Failure | None = field(default=None, converter=_failure)
     """How it failed, or ``None`` for a success."""
-    error: str | None = field(default=None, validator=_optional_text)
+    error: str | None = field(default=None, validator=optional_text)
     """The logged error type, as written (``error.type``, a status), for failures."""
-    id: str | None = field(default=None, validator=_optional_text)
+    id: str | None = field(default=None, validator=optional_text)
     """The request or span id."""
-    requested_model: str | None = field(default=None, validator=_optional_text)
+    requested_model: str | None = field(default=None, validator=optional_text)
     """The model the caller asked for, when it differs from the one that answered."""
 
     def __attrs_post_init__(self) -> None:

@@ -18,10 +18,10 @@ from typing import Any
 from modelfolio._catalog.catalog import Catalog
 from modelfolio._catalog.prices import Usage, cost
 from modelfolio._common.errors import ValidationError
-from modelfolio._formats.litellm import infer_vendor, model_name
 from modelfolio._evaluation.outcomes import Outcomes
-from modelfolio._routing.state import Failure
 from modelfolio._exposure.traffic import UsageRecord
+from modelfolio._formats.litellm import infer_vendor, model_name
+from modelfolio._routing.state import Failure
 
 __all__ = [
     "inspect_outcomes",

@@ -41,12 +41,13 @@ from attrs import field, frozen
 
 from modelfolio._catalog.catalog import Catalog
 from modelfolio._common.errors import ValidationError
-from modelfolio._learning.routers import Bridge, QualityTable
-from modelfolio._evaluation.outcomes import EvalRecord, Outcomes
-from modelfolio._learning.query import QueryQuality
-from modelfolio._routing.state import State
 from modelfolio._common.table import html_table
 from modelfolio._common.validate import finite, unit_interval
+from modelfolio._evaluation.outcomes import EvalRecord, Outcomes
+from modelfolio._evaluation.quality import QualityTable
+from modelfolio._learning.bridge import Bridge
+from modelfolio._learning.query import QueryQuality
+from modelfolio._routing.state import State
 
 __all__ = ["DriftAlarm", "DriftMonitor", "drift_monitor", "mark_drifted", "observe"]
 

@@ -62,6 +62,7 @@ from types import MappingProxyType
 from typing import Any, Literal
 
 from modelfolio._common.errors import ValidationError
+from modelfolio._common.validate import sparse_vector
 from modelfolio._evaluation.outcomes import Outcomes
 
 __all__ = ["QueryQuality", "featurize", "fit_query_quality"]
@@ -248,30 +249,6 @@ def featurize(
 
 # ------------------------------------------------------------------------------------
 # Queries as vectors
-
-
-def _vector(query: Any, where: str) -> dict[int, float]:
-    """A caller's vector (dense sequence or sparse mapping) as a sparse mapping."""
-    if isinstance(query, Mapping):
-        vector: dict[int, float] = {}
-        for key, value in query.items():
-            if isinstance(key, bool) or not isinstance(key, int) or key < 0:
-                raise ValidationError(
-                    f"{where}: a sparse vector's keys are indices >= 0, got {key!r}"
-                )
-            vector[key] = _finite(value, where)
-        return {k: v for k, v in vector.items() if v}
-    if isinstance(query, (str, bytes)) or not isinstance(query, Iterable):
-        raise ValidationError(
-            f"{where}: a query is a text, a sequence of floats or an {{index: value}} mapping, got {query!r}"
-        )
-    return {k: v for k, value in enumerate(query) if (v := _finite(value, where))}
-
-
-def _finite(value: Any, where: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise ValidationError(f"{where}: vector values must be finite numbers, got {value!r}")
-    return float(value)
 
 
 def _kind(query: Any) -> str:
@@ -461,7 +438,7 @@ class QueryQuality:
         if isinstance(query, str):
             features = _normalised(Counter(self._hasher.buckets(query)))
         else:
-            vector = _vector(query, "query")
+            vector = sparse_vector(query, "query")
             features = _normalised(vector) if self.method == "knn" else vector
         return _with_tags(features, tags, self._hasher) if self._use_tags else features
 
@@ -807,7 +784,7 @@ def fit_query_quality(
         if kind == "text":
             vector = _normalised(Counter(hasher.buckets(query)))
         else:
-            vector = _vector(query, f"queries[{ids[i]!r}]")
+            vector = sparse_vector(query, f"queries[{ids[i]!r}]")
             vector = _normalised(vector) if method == "knn" else vector
         features.append(_with_tags(vector, item_tags[i], hasher) if use_tags else vector)
     common: dict[str, Any] = {

@@ -1,4 +1,4 @@
-"""Learned routing: quality tables, floor and budget routers, threshold routers, cascades.
+"""Learned routers: floor and budget routers, threshold routers, cascades.
 
 A learned router answers one question: *which model (or which models, in order) for
 this query?* It is written once and used twice:
@@ -24,40 +24,22 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from types import MappingProxyType
 from typing import Any, Protocol, runtime_checkable
 
-from attrs import evolve, field, frozen
-
-from modelfolio._catalog.catalog import Catalog, Deployment
 from modelfolio._common.errors import ValidationError
-from modelfolio._routing.filters import Run
-from modelfolio._evaluation.outcomes import Outcomes
-from modelfolio._learning.query import QueryQuality
-from modelfolio._routing.request import Request, RouteContext
-from modelfolio._routing.route import Policy
-from modelfolio._routing.scorers import BulkScorer
-from modelfolio._routing.state import _optional_text
-from modelfolio._evaluation.stats import wilson, z_for
-from modelfolio._evaluation.summary import (
-    GroupSummary,
-    OutcomeSummary,
-    exact_mean,
-    squared_deviations,
-    summarize,
+from modelfolio._common.validate import (
+    number,
+    text,
 )
-from modelfolio._common.table import html_table
-from modelfolio._common.validate import check, finite, number, positive_count, text, unit_interval
+from modelfolio._evaluation.outcomes import Outcomes
+from modelfolio._evaluation.quality import QualityTable, dropped_models
+from modelfolio._learning.query import QueryQuality
 
 __all__ = [
-    "Bridge",
     "LearnedRouter",
-    "QualityTable",
     "best_within",
     "calibrate_threshold",
     "cascade",
-    "fit_quality",
-    "learned_policy",
     "optimize_cascade",
     "quality_floor",
     "threshold_router",
@@ -71,228 +53,6 @@ class LearnedRouter(Protocol):
     def choose(self, query: Any, tags: frozenset[str]) -> tuple[str, ...]:
         """The model to use for ``query`` (a cascade: the models in order)."""
         ...
-
-
-@frozen(kw_only=True)
-class QualityEntry:
-    """Quality of one model on one tag (``tag=None``: all its items)."""
-
-    model: str = field(validator=check(text))
-    tag: str | None = field(validator=_optional_text)
-    mean: float = field(validator=check(finite))
-    ci_low: float = field(validator=check(finite))
-    ci_high: float = field(validator=check(finite))
-    n: int = field(validator=check(positive_count))
-
-    def __attrs_post_init__(self) -> None:
-        if not self.ci_low <= self.mean <= self.ci_high:
-            raise ValidationError(
-                f"entry ({self.model!r}, {self.tag!r}): need ci_low <= mean <= ci_high, "
-                f"got {self.ci_low!r}, {self.mean!r}, {self.ci_high!r}"
-            )
-
-
-def _entries(value: Any) -> Mapping[tuple[str, str | None], QualityEntry]:
-    if isinstance(value, (str, bytes)) or not isinstance(value, Mapping):
-        raise ValidationError(f"entries must map (model, tag) to QualityEntry, got {value!r}")
-    for key, entry in value.items():
-        if not isinstance(entry, QualityEntry):
-            raise ValidationError(f"entries[{key!r}] must be a QualityEntry, got {entry!r}")
-        if key != (entry.model, entry.tag):
-            raise ValidationError(
-                f"entries[{key!r}] holds the entry of {(entry.model, entry.tag)!r}"
-            )
-    return value if isinstance(value, MappingProxyType) else MappingProxyType(dict(value))
-
-
-def _costs(value: Any) -> Mapping[str, float]:
-    if isinstance(value, (str, bytes)) or not isinstance(value, Mapping) or not value:
-        raise ValidationError(
-            f"cost_per_item must map at least one model to its cost per item, got {value!r}"
-        )
-    for model, item_cost in value.items():
-        text(model, "cost_per_item")
-        number(item_cost, f"cost_per_item[{model!r}]")
-    return value if isinstance(value, MappingProxyType) else MappingProxyType(dict(value))
-
-
-def _open_level(instance: object, attribute: Any, value: Any) -> None:
-    unit_interval(value, "level")
-
-
-def _pick(use: Any) -> Callable[[QualityEntry], float]:
-    """The entry's mean, lower or upper bound, by name."""
-    picks: dict[str, Callable[[QualityEntry], float]] = {
-        "mean": _mean,
-        "lower": _low,
-        "upper": _high,
-    }
-    if not isinstance(use, str) or use not in picks:
-        raise ValidationError(f"use must be 'mean', 'lower' or 'upper', got {use!r:.80}")
-    return picks[use]
-
-
-def _gone(models: Any) -> set[str]:
-    """Model ids to leave out: a lone string is one model."""
-    if isinstance(models, str):
-        return {models}
-    if not isinstance(models, Iterable):
-        raise ValidationError(f"models must be model ids, got {models!r:.80}")
-    return {text(model, "models") for model in models}
-
-
-@frozen(kw_only=True)
-class QualityTable:
-    """Quality per (model, tag) with confidence bounds, and each model's cost per item."""
-
-    entries: Mapping[tuple[str, str | None], QualityEntry] = field(repr=False, converter=_entries)
-    """``(model, tag)`` to its entry; ``tag=None`` is the model-wide entry."""
-    cost_per_item: Mapping[str, float] = field(converter=_costs)
-    """Each model's mean logged cost per item (at least one model)."""
-    level: float = field(default=0.95, validator=_open_level)
-    """The confidence level of the bounds."""
-
-    def __attrs_post_init__(self) -> None:
-        for model in self.cost_per_item:
-            if (model, None) not in self.entries:
-                raise ValidationError(f"model {model!r} has a cost but no model-wide entry")
-        for model, _ in self.entries:
-            if model not in self.cost_per_item:
-                raise ValidationError(f"model {model!r} has entries but no cost_per_item")
-
-    @property
-    def models(self) -> tuple[str, ...]:
-        """Every model, sorted."""
-        return tuple(sorted(self.cost_per_item))
-
-    def quality(self, model: str, tags: Iterable[str] = (), *, use: str = "mean") -> float:
-        """``model``'s quality for ``tags``: the mean over tags it has entries for, else model-wide.
-
-        ``use`` is ``"mean"``, ``"lower"`` or ``"upper"`` (the confidence bounds).
-        """
-        pick = _pick(use)
-        text(model, "model")
-        tags = (tags,) if isinstance(tags, str) else tags
-        if not isinstance(tags, Iterable):
-            raise ValidationError(f"tags must be a tag or a collection of tags, got {tags!r:.80}")
-        known = [self.entries[(model, tag)] for tag in tags if (model, tag) in self.entries]
-        if not known:
-            if (model, None) not in self.entries:
-                raise ValidationError(f"model {model!r} is not in the quality table")
-            known = [self.entries[(model, None)]]
-        return math.fsum(pick(entry) for entry in known) / len(known)
-
-    def without(self, models: Iterable[str]) -> QualityTable:
-        """The same table with ``models`` left out."""
-        gone = _gone(models)
-        if gone >= set(self.cost_per_item):
-            raise ValidationError("a quality table needs at least one model left")
-        return QualityTable(
-            entries=MappingProxyType({k: v for k, v in self.entries.items() if k[0] not in gone}),
-            cost_per_item=MappingProxyType(
-                {m: c for m, c in self.cost_per_item.items() if m not in gone}
-            ),
-            level=self.level,
-        )
-
-    def as_mapping(self, *, use: str = "mean") -> Mapping[tuple[str, str | None], float]:
-        """``{(model, tag): quality}``, ready for :func:`~modelfolio.by_quality`."""
-        pick = _pick(use)
-        return MappingProxyType({key: pick(entry) for key, entry in self.entries.items()})
-
-    def to_rows(self) -> list[dict[str, object]]:
-        """One plain dict per (model, tag)."""
-        return [
-            {
-                "model": e.model,
-                "tag": e.tag,
-                "mean": e.mean,
-                "ci_low": e.ci_low,
-                "ci_high": e.ci_high,
-                "n": e.n,
-                "cost_per_item": self.cost_per_item[e.model],
-            }
-            for _, e in sorted(self.entries.items(), key=lambda kv: (kv[0][0], kv[0][1] or ""))
-        ]
-
-    def _repr_html_(self) -> str:
-        return html_table(self.to_rows(), caption="Quality table")
-
-
-def _mean(entry: QualityEntry) -> float:
-    return entry.mean
-
-
-def _low(entry: QualityEntry) -> float:
-    return entry.ci_low
-
-
-def _high(entry: QualityEntry) -> float:
-    return entry.ci_high
-
-
-def fit_quality(outcomes: Outcomes, *, level: float = 0.95) -> QualityTable:
-    """Quality per (model, tag), with confidence bounds and counts, and cost per item.
-
-    Every item counts towards its model's model-wide entry (``tag=None``), and towards
-    one entry per tag it carries. Bounds are Wilson's for 0/1 scores and a normal
-    approximation otherwise.
-
-    Examples:
-        >>> table = Outcomes.from_columns(item=[1, 2, 1, 2], model=["big", "big", "small", "small"],
-        ...                               score=[1, 1, 1, 0], cost=[0.01, 0.01, 0.001, 0.001],
-        ...                               tags=[{"easy"}, {"hard"}, {"easy"}, {"hard"}])
-        >>> q = fit_quality(table)
-        >>> q.quality("small", ["easy"]), q.quality("small", ["hard"]), q.quality("small")
-        (1.0, 0.0, 0.5)
-    """
-    if not isinstance(outcomes, Outcomes):
-        raise ValidationError(f"outcomes must be an Outcomes table, got {outcomes!r}")
-    unit_interval(level, "level")
-    if not len(outcomes):
-        raise ValidationError("outcomes is empty: a quality table needs at least one outcome")
-    return quality_of(summarize(outcomes), level=level)
-
-
-def quality_of(summary: OutcomeSummary, *, level: float = 0.95) -> QualityTable:
-    """The quality table of a (merged) :class:`~modelfolio.OutcomeSummary`."""
-    if not isinstance(summary, OutcomeSummary):
-        raise ValidationError(f"summary must be an OutcomeSummary, got {summary!r:.80}")
-    unit_interval(level, "level")
-    if not summary.rows:
-        raise ValidationError("outcomes is empty: a quality table needs at least one outcome")
-    binary = summary.binary
-    merged: dict[tuple[str, str | None], GroupSummary] = {}
-    for (model, tag_set, _), group in sorted(
-        summary.groups.items(), key=lambda kv: (kv[0][0], sorted(kv[0][1]), str(kv[0][2]))
-    ):
-        for key in (None, *sorted(tag_set)):
-            mine = merged.get((model, key))
-            merged[(model, key)] = group if mine is None else mine.merge(group)
-    entries: dict[tuple[str, str | None], QualityEntry] = {}
-    costs: dict[str, float] = {}
-    for (model, key), group in sorted(
-        merged.items(), key=lambda kv: (kv[0][0], kv[0][1] is not None, kv[0][1] or "")
-    ):
-        if key is None:
-            costs[model] = math.fsum(group.costs) / group.n
-        entries[(model, key)] = _entry(model, key, group.scores, binary, level)
-    return QualityTable(
-        entries=MappingProxyType(entries), cost_per_item=MappingProxyType(costs), level=level
-    )
-
-
-def _entry(
-    model: str, tag: str | None, counts: Mapping[float, int], binary: bool, level: float
-) -> QualityEntry:
-    n = sum(counts.values())
-    mean = exact_mean(counts)
-    if binary:
-        low, high = wilson(counts.get(1.0, 0), n, level)
-    else:
-        spread = math.sqrt(squared_deviations(counts) / max(n - 1, 1) / n)
-        low, high = mean - z_for(level) * spread, mean + z_for(level) * spread
-    return QualityEntry(model=model, tag=tag, mean=mean, ci_low=low, ci_high=high, n=n)
 
 
 class _TagRouter:
@@ -357,7 +117,7 @@ class _QueryFloor:
 
 
 def _remaining(models: tuple[str, ...], gone: Iterable[str]) -> tuple[str, ...]:
-    leaving = _gone(gone)  # once: a generator would be spent after the first model
+    leaving = dropped_models(gone)  # once: a generator would be spent after the first model
     left = tuple(m for m in models if m not in leaving)
     if not left:
         raise ValidationError("a router needs at least one model left")
@@ -390,6 +150,7 @@ def quality_floor(
     prediction for the query itself (``use`` must be ``"mean"``).
 
     Examples:
+        >>> from modelfolio import fit_quality
         >>> table = Outcomes.from_columns(item=[1, 2, 1, 2], model=["big", "big", "small", "small"],
         ...                               score=[1, 1, 1, 0], cost=[0.01, 0.01, 0.001, 0.001],
         ...                               tags=[{"easy"}, {"hard"}, {"easy"}, {"hard"}])
@@ -461,6 +222,7 @@ def best_within(table: QualityTable | QueryQuality, max_cost: float) -> LearnedR
     :class:`~modelfolio.QueryQuality`, "best" is the highest prediction for the query.
 
     Examples:
+        >>> from modelfolio import fit_quality
         >>> table = Outcomes.from_columns(item=[1, 2, 1, 2], model=["big", "big", "small", "small"],
         ...                               score=[1, 1, 1, 0], cost=[0.01, 0.01, 0.001, 0.001])
         >>> quality = fit_quality(table)
@@ -746,145 +508,3 @@ def _replay_cascade(
             cost_total += spend[last][i]
             quality += score[last][i]
     return quality, cost_total
-
-
-def _deployment_ids(value: str | Iterable[str]) -> tuple[str, ...]:
-    if not isinstance(value, (str, Iterable)):
-        raise ValidationError(f"a bridge maps a model to deployment ids, got {value!r:.80}")
-    ids = (value,) if isinstance(value, str) else tuple(value)
-    if not ids or not all(isinstance(v, str) and v for v in ids):
-        raise ValidationError(f"a bridge maps a model to deployment ids, got {value!r}")
-    return ids
-
-
-def _bridge_map(value: Mapping[str, str | Iterable[str]]) -> Mapping[str, tuple[str, ...]]:
-    if not isinstance(value, Mapping):
-        raise ValidationError(
-            f"a bridge is a mapping from outcome model to deployments, got {value!r}"
-        )
-    return MappingProxyType({str(k): _deployment_ids(v) for k, v in value.items()})
-
-
-@frozen
-class Bridge:
-    """Which catalog deployments serve each model named in the outcomes.
-
-    Values may be deployment ids or catalog model ids (all their deployments).
-
-    Examples:
-        >>> from modelfolio import reference_catalog
-        >>> bridge = Bridge({"gpt-4-1106-preview": "gpt-5", "mixtral": ["together_ai/llama-3.3-70b"]})
-        >>> [d.id for d in bridge.deployments("gpt-4-1106-preview", reference_catalog())]
-        ['azure/gpt-5', 'azure/gpt-5@batch', 'openai/gpt-5', 'openai/gpt-5@batch', 'openai/gpt-5@flex']
-    """
-
-    models: Mapping[str, tuple[str, ...]] = field(converter=_bridge_map)
-    """Outcome model id to catalog deployment ids or model ids."""
-
-    def deployments(self, model: str, catalog: Catalog) -> tuple[Deployment, ...]:
-        """The deployments of ``catalog`` that serve outcome model ``model``."""
-        if model not in self.models:
-            raise ValidationError(f"the bridge does not say which deployments serve {model!r}")
-        found: dict[str, Deployment] = {}
-        for name in self.models[model]:
-            if name in catalog:
-                found[name] = catalog.deployment(name)
-            else:
-                served = catalog.serving(name)
-                if not served:
-                    raise ValidationError(
-                        f"{name!r} (for {model!r}) is neither a deployment nor a model of the catalog"
-                    )
-                found.update((d.id, d) for d in served)
-        return tuple(found[k] for k in sorted(found))
-
-    def check(self, router_models: Iterable[str], catalog: Catalog) -> None:
-        """Raise unless every model the router may choose reaches a deployment of ``catalog``."""
-        for model in router_models:
-            self.deployments(model, catalog)
-
-
-class _LearnedScorer(BulkScorer):
-    """Ranks the router's choice first (in cascade order), then everything else by ``then``."""
-
-    name = "learned"
-
-    def __init__(self, router: LearnedRouter, bridge: Bridge, then: Any) -> None:
-        self.router, self.bridge, self.then = router, bridge, then
-        # (id of catalog, choice) -> (the catalog itself, deployment id -> rank); keeping
-        # the catalog alive keeps its id from being reused by another one.
-        self._ranks: dict[tuple[int, tuple[str, ...]], tuple[Catalog, dict[str, int]]] = {}
-
-    def _rank_of(self, request: Request, catalog: Catalog) -> dict[str, int]:
-        query = request if request.query is None else request.query
-        choice = tuple(self.router.choose(query, request.tags))
-        key = (id(catalog), choice)
-        entry = self._ranks.get(key)
-        if entry is None or entry[0] is not catalog:
-            ranks: dict[str, int] = {}
-            for position, model in enumerate(choice):
-                for deployment in self.bridge.deployments(model, catalog):
-                    ranks.setdefault(deployment.id, position)
-            if len(self._ranks) > 1024:
-                self._ranks.clear()
-            entry = self._ranks[key] = (catalog, ranks)
-        return entry[1]
-
-    def __call__(self, request: Request, deployment: Deployment, context: RouteContext) -> float:
-        rank = self._rank_of(request, context.catalog).get(deployment.id, 10**6)
-        return rank * _SEPARATION + _bounded(self.then(request, deployment, context))
-
-    def scores(self, run: Run, positions: tuple[int, ...]) -> list[float]:
-        ranks = self._rank_of(run.request, run.catalog)
-        ids = run.columns.ids
-        then = (
-            self.then.scores(run, positions)
-            if isinstance(self.then, BulkScorer)
-            else [
-                self.then(run.request, run.columns.deployments[i], run.context) for i in positions
-            ]
-        )
-        outside = 10**6
-        return [
-            ranks.get(ids[i], outside) * _SEPARATION + _bounded(value)
-            for i, value in zip(positions, then, strict=True)
-        ]
-
-
-# Rank bands far apart, so the router's order always wins over the tie-breaking score.
-_SEPARATION = 1e12
-
-
-def _bounded(value: float) -> float:
-    return max(-1e11, min(1e11, value))
-
-
-def learned_policy(
-    router: LearnedRouter, bridge: Bridge, *, policy: Policy | None = None
-) -> Policy:
-    """A :class:`~modelfolio.Policy` that routes by ``router``, through ``bridge``.
-
-    The router's choice (for a cascade, its models in order) ranks first; within one
-    model's deployments, and for every other deployment behind them, the base policy's
-    scorer decides. Filters, budgets, health, diversity of fallbacks and explanations
-    are the base policy's.
-
-    Examples:
-        >>> from modelfolio import Request, reference_catalog, route
-        >>> router = threshold_router(lambda request: request.input_tokens / 10_000,
-        ...                           strong="frontier", weak="small", threshold=0.5)
-        >>> bridge = Bridge({"frontier": "claude-sonnet-4-5", "small": "gemini-2.5-flash-lite"})
-        >>> policy = learned_policy(router, bridge)
-        >>> route(Request(input_tokens=9_000, output_tokens=500), reference_catalog(), policy, now=0.0).chosen.id
-        'anthropic/claude-sonnet-4-5'
-        >>> route(Request(input_tokens=900, output_tokens=500), reference_catalog(), policy, now=0.0).chosen.id
-        'gemini/gemini-2.5-flash-lite'
-    """
-    if not isinstance(router, LearnedRouter):
-        raise ValidationError(f"router must have a choose(query, tags) method, got {router!r}")
-    if not isinstance(bridge, Bridge):
-        raise ValidationError(f"bridge must be a Bridge, got {bridge!r}")
-    if policy is not None and not isinstance(policy, Policy):
-        raise ValidationError(f"policy must be a Policy or None, got {policy!r:.80}")
-    base = Policy() if policy is None else policy
-    return evolve(base, score=_LearnedScorer(router, bridge, base.score))

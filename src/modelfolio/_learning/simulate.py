@@ -34,12 +34,12 @@ from typing import Any
 from attrs import field, frozen
 
 from modelfolio._common.errors import ValidationError
-from modelfolio._learning.routers import LearnedRouter
-from modelfolio._evaluation.outcomes import Matrix, Outcomes
 from modelfolio._common.plot import axes
-from modelfolio._evaluation.summary import GroupSummary, add_counts, exact_mean
 from modelfolio._common.table import html_table
 from modelfolio._common.validate import check, finite, instances, number, positive_count, text
+from modelfolio._evaluation.outcomes import Matrix, Outcomes
+from modelfolio._evaluation.summary import GroupSummary, add_counts, exact_mean
+from modelfolio._learning.routers import LearnedRouter
 
 __all__ = [
     "Curve",

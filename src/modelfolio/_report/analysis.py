@@ -39,32 +39,32 @@ from typing import Any, TypedDict
 
 from attrs import evolve, field, frozen
 
-from modelfolio._exposure.allocate import Allocation, InfeasibleError, WorkloadClass, allocate
-from modelfolio._evaluation.arena import Battle, Ratings, bradley_terry
 from modelfolio._catalog.catalog import Catalog
 from modelfolio._common.errors import ValidationError
-from modelfolio._evaluation.compare import (
+from modelfolio._common.validate import number
+from modelfolio._evaluation.arena import Battle, Ratings, bradley_terry
+from modelfolio._evaluation.evaluate import (
     Comparison,
     Leaderboard,
     NonInferiority,
     compare,
+    fit_quality,
     leaderboard,
     non_inferiority,
 )
+from modelfolio._evaluation.outcomes import Outcomes
+from modelfolio._evaluation.quality import QualityTable
+from modelfolio._exposure.allocate import Allocation, InfeasibleError, WorkloadClass, allocate
+from modelfolio._exposure.risk import Concentration, ExitTable, concentration, vendor_exit
+from modelfolio._exposure.traffic import UsageRecord, usage_shares
+from modelfolio._learning.query import QueryQuality, fit_query_quality
 from modelfolio._learning.routers import (
     LearnedRouter,
-    QualityTable,
     calibrate_threshold,
-    fit_quality,
     quality_floor,
     threshold_router,
 )
-from modelfolio._evaluation.outcomes import Outcomes
-from modelfolio._learning.query import QueryQuality, fit_query_quality
-from modelfolio._exposure.risk import Concentration, ExitTable, concentration, vendor_exit
 from modelfolio._learning.simulate import Curve, SimulationReport, aiq, apgr, cpt, simulate, sweep
-from modelfolio._exposure.traffic import UsageRecord, usage_shares
-from modelfolio._common.validate import number
 
 __all__ = ["QueryRouting", "Report", "analyse", "halve"]
 

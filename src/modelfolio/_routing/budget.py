@@ -1,4 +1,4 @@
-"""Spend budgets over sliding windows, and the filter that enforces them.
+"""Spend budgets over sliding windows (the filter that enforces them is in ``filters``).
 
 A :class:`Budget` caps what may be spent within any window of ``window_s`` seconds,
 in a scope narrowed by whichever of ``tenant``, ``vendor``, ``provider`` and
@@ -24,17 +24,11 @@ from attrs import field, frozen
 
 from modelfolio._catalog.catalog import Deployment
 from modelfolio._common.errors import ValidationError
-from modelfolio._routing.filters import BulkFilter, Run
-from modelfolio._routing.request import Request, RouteContext, estimate_cost
+from modelfolio._common.validate import check, number, optional_text
+from modelfolio._routing.request import Request
 from modelfolio._routing.state import Charge, State, charge_time, running_sums
-from modelfolio._common.validate import check, number, text
 
-__all__ = ["Budget", "within_budgets"]
-
-
-def _optional_text(instance: object, attribute: Any, value: Any) -> None:
-    if value is not None:
-        text(value, attribute.name)
+__all__ = ["Budget"]
 
 
 def _positive_window(instance: object, attribute: Any, value: Any) -> None:
@@ -56,13 +50,13 @@ class Budget:
     """The cap, in US dollars."""
     window_s: float = field(validator=_positive_window)
     """The sliding window, in seconds."""
-    tenant: str | None = field(default=None, validator=_optional_text)
+    tenant: str | None = field(default=None, validator=optional_text)
     """Only this tenant's spend, if set."""
-    vendor: str | None = field(default=None, validator=_optional_text)
+    vendor: str | None = field(default=None, validator=optional_text)
     """Only spend on this vendor's models, if set."""
-    provider: str | None = field(default=None, validator=_optional_text)
+    provider: str | None = field(default=None, validator=optional_text)
     """Only spend through this provider, if set."""
-    deployment: str | None = field(default=None, validator=_optional_text)
+    deployment: str | None = field(default=None, validator=optional_text)
     """Only spend on this deployment, if set."""
 
     def describe(self) -> str:
@@ -169,52 +163,3 @@ def _peak(charges: Sequence[Charge], now: float, window: float) -> float:
             left += 1
         best = max(best, total)
     return best
-
-
-class _WithinBudgets(BulkFilter):
-    """Rejects deployments whose estimated cost would break an applicable budget."""
-
-    name = "within_budgets"
-
-    def __call__(
-        self, request: Request, deployment: Deployment, context: RouteContext
-    ) -> str | None:
-        estimate: float | None = None
-        for budget in context.policy.budgets:
-            if not budget.applies(request, deployment):
-                continue
-            if estimate is None:
-                estimate = estimate_cost(request, deployment, at=context.at)
-            over, peak = budget.breaks(context.state, now=context.now, estimate=estimate)
-            if over:
-                return (
-                    f"estimated ${estimate:.6g} on top of ${peak:.6g} spent would break "
-                    f"budget {budget.describe()}"
-                )
-        return None
-
-    def narrow(self, run: Run, mask: int) -> int | None:
-        return mask if not run.policy.budgets else None
-
-    def keep(self, run: Run, positions: tuple[int, ...]) -> tuple[int, ...]:
-        request = run.request
-        deployments = run.columns.deployments
-        for budget in run.policy.budgets:
-            if budget.tenant is not None and budget.tenant != request.tenant:
-                continue
-            in_scope = tuple(i for i in positions if budget.applies(request, deployments[i]))
-            if not in_scope:
-                continue
-            peak, slack = budget._fast_peak(run.state, now=run.now)
-            over = {
-                i
-                for i, estimate in zip(in_scope, run.estimates(in_scope), strict=False)
-                if budget._over(run.state, run.now, peak, slack, estimate)[0]
-            }
-            if over:
-                positions = tuple(i for i in positions if i not in over)
-        return positions
-
-
-within_budgets: BulkFilter = _WithinBudgets()
-"""Filter: the estimated cost keeps every applicable budget within its limit."""

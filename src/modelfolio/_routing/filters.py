@@ -10,85 +10,20 @@ the same verdicts (a property test holds them to it).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable
+from typing import Any
 
-from modelfolio._catalog.catalog import Catalog, Deployment
-from modelfolio._routing.request import Columns, Request, RouteContext, estimate_cost
+from modelfolio._catalog.catalog import Deployment
+from modelfolio._routing.context import RouteContext, Run
+from modelfolio._routing.request import Request, estimate_cost
 
-if TYPE_CHECKING:
-    from modelfolio._routing.route import Policy
-    from modelfolio._routing.state import State
-
-__all__ = ["fits_context", "has_capabilities", "knows_context_window", "meets_constraints"]
-
-
-class Run:
-    """One routing pass: its inputs, and estimates computed so far (private to routing)."""
-
-    __slots__ = (
-        "_context",
-        "_estimated",
-        "at",
-        "catalog",
-        "columns",
-        "demoted",
-        "now",
-        "order",
-        "policy",
-        "positions",
-        "request",
-        "scores",
-        "state",
-    )
-
-    def __init__(
-        self,
-        request: Request,
-        columns: Columns,
-        catalog: Catalog,
-        policy: Policy,
-        state: State,
-        now: float,
-        at: float | None = None,
-    ) -> None:
-        self.at = at
-        self.request = request
-        self.columns = columns
-        self.catalog = catalog
-        self.policy = policy
-        self.state = state
-        self.now = now
-        self._estimated: tuple[Sequence[int], list[float]] | None = None
-        self._context: RouteContext | None = None
-        # Route sets, once it has ranked: the survivors' positions, their scores, the
-        # full order if it was computed, and which survivors rank after the rest.
-        self.positions: tuple[int, ...]
-        self.scores: list[float]
-        self.order: list[int] | None
-        self.demoted: frozenset[int]
-
-    @property
-    def context(self) -> RouteContext:
-        """The context handed to plain filter and scorer functions, built on first use."""
-        if self._context is None:
-            self._context = RouteContext(
-                catalog=self.catalog,
-                policy=self.policy,
-                state=self.state,
-                now=self.now,
-                at=self.at,
-            )
-        return self._context
-
-    def estimates(self, positions: Sequence[int]) -> list[float]:
-        """Estimated costs at ``positions``; asking twice for the same positions is free."""
-        cached = self._estimated
-        if cached is not None and cached[0] is positions:
-            return cached[1]
-        values = self.columns.estimates(self.request, positions, self.at)
-        self._estimated = (positions, values)
-        return values
+__all__ = [
+    "fits_context",
+    "has_capabilities",
+    "knows_context_window",
+    "meets_constraints",
+    "within_budgets",
+]
 
 
 class BulkFilter:
@@ -277,3 +212,52 @@ cost ceiling."""
 knows_context_window: BulkFilter = _KnowsContextWindow()
 """Filter: the model's context window is known. Add it to a policy that must not send a
 request to a deployment whose window is unknown (``fits_context`` lets those through)."""
+
+
+class _WithinBudgets(BulkFilter):
+    """Rejects deployments whose estimated cost would break an applicable budget."""
+
+    name = "within_budgets"
+
+    def __call__(
+        self, request: Request, deployment: Deployment, context: RouteContext
+    ) -> str | None:
+        estimate: float | None = None
+        for budget in context.budgets:
+            if not budget.applies(request, deployment):
+                continue
+            if estimate is None:
+                estimate = estimate_cost(request, deployment, at=context.at)
+            over, peak = budget.breaks(context.state, now=context.now, estimate=estimate)
+            if over:
+                return (
+                    f"estimated ${estimate:.6g} on top of ${peak:.6g} spent would break "
+                    f"budget {budget.describe()}"
+                )
+        return None
+
+    def narrow(self, run: Run, mask: int) -> int | None:
+        return mask if not run.budgets else None
+
+    def keep(self, run: Run, positions: tuple[int, ...]) -> tuple[int, ...]:
+        request = run.request
+        deployments = run.columns.deployments
+        for budget in run.budgets:
+            if budget.tenant is not None and budget.tenant != request.tenant:
+                continue
+            in_scope = tuple(i for i in positions if budget.applies(request, deployments[i]))
+            if not in_scope:
+                continue
+            peak, slack = budget._fast_peak(run.state, now=run.now)
+            over = {
+                i
+                for i, estimate in zip(in_scope, run.estimates(in_scope), strict=False)
+                if budget._over(run.state, run.now, peak, slack, estimate)[0]
+            }
+            if over:
+                positions = tuple(i for i in positions if i not in over)
+        return positions
+
+
+within_budgets: BulkFilter = _WithinBudgets()
+"""Filter: the estimated cost keeps every applicable budget within its limit."""

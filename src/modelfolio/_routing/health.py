@@ -8,8 +8,9 @@ outcome can close or reopen them.
 from __future__ import annotations
 
 from modelfolio._catalog.catalog import Deployment
-from modelfolio._routing.filters import BulkFilter, Run
-from modelfolio._routing.request import Request, RouteContext
+from modelfolio._routing.context import RouteContext, Run
+from modelfolio._routing.filters import BulkFilter
+from modelfolio._routing.request import Request
 
 __all__ = ["is_healthy"]
 

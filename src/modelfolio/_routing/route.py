@@ -35,17 +35,25 @@ from typing import Any, Literal
 
 from attrs import field, frozen
 
-from modelfolio._routing.budget import Budget, within_budgets
 from modelfolio._catalog.catalog import Catalog, Deployment
 from modelfolio._catalog.prices import utc_moment
 from modelfolio._common.errors import ModelfolioError, ValidationError
-from modelfolio._routing.filters import BulkFilter, Run, fits_context, has_capabilities, meets_constraints
-from modelfolio._routing.health import is_healthy
-from modelfolio._routing.request import Columns, Filter, Request, Scorer
-from modelfolio._routing.scorers import BulkScorer, by_cost
-from modelfolio._routing.state import State
 from modelfolio._common.table import html_table
 from modelfolio._common.validate import finite, instances, text
+from modelfolio._routing.budget import Budget
+from modelfolio._routing.columns import Columns
+from modelfolio._routing.context import Filter, Run, Scorer
+from modelfolio._routing.filters import (
+    BulkFilter,
+    fits_context,
+    has_capabilities,
+    meets_constraints,
+    within_budgets,
+)
+from modelfolio._routing.health import is_healthy
+from modelfolio._routing.request import Request
+from modelfolio._routing.scorers import BulkScorer, by_cost
+from modelfolio._routing.state import State
 
 __all__ = ["DEFAULT_FILTERS", "Decision", "NoRouteError", "Policy", "route"]
 
@@ -172,6 +180,25 @@ class Policy:
     def __attrs_post_init__(self) -> None:
         plan = tuple((f, f if isinstance(f, BulkFilter) else None) for f in self.filters)
         object.__setattr__(self, "_plan", _BULK_DEFAULTS if plan == _BULK_DEFAULTS else plan)
+
+
+class _Pass(Run):
+    """A routing pass with the policy it applies: filters see the :class:`Run` only."""
+
+    __slots__ = ("policy",)
+
+    def __init__(
+        self,
+        request: Request,
+        columns: Columns,
+        catalog: Catalog,
+        policy: Policy,
+        state: State,
+        now: float,
+        at: float | None = None,
+    ) -> None:
+        super().__init__(request, columns, catalog, policy.budgets, state, now, at)
+        self.policy = policy
 
 
 _UNKNOWN_WINDOW = "context window unknown: assumed to fit (add knows_context_window to require one)"
@@ -358,7 +385,7 @@ class Decision:
     """Where to go next, in order, if it fails."""
     split_target: bool = False
     """Whether ``chosen`` came from the policy's split rather than the ranking."""
-    _run: Run = field(repr=False, eq=False)
+    _run: _Pass = field(repr=False, eq=False)
     """The routing pass; it also holds the survivors, their scores and their ranking."""
 
     @property
@@ -478,7 +505,7 @@ class Decision:
         return html_table(rows, caption=f"Decision: {self.chosen.id}")
 
 
-def _first_rejection(run: Run, deployment: Deployment) -> str:
+def _first_rejection(run: _Pass, deployment: Deployment) -> str:
     context = run.context
     for function in run.policy.filters:
         reason = function(run.request, deployment, context)
@@ -552,7 +579,7 @@ def route(
     if not catalog.deployments:
         raise NoRouteError({}, {}, message="the catalog is empty: no deployment to route to")
     columns = Columns.of(catalog)
-    run = Run(request, columns, catalog, policy, state, now, at)
+    run = _Pass(request, columns, catalog, policy, state, now, at)
     positions = _filter(run)
     if not positions:
         raise _no_route(run)
@@ -610,7 +637,7 @@ def route(
     )
 
 
-def _filter(run: Run) -> tuple[int, ...]:
+def _filter(run: _Pass) -> tuple[int, ...]:
     """Apply the policy's filters: on bit masks while they can, then on positions."""
     columns, request = run.columns, run.request
     mask: int | None = columns.full
@@ -652,7 +679,7 @@ def _filter(run: Run) -> tuple[int, ...]:
     return columns.positions(mask) if mask is not None else positions
 
 
-def _demoted(run: Run, positions: tuple[int, ...]) -> frozenset[int]:
+def _demoted(run: _Pass, positions: tuple[int, ...]) -> frozenset[int]:
     """Indices (into ``positions``) of degraded vendors' deployments and half-open breakers."""
     state = run.state
     if not (state.vendor_failures or state.breakers):
@@ -671,7 +698,7 @@ def _demoted(run: Run, positions: tuple[int, ...]) -> frozenset[int]:
     )
 
 
-def _no_route(run: Run) -> NoRouteError:
+def _no_route(run: _Pass) -> NoRouteError:
     rejected: dict[str, str] = {}
     counts: Counter[str] = Counter()
     for deployment in run.columns.deployments:

@@ -14,9 +14,9 @@ from collections.abc import Mapping, Sequence
 
 from modelfolio._catalog.catalog import Deployment
 from modelfolio._common.errors import ValidationError
-from modelfolio._routing.filters import Run
-from modelfolio._routing.request import Request, RouteContext, Scorer, estimate_cost
 from modelfolio._common.validate import finite
+from modelfolio._routing.context import RouteContext, Run, Scorer
+from modelfolio._routing.request import Request, estimate_cost
 
 __all__ = ["blend", "by_cost", "by_latency", "by_quality"]
 

@@ -43,6 +43,7 @@ from modelfolio._common.validate import (
     finite,
     number,
     optional_number,
+    optional_text,
     positive_count,
     text,
 )
@@ -79,11 +80,6 @@ def _failure(value: Failure | str | None) -> Failure | None:
         raise ValidationError(f"failure must be one of {known} or None, got {value!r}") from None
 
 
-def _optional_text(instance: object, attribute: Any, value: Any) -> None:
-    if value is not None:
-        text(value, attribute.name)
-
-
 def _usage(instance: object, attribute: Any, value: Any) -> None:
     if value is not None and not isinstance(value, Usage):
         raise ValidationError(f"usage must be a Usage or None, got {value!r}")
@@ -114,13 +110,13 @@ class Attempt:
     """What the call cost, charged to the ledger."""
     latency_s: float | None = field(default=None, validator=check(optional_number))
     """Wall time of the call, if measured."""
-    vendor: str | None = field(default=None, validator=_optional_text)
+    vendor: str | None = field(default=None, validator=optional_text)
     """The deployment's vendor, for vendor health and per-vendor spend."""
-    provider: str | None = field(default=None, validator=_optional_text)
+    provider: str | None = field(default=None, validator=optional_text)
     """The deployment's provider, for per-provider spend."""
-    tenant: str | None = field(default=None, validator=_optional_text)
+    tenant: str | None = field(default=None, validator=optional_text)
     """Whom the call was for, for per-tenant spend."""
-    id: str | None = field(default=None, validator=_optional_text)
+    id: str | None = field(default=None, validator=optional_text)
     """A unique id for the attempt, if it has one: a shared store (``modelfolio.redis``)
     gives each attempt one and records it exactly once under it."""
 

@@ -1,0 +1,261 @@
+"""Column arrays and bit masks of a catalog: what makes routing fast.
+
+Routing judges a whole catalog at once over these precomputed columns instead of one
+deployment at a time; the built-in filters and scorers know how to read them, and a
+plain function is called once per deployment. Both give the same answers.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Callable, Iterable, Sequence
+from operator import itemgetter
+from typing import Any, TypeVar
+
+from modelfolio._catalog.catalog import Catalog, Deployment
+from modelfolio._routing.request import Request, estimate_cost
+
+_T = TypeVar("_T")
+
+__all__ = ["Columns"]
+
+
+class Columns:
+    """Column arrays and bit masks of a catalog, built once per catalog for fast routing.
+
+    Position ``i`` in every array is ``catalog.deployments[i]``; since deployments are
+    sorted by id, position order is also the tie-break order. A set of candidates is an
+    ``int`` used as a bit set (bit ``i`` for position ``i``), so most filters are a few
+    big-integer operations however large the catalog.
+    """
+
+    __slots__ = (
+        "_chunks",
+        "all",
+        "capability_masks",
+        "compliance_masks",
+        "deployments",
+        "full",
+        "ids",
+        "index",
+        "known_window_mask",
+        "location_masks",
+        "min_tier_threshold",
+        "off_peak",
+        "open_weights_mask",
+        "output_limits",
+        "output_masks",
+        "provider_masks",
+        "providers",
+        "rate_pairs",
+        "rate_triples",
+        "region_masks",
+        "tier_floors",
+        "tier_masks",
+        "tiered",
+        "tiers_sold",
+        "vendor_masks",
+        "vendors",
+        "window_masks",
+        "windows",
+    )
+
+    def __init__(self, catalog: Catalog) -> None:
+        deployments = catalog.deployments
+        n = len(deployments)
+        self.deployments: tuple[Deployment, ...] = deployments
+        self.ids = tuple(d.id for d in deployments)
+        self.index = {d.id: i for i, d in enumerate(deployments)}
+        self.all = tuple(range(n))
+        self.full = (1 << n) - 1
+        self.vendors = tuple(d.vendor for d in deployments)
+        self.providers = tuple(d.provider for d in deployments)
+        self.capability_masks = _value_masks([tuple(d.model.capabilities) for d in deployments])
+        # An unknown window or output limit passes every size check: fits_context lets
+        # it through (and says so); knows_context_window is the filter that does not.
+        self.windows, self.window_masks = _threshold_masks(
+            [_UNKNOWN if w is None else w for w in (d.model.context_window for d in deployments)]
+        )
+        self.output_limits, self.output_masks = _threshold_masks(
+            [_UNKNOWN if w is None else w for w in (d.model.max_output_tokens for d in deployments)]
+        )
+        self.known_window_mask = _mask(deployments, lambda d: d.model.context_window is not None)
+        self.tier_masks = _value_masks([(d.tier,) for d in deployments])
+        # The tiers of ``tier_masks``, kept as a frozenset: routing asks "are they all
+        # accepted?" on every decision, and a frozenset answers it fastest.
+        self.tiers_sold = frozenset(self.tier_masks)
+        # Positions whose price has off-peak windows, for estimates at a moment.
+        self.off_peak = tuple(i for i, d in enumerate(deployments) if d.price.off_peak is not None)
+        self.vendor_masks = _value_masks([(d.vendor,) for d in deployments])
+        self.provider_masks = _value_masks([(d.provider,) for d in deployments])
+        self.region_masks = _value_masks([tuple(d.regions) for d in deployments])
+        self.compliance_masks = _value_masks([tuple(d.compliance) for d in deployments])
+        self.location_masks = _value_masks([(d.location,) for d in deployments])
+        self.open_weights_mask = _mask(deployments, lambda d: d.model.open_weights)
+        base = [d.price.rates(0) for d in deployments]
+        # (input, output) and (input, output, reasoning) rates per deployment, zipped
+        # once: unpacking pairs is the cheapest loop for estimates.
+        self.rate_pairs = tuple((r.input_per_mtok, r.output_per_mtok) for r in base)
+        self.rate_triples = tuple(
+            (r.input_per_mtok, r.output_per_mtok, r.reasoning_per_mtok) for r in base
+        )
+        # Tiered prices: (position, ((threshold, input, output, reasoning), ...) highest
+        # first), sorted by lowest threshold so an estimate visits only those it reaches.
+        tiered = []
+        for i, d in enumerate(deployments):
+            if d.price.tiers:
+                bands = tuple(
+                    (
+                        t.above_input_tokens,
+                        r.input_per_mtok,
+                        r.output_per_mtok,
+                        r.reasoning_per_mtok,
+                    )
+                    for t in reversed(d.price.tiers)
+                    for r in (d.price.rates(t.above_input_tokens + 1),)
+                )
+                tiered.append((i, bands))
+        tiered.sort(key=lambda item: (item[1][-1][0], item[0]))
+        self.tiered = tuple(tiered)
+        self.tier_floors = tuple(bands[-1][0] for _, bands in self.tiered)
+        self.min_tier_threshold = self.tier_floors[0] if self.tier_floors else float("inf")
+        self._chunks: dict[tuple[int, int], tuple[int, ...]] = {}
+
+    def in_tiers(self, mask: int, tiers: frozenset[str]) -> int:
+        """``mask`` less the deployments of tiers not in ``tiers``.
+
+        When every tier the catalog sells is accepted (a standard-only catalog and the
+        default request: one small set comparison) the mask comes back as it is.
+        """
+        if self.tiers_sold <= tiers:
+            return mask
+        accepted = 0
+        for tier in tiers:
+            accepted |= self.tier_masks.get(tier, 0)
+        return mask & accepted
+
+    @classmethod
+    def of(cls, catalog: Catalog) -> Columns:
+        """The columns of ``catalog``, built on first use and remembered."""
+        return catalog.derived("routing.columns", cls)
+
+    def at_least(self, values: tuple[int, ...], masks: tuple[int, ...], needed: int) -> int:
+        """The mask of deployments whose value (window, output limit) is >= ``needed``."""
+        j = bisect_left(values, needed)
+        return masks[j] if j < len(masks) else 0
+
+    def positions(self, mask: int) -> tuple[int, ...]:
+        """The positions whose bits are set in ``mask``, ascending."""
+        if mask == self.full:
+            return self.all
+        chunks = self._chunks
+        found: list[int] = []
+        offset = 0
+        while mask:
+            byte = mask & 0xFF
+            if byte:
+                key = (offset, byte)
+                chunk = chunks.get(key)
+                if chunk is None:
+                    chunk = chunks[key] = tuple(offset + b for b in range(8) if byte >> b & 1)
+                found.extend(chunk)
+            mask >>= 8
+            offset += 8
+        return tuple(found)
+
+    def mask_of(self, positions: Iterable[int]) -> int:
+        """The mask with the bits of ``positions`` set."""
+        mask = 0
+        for i in positions:
+            mask |= 1 << i
+        return mask
+
+    def estimates(
+        self, request: Request, positions: Sequence[int], at: float | None = None
+    ) -> list[float]:
+        """Estimated cost of ``request`` at each position, exactly as :func:`estimate_cost`.
+
+        The arithmetic is the same as :func:`modelfolio.cost` for a usage with no
+        cached tokens, term for term, so the two agree to the last bit.
+        """
+        # Floats, not ints: float * float is faster, and exact for any token count.
+        a = float(request.input_tokens)
+        b = float(request.output_tokens)
+        c = float(request.reasoning_tokens)
+        if c:
+            rates = self.rate_triples
+            if positions is not self.all:
+                rates = _gather(rates, positions)
+            result = [(a * x + b * y + c * z) / 1_000_000.0 for x, y, z in rates]
+        else:
+            pairs = self.rate_pairs
+            if positions is not self.all:
+                pairs = _gather(pairs, positions)
+            result = [(a * x + b * y) / 1_000_000.0 for x, y in pairs]
+        long_context = a > self.min_tier_threshold
+        off_peak = at is not None and bool(self.off_peak)
+        if not (long_context or off_peak):
+            return result  # the usual case: base rates are the estimate
+        # Where each catalog position sits in ``positions``, for the corrections below.
+        where = None if positions is self.all else {p: k for k, p in enumerate(positions)}
+        if long_context:
+            for i, bands in self.tiered[: bisect_left(self.tier_floors, a)]:
+                k = i if where is None else where.get(i)
+                if k is None:
+                    continue
+                for threshold, x, y, z in bands:
+                    if a > threshold:
+                        result[k] = (
+                            (a * x + b * y + c * z) / 1_000_000.0
+                            if c
+                            else (a * x + b * y) / 1_000_000.0
+                        )
+                        break
+        if off_peak:
+            # Off-peak prices are few: price them one by one, as estimate_cost does.
+            deployments = self.deployments
+            for i in self.off_peak:
+                k = i if where is None else where.get(i)
+                if k is not None:
+                    result[k] = estimate_cost(request, deployments[i], at=at)
+        return result
+
+
+_UNKNOWN = 1 << 62  # an unknown window sorts above every real one
+
+
+def _gather(column: tuple[_T, ...], positions: Sequence[int]) -> tuple[_T, ...]:
+    """``column`` at ``positions``, gathered in C."""
+    if len(positions) == 1:
+        return (column[positions[0]],)
+    return itemgetter(*positions)(column)  # type: ignore[no-any-return]
+
+
+def _mask(deployments: Sequence[Deployment], test: Callable[[Deployment], bool]) -> int:
+    mask = 0
+    for i, deployment in enumerate(deployments):
+        if test(deployment):
+            mask |= 1 << i
+    return mask
+
+
+def _value_masks(values: Sequence[tuple[Any, ...]]) -> dict[Any, int]:
+    masks: dict[Any, int] = {}
+    for i, row in enumerate(values):
+        for value in row:
+            masks[value] = masks.get(value, 0) | (1 << i)
+    return masks
+
+
+def _threshold_masks(values: Sequence[int]) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """Sorted distinct values, and for each the mask of positions with a value >= it."""
+    distinct = sorted(set(values))
+    masks = []
+    running = 0
+    by_value: dict[int, int] = {}
+    for i, value in enumerate(values):
+        by_value[value] = by_value.get(value, 0) | (1 << i)
+    for value in reversed(distinct):
+        running |= by_value[value]
+        masks.append(running)
+    return tuple(distinct), tuple(reversed(masks))
