@@ -289,6 +289,13 @@ class TestFit:
             quality.predict("add 1 and 2")
 
     @settings(max_examples=150, deadline=None)
+    @example(  # a cosine of zero that rounds to 1e-17: no neighbour, the model's mean
+        rows=[([0.0] * 5, {}), ([0.0] * 5, {}), ([-2.0, 3.0, 0.0, -1.0, 0.0], {90: 2.0})],
+        query=[-1.0, -1.0, 0.0, -1.0, 0.0],
+        query_extra={},
+        k=1,
+        as_lists=False,
+    )
     @given(
         st.lists(
             st.tuples(

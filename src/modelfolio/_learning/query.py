@@ -31,7 +31,8 @@ the items in an order shuffled by ``seed``, with the step size ``1 / (l2 * (t + 
 of Bottou's schedule for L2-regularised problems. ``method="knn"``: the ``k`` training
 queries most similar to the query (cosine similarity), each model's prediction the
 similarity-weighted mean of their scores (the model's mean when no neighbour shares a
-feature). For texts, features are weighted by their inverse document frequency over
+feature, or none has a similarity above 1e-12: a cosine that is zero but for rounding
+does not make a neighbour). For texts, features are weighted by their inverse document frequency over
 the training queries (``log((1 + n) / (1 + df)) + 1``) before the vectors are scaled
 to length 1, and features in more than ``max_df`` of the training queries (and in more
 than 20 of them) are left out of the neighbour search: words such as "the" would make
@@ -257,6 +258,11 @@ def _kind(query: Any) -> str:
 
 # ------------------------------------------------------------------------------------
 # The predictor
+
+
+# Cosine similarities at most this are zero but for rounding (unit vectors' dot products
+# are exact to a few units in the last place): such a query is no neighbour.
+_SIMILAR = 1e-12
 
 
 class QueryQuality:
@@ -570,7 +576,7 @@ class QueryQuality:
                     sums[position] = sums.get(position, 0.0) + value * weight
             similarity = sums.items()
         nearest = heapq.nlargest(
-            self._k, ((s, -p) for p, s in similarity if s > 0)
+            self._k, ((s, -p) for p, s in similarity if s > _SIMILAR)
         )  # ties: the earlier training query
         predictions = []
         for m in range(len(self.models)):
