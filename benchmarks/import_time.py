@@ -13,7 +13,6 @@ is printed first and last: figures grow with it on a busy machine.
 
 from __future__ import annotations
 
-import os
 import statistics
 import subprocess
 import sys
@@ -48,7 +47,6 @@ def one_run(statement: str) -> tuple[float, float, list[str]]:
         text=True,
         check=True,
         timeout=120,
-        env={**os.environ, "PYTHONDONTWRITEBYTECODE": os.environ.get("PYTHONDONTWRITEBYTECODE", "")},
     )
     lines = done.stderr.split(MARK, 1)[1].splitlines()
     total_us, modules = 0, []

@@ -56,7 +56,7 @@ def passes_all(
     state: State,
     now: float,
 ) -> bool:
-    context = RouteContext(catalog=catalog, policy=policy, state=state, now=now)
+    context = RouteContext(catalog=catalog, budgets=policy.budgets, state=state, now=now)
     return all(f(request, deployment, context) is None for f in policy.filters)
 
 
