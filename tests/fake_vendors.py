@@ -3,21 +3,21 @@
 It listens on 127.0.0.1 only, on a port the OS picks. The model name in each request
 picks the scenario by its last ``/`` segment's first word: ``ok``, ``rate`` (429 with
 retry-after: 20), ``boom`` (500), ``overloaded`` (Anthropic's 529), ``ctx`` (400
-context too long), ``auth`` (401) or ``hang`` (answers only after ``HANG_S``, past the
-client's timeout). Every hang ends by itself, so the server shuts down promptly.
+context too long), ``auth`` (401) or ``hang`` (answers only when the server stops, or
+after ``HANG_BOUND_S``: far past any client's timeout, whatever the machine's speed).
+The server releases every hang when it stops, so it shuts down promptly.
 """
 
 from __future__ import annotations
 
 import json
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-HANG_S = 1.0
+HANG_BOUND_S = 30.0
 
 
 def _openai_error(
@@ -62,6 +62,7 @@ ANTHROPIC = {
 
 class _Handler(BaseHTTPRequestHandler):
     log: list[tuple[str, str]]  # set on the class by serve()
+    release: threading.Event  # set when the server stops: every hang ends
 
     def log_message(self, format: str, *args: Any) -> None:  # keep test output quiet
         return
@@ -73,7 +74,7 @@ class _Handler(BaseHTTPRequestHandler):
         anthropic = self.path.rstrip("/").endswith("/messages")
         self.log.append(("anthropic" if anthropic else "openai", model))
         if scenario == "hang":
-            time.sleep(HANG_S)
+            self.release.wait(HANG_BOUND_S)
             scenario = "ok"
         if scenario == "ok":
             if anthropic:
@@ -127,7 +128,8 @@ class _Handler(BaseHTTPRequestHandler):
 def serve() -> Iterator[tuple[str, list[tuple[str, str]]]]:
     """Run the fake vendors; yields the base URL and the log of (api, model) calls."""
     log: list[tuple[str, str]] = []
-    handler = type("Handler", (_Handler,), {"log": log})
+    release = threading.Event()
+    handler = type("Handler", (_Handler,), {"log": log, "release": release})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True
     thread = threading.Thread(
@@ -137,6 +139,7 @@ def serve() -> Iterator[tuple[str, list[tuple[str, str]]]]:
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}", log
     finally:
+        release.set()
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
