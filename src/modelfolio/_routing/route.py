@@ -186,19 +186,7 @@ class _Pass(Run):
     """A routing pass with the policy it applies: filters see the :class:`Run` only."""
 
     __slots__ = ("policy",)
-
-    def __init__(
-        self,
-        request: Request,
-        columns: Columns,
-        catalog: Catalog,
-        policy: Policy,
-        state: State,
-        now: float,
-        at: float | None = None,
-    ) -> None:
-        super().__init__(request, columns, catalog, policy.budgets, state, now, at)
-        self.policy = policy
+    policy: Policy
 
 
 _UNKNOWN_WINDOW = "context window unknown: assumed to fit (add knows_context_window to require one)"
@@ -579,7 +567,8 @@ def route(
     if not catalog.deployments:
         raise NoRouteError({}, {}, message="the catalog is empty: no deployment to route to")
     columns = Columns.of(catalog)
-    run = _Pass(request, columns, catalog, policy, state, now, at)
+    run = _Pass(request, columns, catalog, policy.budgets, state, now, at)
+    run.policy = policy
     positions = _filter(run)
     if not positions:
         raise _no_route(run)
