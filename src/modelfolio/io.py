@@ -16,11 +16,19 @@ import csv
 import json
 import math
 import os
+import struct
+import threading
+import zipfile
+import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, Literal, Union
 
+from attrs import field, frozen
+
 from modelfolio._catalog.catalog import Catalog
-from modelfolio._common.errors import MissingDependencyError, ValidationError
+from modelfolio._common.errors import MissingDependencyError, ModelfolioError, ValidationError
 from modelfolio._evaluation.arena import VERDICTS
 from modelfolio._evaluation.outcomes import Outcomes
 from modelfolio._exposure.traffic import UsageRecord
@@ -36,6 +44,8 @@ from modelfolio._formats.logs import (
 )
 
 __all__ = [
+    "DEFAULT_LIMITS",
+    "ReadLimits",
     "load_litellm",
     "read_battles",
     "read_inspect_log",
@@ -56,31 +66,207 @@ Format = Literal["csv", "jsonl"]
 # Common ways preference data spells its verdicts.
 DEFAULT_WINNERS: Mapping[str, str] = VERDICTS
 
+_MIB = 1 << 20
 
-def _read_text(path: str) -> str:
+
+def _positive_int(instance: object, attribute: Any, value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValidationError(f"{attribute.name} must be an integer >= 1, got {value!r}")
+
+
+@frozen(kw_only=True)
+class ReadLimits:
+    """How much of an untrusted file the readers parse before refusing it.
+
+    Files from outside are hostile: every reader stops at these bounds, reads no more
+    than they allow, and raises a :class:`~modelfolio.ValidationError` naming the file,
+    the place and the limit. Pass ``limits=ReadLimits(...)`` to a reader to raise one.
+
+    Examples:
+        >>> ReadLimits().max_json_depth, ReadLimits(max_cell_chars=8 << 20).max_cell_chars
+        (200, 8388608)
+    """
+
+    max_file_bytes: int = field(default=2048 * _MIB, validator=_positive_int)
+    """A text file (CSV, JSON, JSON lines) is read whole: at most this many bytes."""
+    max_line_chars: int = field(default=256 * _MIB, validator=_positive_int)
+    """The longest line of a JSON-lines or CSV file."""
+    max_cell_chars: int = field(default=16 * _MIB, validator=_positive_int)
+    """The longest cell of a CSV file."""
+    max_json_depth: int = field(default=200, validator=_positive_int)
+    """How deeply JSON values may nest (objects and arrays); Python's own parser stops
+    near 1,000 levels."""
+    max_member_bytes: int = field(default=1024 * _MIB, validator=_positive_int)
+    """An archive member (of an Inspect ``.eval`` log) inflates to at most this."""
+    max_inflation: int = field(default=200, validator=_positive_int)
+    """A member inflates to at most this multiple of its compressed size."""
+    max_archive_bytes: int = field(default=4096 * _MIB, validator=_positive_int)
+    """All members of one archive inflate to at most this, together."""
+
+
+DEFAULT_LIMITS = ReadLimits()
+"""The limits every reader applies unless given others."""
+
+_LIMITS: ContextVar[ReadLimits] = ContextVar("modelfolio_read_limits", default=DEFAULT_LIMITS)
+_CSV_LIMIT = threading.Lock()  # csv's cell limit is process-wide: set and restored under it
+
+# What a reader's own parsing may raise on a file that is not what it claims to be,
+# beyond the checks that name the problem precisely: turned into a ValidationError
+# naming the file (and, inside the format converters, the place).
+_STRAY = (
+    TypeError,
+    AttributeError,
+    KeyError,
+    IndexError,
+    ValueError,
+    RecursionError,
+    OverflowError,
+    UnicodeError,
+    RuntimeError,
+    MemoryError,
+    EOFError,
+    csv.Error,
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    struct.error,
+    zlib.error,
+)
+
+
+@contextmanager
+def _reading(path: Any, limits: Any) -> Iterator[None]:
+    """Apply ``limits`` while reading ``path``; turn a stray exception into an error naming it."""
+    if not isinstance(limits, ReadLimits):
+        raise ValidationError(f"limits must be a ReadLimits, got {limits!r:.80}")
+    token = _LIMITS.set(limits)
     try:
-        with open(path, encoding="utf-8-sig") as handle:
-            return handle.read()
+        yield
+    except ModelfolioError:
+        raise
+    except _STRAY as error:
+        if isinstance(error, MemoryError):
+            detail = "too large to read into memory"
+        elif isinstance(error, RecursionError):
+            detail = "nested too deeply to parse"
+        else:
+            detail = " ".join(f"{type(error).__name__}: {error}".split())[:300]
+        raise ValidationError(
+            f"{_name(path)}: not a file this reader can read ({detail})"
+        ) from None
+    finally:
+        _LIMITS.reset(token)
+
+
+def _name(path: Any) -> str:
+    if isinstance(path, (str, os.PathLike)):
+        return os.fspath(path)
+    return "input" if path is None else repr(path)[:80]
+
+
+def _path(path: Any, name: str = "path") -> str:
+    """``path`` as a string, or an error naming the argument."""
+    if isinstance(path, bytes) or not isinstance(path, (str, os.PathLike)):
+        raise ValidationError(f"{name} must be a path (a str or os.PathLike), got {path!r:.80}")
+    text = os.fspath(path)
+    if not isinstance(text, str) or not text:
+        raise ValidationError(f"{name} must be a non-empty path, got {path!r:.80}")
+    if "\x00" in text:
+        raise ValidationError(f"{name} holds a NUL character: {text!r:.80}")
+    return text
+
+
+def _read_bytes(path: str) -> bytes:
+    limit = _LIMITS.get().max_file_bytes
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(limit + 1)
     except FileNotFoundError:
         raise ValidationError(f"{path}: no such file") from None
     except IsADirectoryError:
         raise ValidationError(f"{path}: a folder, not a file") from None
+    except PermissionError:
+        raise ValidationError(f"{path}: not allowed to read it") from None
+    except OSError as error:
+        raise ValidationError(f"{path}: cannot read it ({error.strerror or error})") from None
+    if len(data) > limit:
+        raise ValidationError(
+            f"{path}: larger than {limit:,} bytes (ReadLimits.max_file_bytes); "
+            "pass limits=ReadLimits(max_file_bytes=...) to read it"
+        )
+    return data
+
+
+def _decode(data: bytes, where: str) -> str:
+    try:
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise ValidationError(f"{path}: not UTF-8 text (byte {error.start})") from None
+        raise ValidationError(f"{where}: not UTF-8 text (byte {error.start})") from None
+    return text
+
+
+def _read_text(path: str) -> str:
+    return _decode(_read_bytes(path), path)
+
+
+def _depth_beyond(value: Any, limit: int) -> bool:
+    """Whether ``value`` nests objects and arrays more than ``limit`` levels deep."""
+    level: list[Any] = [value]
+    depth = 0
+    while level:
+        containers = [v for v in level if isinstance(v, (dict, list))]
+        if not containers:
+            return False
+        depth += 1
+        if depth > limit:
+            return True
+        level = [
+            child
+            for container in containers
+            for child in (container.values() if isinstance(container, dict) else container)
+        ]
+    return False
 
 
 def _parse(text: str, where: str) -> Any:
     """The JSON value of ``text``; an error names ``where`` and the position in it."""
     if not text.strip():
         raise ValidationError(f"{where}: empty")
+    limit = _LIMITS.get().max_json_depth
     try:
-        return json.loads(text)
+        value = json.loads(text)
     except json.JSONDecodeError as error:
         # One line of a JSON-lines file is already named by ``where``: add the column.
         position = f"column {error.colno}"
         if "\n" in text.strip():
             position = f"line {error.lineno} {position}"
         raise ValidationError(f"{where} {position}: not JSON ({error.msg})") from None
+    except RecursionError:
+        raise ValidationError(
+            f"{where}: JSON nested deeper than {limit} levels (ReadLimits.max_json_depth)"
+        ) from None
+    except ValueError as error:  # an integer of more digits than Python converts
+        raise ValidationError(f"{where}: not JSON Python can read ({error})") from None
+    if _depth_beyond(value, limit):
+        raise ValidationError(
+            f"{where}: JSON nested deeper than {limit} levels (ReadLimits.max_json_depth)"
+        )
+    return value
+
+
+def _lines(text: str, path: str, *, newline_only: bool = False) -> Iterator[tuple[int, str]]:
+    """``(line number, line)`` for each line of ``text``, refusing one over the limit.
+
+    JSON lines end at ``\n`` only (a JSON string may hold U+2028 as it is); CSV lines
+    at any line break, as :mod:`csv` reads them.
+    """
+    limit = _LIMITS.get().max_line_chars
+    pieces = text.split("\n") if newline_only else text.splitlines(keepends=True)
+    for number, line in enumerate(pieces, start=1):
+        if len(line) > limit:
+            raise ValidationError(
+                f"{path} line {number}: longer than {limit:,} characters (ReadLimits.max_line_chars)"
+            )
+        yield number, line
 
 
 def _json_lines(path: str) -> Iterator[tuple[str, Any]]:
@@ -88,7 +274,7 @@ def _json_lines(path: str) -> Iterator[tuple[str, Any]]:
     text = _read_text(path)
     if not text.strip():
         raise ValidationError(f"{path}: empty")
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in _lines(text, path, newline_only=True):
         if line.strip():
             yield f"{path} line {number}", _parse(line, f"{path} line {number}")
 
@@ -98,20 +284,61 @@ def _csv_rows(path: str) -> Iterator[tuple[str, Mapping[str, Any]]]:
     text = _read_text(path)
     if not text.strip():
         raise ValidationError(f"{path}: empty")
-    reader = csv.DictReader(text.splitlines(keepends=True))
-    for row in reader:
-        yield f"{path} line {reader.line_num}", row
+    limits = _LIMITS.get()
+    rows: list[tuple[str, Mapping[str, Any]]] = []
+    with _CSV_LIMIT:
+        previous = csv.field_size_limit(limits.max_cell_chars)
+        try:
+            reader = csv.reader(line for _, line in _lines(text, path))
+            try:
+                header = next(reader)
+                _check_header(header, path)
+                for cells in reader:
+                    where = f"{path} line {reader.line_num}"
+                    if len(cells) > len(header):
+                        raise ValidationError(
+                            f"{where}: {len(cells)} cells but the header names {len(header)} columns"
+                        )
+                    if cells:
+                        padded: list[str | None] = [*cells]
+                        padded += [None] * (len(header) - len(cells))  # short: blanks
+                        rows.append((where, dict(zip(header, padded, strict=True))))
+            except csv.Error as error:
+                line = reader.line_num
+                detail = str(error)
+                if "field larger than field limit" in detail:
+                    detail = (
+                        f"a cell longer than {limits.max_cell_chars:,} characters "
+                        "(ReadLimits.max_cell_chars)"
+                    )
+                raise ValidationError(f"{path} line {line}: not CSV ({detail})") from None
+        finally:
+            csv.field_size_limit(previous)
+    if not rows:
+        raise ValidationError(f"{path}: a header but no rows")
+    yield from rows
 
 
-def read_json(path: PathLike) -> Any:
+def _check_header(header: Sequence[str], path: str) -> None:
+    seen: set[str] = set()
+    for column in header:
+        if column in seen:
+            raise ValidationError(
+                f"{path} line 1: the column {column!r} appears twice in the header"
+            )
+        seen.add(column)
+
+
+def read_json(path: PathLike, *, limits: ReadLimits = DEFAULT_LIMITS) -> Any:
     """Parse the JSON file at ``path`` (UTF-8, with or without a byte-order mark).
 
     Raises:
-        ValidationError: no such file, not UTF-8, empty or not JSON; the message names the
-            file (and the line and column).
+        ValidationError: no such file, not UTF-8, empty, not JSON or beyond ``limits``;
+            the message names the file (and the line and column).
     """
-    name = os.fspath(path)
-    return _parse(_read_text(name), name)
+    name = _path(path)
+    with _reading(name, limits):
+        return _parse(_read_text(name), name)
 
 
 def load_litellm(
@@ -119,18 +346,25 @@ def load_litellm(
     *,
     vendor_rules: Iterable[VendorRule] = VENDOR_RULES,
     model_aliases: Mapping[str, str] | None = None,
+    limits: ReadLimits = DEFAULT_LIMITS,
 ) -> PriceMapImport:
     """Read LiteLLM's ``model_prices_and_context_window`` JSON and import it.
 
     The same as ``from_litellm(read_json(path), ...)``; see
     :func:`modelfolio.from_litellm` for what is kept and how vendors are told apart.
     """
-    return from_litellm(read_json(path), vendor_rules=vendor_rules, model_aliases=model_aliases)
+    name = _path(path)
+    with _reading(name, limits):
+        document = _parse(_read_text(name), name)
+        try:
+            return from_litellm(document, vendor_rules=vendor_rules, model_aliases=model_aliases)
+        except ModelfolioError as error:
+            raise ValidationError(f"{name}: {error}") from None
 
 
 def _format(path: PathLike, format: Format | None) -> Format:
     if format is not None:
-        if format not in ("csv", "jsonl"):
+        if not isinstance(format, str) or format not in ("csv", "jsonl"):
             raise ValidationError(f"format must be 'csv' or 'jsonl', got {format!r}")
         return format
     name = os.fspath(path).lower()
@@ -145,8 +379,8 @@ def _format(path: PathLike, format: Format | None) -> Format:
 
 def _rows(path: PathLike, format: Format | None) -> Iterator[tuple[str, Mapping[str, Any]]]:
     """``(where, row)`` pairs from a CSV or JSONL file; ``where`` names the file and line."""
-    name = os.fspath(path)
-    if _format(path, format) == "csv":
+    name = _path(path)
+    if _format(name, format) == "csv":
         yield from _csv_rows(name)
         return
     for where, row in _json_lines(name):
@@ -155,11 +389,17 @@ def _rows(path: PathLike, format: Format | None) -> Iterator[tuple[str, Mapping[
         yield where, row
 
 
-def _number(value: Any, where: str, missing: frozenset[float]) -> float:
+def _number(
+    value: Any, where: str, missing: frozenset[float], *, at_least_zero: bool = False
+) -> float:
+    """A cell as a number (NaN when blank or in ``missing``), checked where it is read."""
     if value is None or value == "":
         return math.nan
     if isinstance(value, (bool, int, float)):
-        result = float(value)
+        try:
+            result = float(value)
+        except OverflowError:
+            raise ValidationError(f"{where}: {value!r:.40} is not a finite number") from None
     elif isinstance(value, str):
         text = value.strip()
         lowered = text.lower()
@@ -171,10 +411,64 @@ def _number(value: Any, where: str, missing: frozenset[float]) -> float:
             try:
                 result = float(text)
             except ValueError:
-                raise ValidationError(f"{where}: {value!r} is not a number") from None
+                raise ValidationError(f"{where}: {value!r:.80} is not a number") from None
     else:
-        raise ValidationError(f"{where}: {value!r} is not a number")
-    return math.nan if result in missing else result
+        raise ValidationError(f"{where}: {value!r:.80} is not a number")
+    if math.isinf(result):
+        raise ValidationError(f"{where}: {value!r:.40} is not a finite number")
+    if result in missing:
+        return math.nan
+    if at_least_zero and result < 0:
+        raise ValidationError(f"{where}: {value!r:.40} is negative")
+    return result
+
+
+def _column_name(value: Any, name: str, *, optional: bool = False) -> Any:
+    """A column argument: a name, or None where the column is optional."""
+    if value is None and optional:
+        return None
+    if not isinstance(value, str) or not value:
+        need = "a column name (a non-empty string)" + (" or None" if optional else "")
+        raise ValidationError(f"{name} must be {need}, got {value!r:.80}")
+    return value
+
+
+def _column_names(value: Any, name: str, *, optional: bool = False) -> Any:
+    """A column argument naming one column or several."""
+    if isinstance(value, str) or (value is None and optional):
+        return _column_name(value, name, optional=optional)
+    if isinstance(value, Sequence) and value:
+        return [_column_name(v, name) for v in value]
+    need = "a column name or a non-empty list of them" + (" or None" if optional else "")
+    raise ValidationError(f"{name} must be {need}, got {value!r:.80}")
+
+
+def _texts(value: Any, name: str) -> frozenset[str]:
+    if isinstance(value, str):
+        value = (value,)
+    if not isinstance(value, Iterable) or isinstance(value, (bytes, Mapping)):
+        raise ValidationError(f"{name} must be a collection of strings, got {value!r:.80}")
+    found = list(value)
+    for v in found:
+        if not isinstance(v, str) or not v:
+            raise ValidationError(f"{name} must hold non-empty strings, got {v!r:.80}")
+    return frozenset(found)
+
+
+def _missing(value: Any) -> frozenset[float]:
+    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+        raise ValidationError(f"missing must be a collection of numbers, got {value!r:.80}")
+    found = list(value)
+    for v in found:
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            raise ValidationError(f"missing must hold numbers, got {v!r:.80}")
+    return frozenset(float(v) for v in found)
+
+
+def _optional_text(value: Any, name: str) -> str | None:
+    if value is not None and (not isinstance(value, str) or not value):
+        raise ValidationError(f"{name} must be a non-empty string or None, got {value!r:.80}")
+    return value
 
 
 def _cell(row: Mapping[str, Any], column: str, where: str) -> Any:
@@ -189,11 +483,19 @@ def _item_id(
     row: Mapping[str, Any], item: str | Sequence[str], where: str, prefix: str = ""
 ) -> Any:
     if isinstance(item, str):
-        value = _cell(row, item, where)
-        value = value if not isinstance(value, float) else repr(value)
+        value = _id_cell(row, item, where)
     else:
-        value = ":".join(str(_cell(row, column, where)) for column in item)
+        value = ":".join(str(_id_cell(row, column, where)) for column in item)
     return f"{prefix}{value}" if prefix else value
+
+
+def _id_cell(row: Mapping[str, Any], column: str, where: str) -> Any:
+    value = _cell(row, column, where)
+    if isinstance(value, float) and math.isfinite(value):
+        return repr(value)
+    if isinstance(value, bool) or not isinstance(value, (str, int)) or value == "":
+        raise ValidationError(f"{where}, {column}: {value!r:.80} is not an item id")
+    return value
 
 
 def _tags_of(
@@ -202,9 +504,9 @@ def _tags_of(
     columns = [tags] if isinstance(tags, str) else list(tags or ())
     found = set(add_tags)
     for column in columns:
-        value = _cell(row, column, where)
-        if value not in (None, ""):
-            found.add(str(value))
+        value = _text_cell(row, column, where)
+        if value:
+            found.add(value)
     return frozenset(found)
 
 
@@ -223,6 +525,7 @@ def read_outcomes_long(
     missing: Iterable[float] = (),
     item_prefix: str = "",
     format: Format | None = None,
+    limits: ReadLimits = DEFAULT_LIMITS,
 ) -> Outcomes:
     """Read one row per item × model into :class:`~modelfolio.Outcomes`.
 
@@ -233,30 +536,74 @@ def read_outcomes_long(
     is put before every item id, to keep apart items of different files that share an
     id (the same question in two subjects, say).
     """
-    unscored = frozenset(float(v) for v in missing)
-    extra = frozenset((add_tags,) if isinstance(add_tags, str) else add_tags)
-    columns = _empty_columns()
-    for where, row in _rows(path, format):
-        columns["item"].append(_item_id(row, item, where, item_prefix))
-        columns["model"].append(str(_cell(row, model, where)))
-        columns["score"].append(_number(_cell(row, score, where), f"{where}, {score}", unscored))
-        columns["cost"].append(
-            0.0
-            if cost is None
-            else _zero_if_missing(_number(_cell(row, cost, where), f"{where}, {cost}", frozenset()))
-        )
-        columns["latency_s"].append(
-            None
-            if latency_s is None
-            else _none_if_missing(
-                _number(_cell(row, latency_s, where), f"{where}, {latency_s}", frozenset())
+    name = _path(path)
+    item = _column_names(item, "item")
+    model = _column_name(model, "model")
+    score = _column_name(score, "score")
+    cost = _column_name(cost, "cost", optional=True)
+    latency_s = _column_name(latency_s, "latency_s", optional=True)
+    tags = _column_names(tags, "tags", optional=True)
+    split = _column_name(split, "split", optional=True)
+    unscored = _missing(missing)
+    extra = _texts(add_tags, "add_tags")
+    set_split = _optional_text(set_split, "set_split")
+    if not isinstance(item_prefix, str):
+        raise ValidationError(f"item_prefix must be a string, got {item_prefix!r:.80}")
+    with _reading(name, limits):
+        columns = _empty_columns()
+        origins: list[str] = []
+        for where, row in _rows(name, format):
+            origins.append(where)
+            columns["item"].append(_item_id(row, item, where, item_prefix))
+            columns["model"].append(_model_cell(row, model, where))
+            columns["score"].append(
+                _number(_cell(row, score, where), f"{where}, {score}", unscored)
             )
-        )
-        columns["tags"].append(_tags_of(row, tags, extra, where))
-        columns["split"].append(
-            set_split if split is None else (str(_cell(row, split, where)) or None)
-        )
-    return Outcomes.from_columns(**columns)
+            columns["cost"].append(
+                0.0
+                if cost is None
+                else _zero_if_missing(
+                    _number(_cell(row, cost, where), f"{where}, {cost}", _NONE, at_least_zero=True)
+                )
+            )
+            columns["latency_s"].append(
+                None
+                if latency_s is None
+                else _none_if_missing(
+                    _number(
+                        _cell(row, latency_s, where),
+                        f"{where}, {latency_s}",
+                        _NONE,
+                        at_least_zero=True,
+                    )
+                )
+            )
+            columns["tags"].append(_tags_of(row, tags, extra, where))
+            columns["split"].append(
+                set_split if split is None else (_text_cell(row, split, where) or None)
+            )
+        return Outcomes.from_columns(**columns, origins=origins)
+
+
+_NONE: frozenset[float] = frozenset()
+
+
+def _model_cell(row: Mapping[str, Any], column: str, where: str) -> str:
+    value = _cell(row, column, where)
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str) or not value.strip() or value != value.strip():
+        raise ValidationError(f"{where}, {column}: {value!r:.80} is not a model id")
+    return value
+
+
+def _text_cell(row: Mapping[str, Any], column: str, where: str) -> str:
+    value = _cell(row, column, where)
+    if value is None:
+        return ""
+    if isinstance(value, (dict, list)):
+        raise ValidationError(f"{where}, {column}: {value!r:.80} is not text")
+    return str(value).strip()
 
 
 def _empty_columns() -> dict[str, list[Any]]:
@@ -286,6 +633,7 @@ def read_outcomes_wide(
     duplicates: Literal["error", "merge"] = "error",
     item_prefix: str = "",
     format: Format | None = None,
+    limits: ReadLimits = DEFAULT_LIMITS,
 ) -> Outcomes:
     """Read one row per item, a score column per model, into :class:`~modelfolio.Outcomes`.
 
@@ -297,12 +645,46 @@ def read_outcomes_wide(
     different scores for one model are an error naming the item and the rows.
     The other arguments are as for :func:`read_outcomes_long`.
     """
-    if duplicates not in ("error", "merge"):
-        raise ValidationError(f"duplicates must be 'error' or 'merge', got {duplicates!r}")
-    if isinstance(models, str) or not models:
-        raise ValidationError(f"models must name the score columns, got {models!r}")
-    unscored = frozenset(float(v) for v in missing)
-    extra = frozenset((add_tags,) if isinstance(add_tags, str) else add_tags)
+    if not isinstance(duplicates, str) or duplicates not in ("error", "merge"):
+        raise ValidationError(f"duplicates must be 'error' or 'merge', got {duplicates!r:.80}")
+    if isinstance(models, str) or not isinstance(models, Sequence) or not models:
+        raise ValidationError(f"models must name the score columns, got {models!r:.80}")
+    models = [_column_name(m, "models") for m in models]
+    if len(set(models)) != len(models):
+        raise ValidationError(f"models names a column twice: {models!r:.80}")
+    name = _path(path)
+    item = _column_names(item, "item")
+    cost = _column_name(cost, "cost", optional=True)
+    latency_s = _column_name(latency_s, "latency_s", optional=True)
+    tags = _column_names(tags, "tags", optional=True)
+    split = _column_name(split, "split", optional=True)
+    unscored = _missing(missing)
+    extra = _texts(add_tags, "add_tags")
+    set_split = _optional_text(set_split, "set_split")
+    if not isinstance(item_prefix, str):
+        raise ValidationError(f"item_prefix must be a string, got {item_prefix!r:.80}")
+    with _reading(name, limits):
+        return _wide(
+            name, item, models, cost, latency_s, tags, split, extra, set_split, unscored,
+            duplicates, item_prefix, format,
+        )  # fmt: skip
+
+
+def _wide(
+    path: str,
+    item: str | Sequence[str],
+    models: Sequence[str],
+    cost: str | None,
+    latency_s: str | None,
+    tags: str | Sequence[str] | None,
+    split: str | None,
+    extra: frozenset[str],
+    set_split: str | None,
+    unscored: frozenset[float],
+    duplicates: str,
+    item_prefix: str,
+    format: Format | None,
+) -> Outcomes:
     groups: dict[Any, list[tuple[str, Mapping[str, Any]]]] = {}
     for where, row in _rows(path, format):
         key = _item_id(row, item, where, item_prefix)
@@ -318,11 +700,12 @@ def read_outcomes_wide(
         if column is not None
     ]
     columns = _empty_columns()
+    origins: list[str] = []
     for key, group in groups.items():
         where, first = group[0]
         row_tags = frozenset().union(*(_tags_of(row, tags, extra, place) for place, row in group))
         splits = (
-            {str(_cell(row, split, place)) or None for place, row in group}
+            {_text_cell(row, split, place) or None for place, row in group}
             if split is not None
             else {set_split}
         )
@@ -340,6 +723,7 @@ def read_outcomes_wide(
                 raise ValidationError(
                     f"{place}: item {key!r} has different scores for {model!r} in rows {', '.join(p for p, _ in scored)}"
                 )
+            origins.append(f"{place}, {model}")
             columns["item"].append(key)
             columns["model"].append(model)
             columns["score"].append(
@@ -349,7 +733,8 @@ def read_outcomes_wide(
                 name: _number(
                     _cell(row, f"{model}|{column}", place),
                     f"{place}, {model}|{column}",
-                    frozenset(),
+                    _NONE,
+                    at_least_zero=True,
                 )
                 for name, column in fields
             }
@@ -357,7 +742,7 @@ def read_outcomes_wide(
             columns["latency_s"].append(_none_if_missing(values.get("latency_s", math.nan)))
             columns["tags"].append(row_tags)
             columns["split"].append(next(iter(splits)))
-    return Outcomes.from_columns(**columns)
+    return Outcomes.from_columns(**columns, origins=origins)
 
 
 def read_battles(
@@ -368,6 +753,7 @@ def read_battles(
     winner: str = "winner",
     winners: Mapping[str, str] = DEFAULT_WINNERS,
     format: Format | None = None,
+    limits: ReadLimits = DEFAULT_LIMITS,
 ) -> list[tuple[str, str, str]]:
     """Read pairwise preferences as ``(a, b, winner)`` tuples for :func:`~modelfolio.bradley_terry`.
 
@@ -375,17 +761,26 @@ def read_battles(
     knows Chatbot Arena's (``model_a``, ``model_b``, ``tie``, ``tie (bothbad)``) and
     left/right layouts.
     """
-    battles = []
-    for where, row in _rows(path, format):
-        verdict = str(_cell(row, winner, where))
-        if verdict not in winners:
+    name = _path(path)
+    a, b, winner = (_column_name(v, n) for v, n in ((a, "a"), (b, "b"), (winner, "winner")))
+    if not isinstance(winners, Mapping) or not winners:
+        raise ValidationError(f"winners must be a non-empty mapping, got {winners!r:.80}")
+    for verdict, side in winners.items():
+        if not isinstance(verdict, str) or side not in ("a", "b", "tie"):
             raise ValidationError(
-                f"{where}: winner {verdict!r} is not one of {', '.join(map(repr, winners))}"
+                f"winners must map verdicts (strings) to 'a', 'b' or 'tie', got {verdict!r:.40}: {side!r:.40}"
             )
-        battle = (str(_cell(row, a, where)), str(_cell(row, b, where)), winners[verdict])
-        if battle[2] not in ("a", "b", "tie"):
-            raise ValidationError(f"winners must map to 'a', 'b' or 'tie', got {battle[2]!r}")
-        battles.append(battle)
+    battles = []
+    with _reading(name, limits):
+        for where, row in _rows(name, format):
+            verdict = _cell(row, winner, where)
+            if not isinstance(verdict, str) or verdict not in winners:
+                raise ValidationError(
+                    f"{where}: winner {verdict!r:.80} is not one of {', '.join(map(repr, winners))}"
+                )
+            battles.append(
+                (_model_cell(row, a, where), _model_cell(row, b, where), winners[verdict])
+            )
     return battles
 
 
@@ -394,54 +789,99 @@ def read_battles(
 
 def _paths(path: PathLike | Iterable[PathLike], name: str) -> list[str]:
     if isinstance(path, (str, os.PathLike)):
-        return [os.fspath(path)]
+        return [_path(path, name)]
     if isinstance(path, Iterable) and not isinstance(path, (bytes, Mapping)):
-        found = [os.fspath(p) for p in path]
+        found = [_path(p, f"{name}[{k}]") for k, p in enumerate(path)]
         if found:
             return found
-    raise ValidationError(f"{name} must be a path or a non-empty list of paths, got {path!r}")
+    raise ValidationError(f"{name} must be a path or a non-empty list of paths, got {path!r:.80}")
 
 
 _ZSTD = 93  # the ZIP compression method number of Zstandard
 
 
 def _eval_members(path: str) -> dict[str, bytes]:
-    """The JSON members of an Inspect ``.eval`` log (a zip, members zstd-compressed)."""
-    import zipfile
+    """The JSON members of an Inspect ``.eval`` log (a zip, members zstd-compressed).
 
+    Nothing is inflated beyond the limits: each member to ``max_member_bytes`` and
+    ``max_inflation`` times its compressed size, the archive to ``max_archive_bytes``;
+    the sizes the archive declares are not trusted.
+    """
+    limits = _LIMITS.get()
     try:
         archive = zipfile.ZipFile(path)
     except FileNotFoundError:
         raise ValidationError(f"{path}: no such file") from None
-    except (zipfile.BadZipFile, OSError) as error:
+    except IsADirectoryError:
+        raise ValidationError(f"{path}: a folder, not a file") from None
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as error:
         raise ValidationError(f"{path}: not an Inspect .eval log (a zip): {error}") from None
     members = {}
+    budget = limits.max_archive_bytes
     with archive, open(path, "rb") as raw:
         for info in archive.infolist():
             if not info.filename.endswith(".json"):
                 continue
+            where = f"{path}: member {info.filename}"
+            if info.flag_bits & 0x1:
+                raise ValidationError(f"{where}: encrypted; modelfolio reads no encrypted logs")
+            cap = min(
+                limits.max_member_bytes,
+                budget,
+                max(limits.max_inflation * max(info.compress_size, 1), 1 << 16),
+            )
             if info.compress_type != _ZSTD:
-                try:
-                    members[info.filename] = archive.read(info)
-                except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError) as error:
-                    raise ValidationError(f"{path}: member {info.filename}: {error}") from None
-                continue
-            # zipfile cannot inflate zstd: read the member's bytes from its local header.
-            raw.seek(info.header_offset)
-            header = raw.read(30)
-            if len(header) < 30 or header[:4] != b"PK\x03\x04":
-                raise ValidationError(f"{path}: member {info.filename}: truncated")
-            start = info.header_offset + 30 + int.from_bytes(header[26:28], "little")
-            start += int.from_bytes(header[28:30], "little")
-            raw.seek(start)
-            data = raw.read(info.compress_size)
-            if len(data) < info.compress_size:
-                raise ValidationError(f"{path}: member {info.filename}: truncated")
-            members[info.filename] = _unzstd(data, info.file_size, f"{path}: {info.filename}")
+                data = _inflate_zip(archive, info, cap, where)
+            else:
+                data = _unzstd(_stored_bytes(raw, info, where), cap, where)
+            budget -= len(data)
+            members[info.filename] = data
     return members
 
 
-def _unzstd(data: bytes, size: int, where: str) -> bytes:
+def _too_large(where: str, cap: int) -> ValidationError:
+    return ValidationError(
+        f"{where}: inflates to more than {cap:,} bytes (ReadLimits.max_member_bytes, "
+        "max_inflation, max_archive_bytes); pass limits=ReadLimits(...) to read it"
+    )
+
+
+def _inflate_zip(archive: zipfile.ZipFile, info: zipfile.ZipInfo, cap: int, where: str) -> bytes:
+    try:
+        with archive.open(info) as member:
+            data = member.read(cap + 1)
+    except (
+        zipfile.BadZipFile,
+        OSError,
+        EOFError,
+        NotImplementedError,
+        RuntimeError,
+        zlib.error,
+    ) as error:
+        raise ValidationError(f"{where}: {error}") from None
+    if len(data) > cap:
+        raise _too_large(where, cap)
+    return data
+
+
+def _stored_bytes(raw: Any, info: zipfile.ZipInfo, where: str) -> bytes:
+    """A member's compressed bytes, read from its local header (zipfile cannot inflate zstd)."""
+    raw.seek(info.header_offset)
+    header = raw.read(30)
+    if len(header) < 30 or header[:4] != b"PK\x03\x04":
+        raise ValidationError(f"{where}: truncated")
+    start = info.header_offset + 30 + int.from_bytes(header[26:28], "little")
+    start += int.from_bytes(header[28:30], "little")
+    raw.seek(start)
+    if info.compress_size > _LIMITS.get().max_file_bytes:
+        raise ValidationError(f"{where}: larger than ReadLimits.max_file_bytes")
+    data: bytes = raw.read(info.compress_size)
+    if len(data) < info.compress_size:
+        raise ValidationError(f"{where}: truncated")
+    return data
+
+
+def _unzstd(data: bytes, cap: int, where: str) -> bytes:
     try:
         import zstandard
     except ImportError:
@@ -450,9 +890,20 @@ def _unzstd(data: bytes, size: int, where: str) -> bytes:
             "(or read the .json logs Inspect writes with --log-format json)"
         ) from None
     try:
-        return bytes(zstandard.ZstdDecompressor().decompress(data, max_output_size=max(size, 1)))
+        # A stream reader: the frame's own declared size is not trusted.
+        with zstandard.ZstdDecompressor().stream_reader(data) as reader:
+            chunks, size = [], 0
+            while size <= cap:
+                chunk = reader.read(min(1 << 20, cap + 1 - size))
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                size += len(chunk)
     except zstandard.ZstdError as error:
         raise ValidationError(f"{where}: damaged ({error})") from None
+    if size > cap:
+        raise _too_large(where, cap)
+    return b"".join(chunks)
 
 
 def _inspect_log(path: str) -> tuple[Mapping[str, Any], list[Any]]:
@@ -461,9 +912,11 @@ def _inspect_log(path: str) -> tuple[Mapping[str, Any], list[Any]]:
         header_name = "header.json" if "header.json" in members else "_journal/start.json"
         if header_name not in members:
             raise ValidationError(f"{path}: no header.json; not an Inspect .eval log")
-        header = _parse(members[header_name].decode("utf-8"), f"{path}: {header_name}")
+        header = _parse(
+            _decode(members[header_name], f"{path}: {header_name}"), f"{path}: {header_name}"
+        )
         samples = [
-            _parse(members[name].decode("utf-8"), f"{path}: {name}")
+            _parse(_decode(members[name], f"{path}: {name}"), f"{path}: {name}")
             for name in sorted(members)
             if name.startswith("samples/")
         ]
@@ -471,14 +924,44 @@ def _inspect_log(path: str) -> tuple[Mapping[str, Any], list[Any]]:
     document = _parse(_read_text(path), path)
     if not isinstance(document, Mapping):
         raise ValidationError(f"{path}: not an Inspect log (a JSON object)")
-    return document, list(document.get("samples") or [])
+    samples = document.get("samples") or []
+    if not isinstance(samples, list):
+        raise ValidationError(f"{path}: samples is {type(samples).__name__}, not a list")
+    return document, samples
 
 
-def _inspect_logs(
-    path: PathLike | Iterable[PathLike],
-) -> list[tuple[str, Mapping[str, Any], list[Any]]]:
-    """Every log named by ``path`` as ``(path, header, samples)``."""
-    return [(p, *_inspect_log(p)) for p in _paths(path, "path")]
+def _inspect_logs(paths: Sequence[str]) -> list[tuple[str, Mapping[str, Any], list[Any]]]:
+    """Every log of ``paths`` as ``(path, header, samples)``, each read within the limits."""
+    logs = []
+    for path in paths:
+        with _reading(path, _LIMITS.get()):
+            logs.append((path, *_inspect_log(path)))
+    return logs
+
+
+def _catalog(catalog: Any) -> Catalog | None:
+    if catalog is not None and not isinstance(catalog, Catalog):
+        raise ValidationError(f"catalog must be a Catalog or None, got {catalog!r:.80}")
+    return catalog
+
+
+def _vendor_of(vendor_of: Any) -> Mapping[str, str] | None:
+    if vendor_of is None:
+        return None
+    if not isinstance(vendor_of, Mapping):
+        raise ValidationError(
+            f"vendor_of must be a mapping of model to vendor, got {vendor_of!r:.80}"
+        )
+    for model, vendor in vendor_of.items():
+        if not isinstance(model, str) or not isinstance(vendor, str) or not vendor:
+            raise ValidationError(
+                f"vendor_of must map model ids to vendor names (strings), got {model!r:.40}: {vendor!r:.40}"
+            )
+    return vendor_of
+
+
+def _several(paths: Sequence[str]) -> str:
+    return paths[0] if len(paths) == 1 else f"{paths[0]} (and {len(paths) - 1} more)"
 
 
 def read_inspect_log(
@@ -486,6 +969,7 @@ def read_inspect_log(
     *,
     scorer: str | None = None,
     catalog: Catalog | None = None,
+    limits: ReadLimits = DEFAULT_LIMITS,
 ) -> Outcomes:
     """Read Inspect AI eval logs (``.eval`` or ``.json``; one or several) into ``Outcomes``.
 
@@ -510,10 +994,16 @@ def read_inspect_log(
         >>> read_inspect_log(logs, scorer="match")
         Outcomes(12 items, 2 models, 24 rows)
     """
-    return inspect_outcomes(_inspect_logs(path), scorer=scorer, catalog=catalog)
+    paths = _paths(path, "path")
+    _optional_text(scorer, "scorer")
+    catalog = _catalog(catalog)
+    with _reading(_several(paths), limits):
+        return inspect_outcomes(_inspect_logs(paths), scorer=scorer, catalog=catalog)
 
 
-def read_inspect_queries(path: PathLike | Iterable[PathLike]) -> dict[str, str]:
+def read_inspect_queries(
+    path: PathLike | Iterable[PathLike], *, limits: ReadLimits = DEFAULT_LIMITS
+) -> dict[str, str]:
     """Each sample's input from Inspect AI eval logs (``.eval`` or ``.json``), for per-query routers.
 
     Items are named as :func:`read_inspect_log` names them; the query is the sample's
@@ -532,7 +1022,9 @@ def read_inspect_queries(path: PathLike | Iterable[PathLike]) -> dict[str, str]:
         >>> len(queries), queries["arithmetic:1#1"]  # (these logs ran two epochs)
         (12, 'What is 2 + 2?')
     """
-    return inspect_queries(_inspect_logs(path))
+    paths = _paths(path, "path")
+    with _reading(_several(paths), limits):
+        return inspect_queries(_inspect_logs(paths))
 
 
 def read_inspect_usage(
@@ -540,6 +1032,7 @@ def read_inspect_usage(
     *,
     catalog: Catalog | None = None,
     vendor_of: Mapping[str, str] | None = None,
+    limits: ReadLimits = DEFAULT_LIMITS,
 ) -> list[UsageRecord]:
     """Read the token usage of Inspect AI eval logs into usage records, one per sample and model.
 
@@ -561,7 +1054,10 @@ def read_inspect_usage(
         >>> len(calls), calls[1].id, calls[1].usage.input_tokens, calls[1].usage.cached_input_tokens
         (12, 'arithmetic:2#1', 41, 10)
     """
-    return inspect_usage(_inspect_logs(path), catalog=catalog, vendor_of=vendor_of)
+    paths = _paths(path, "path")
+    catalog, vendor_of = _catalog(catalog), _vendor_of(vendor_of)
+    with _reading(_several(paths), limits):
+        return inspect_usage(_inspect_logs(paths), catalog=catalog, vendor_of=vendor_of)
 
 
 def read_lm_eval(
@@ -569,6 +1065,7 @@ def read_lm_eval(
     *,
     metric: str | Mapping[str, str] | None = None,
     filter: str | Mapping[str, str] | None = None,
+    limits: ReadLimits = DEFAULT_LIMITS,
 ) -> Outcomes:
     """Read lm-evaluation-harness output (``--output_path DIR --log_samples``) into ``Outcomes``.
 
@@ -593,16 +1090,34 @@ def read_lm_eval(
         ...              filter={"arith_gen": "strict"})
         Outcomes(12 items, 2 models, 24 rows)
     """
-    return lm_eval_outcomes(_lm_eval_runs(output_dir), metric=metric, filter=filter)
+    root = _path(output_dir, "output_dir")
+    for value, name in ((metric, "metric"), (filter, "filter")):
+        _per_task(value, name)
+    with _reading(root, limits):
+        return lm_eval_outcomes(_lm_eval_runs(root), metric=metric, filter=filter)
+
+
+def _per_task(value: Any, name: str) -> None:
+    """``metric`` / ``filter``: one name, a mapping of task to name, or None."""
+    if value is None or (isinstance(value, str) and value):
+        return
+    if isinstance(value, Mapping) and all(
+        isinstance(k, str) and isinstance(v, str) and v for k, v in value.items()
+    ):
+        return
+    raise ValidationError(
+        f"{name} must be a name, a mapping of task to name, or None, got {value!r:.80}"
+    )
 
 
 def _lm_eval_runs(
-    output_dir: PathLike,
+    root: str,
 ) -> list[tuple[str, Mapping[str, Any], dict[str, list[tuple[str, Any]]]]]:
-    """Every harness run under ``output_dir`` as ``(results path, results, {task: samples})``."""
-    root = os.fspath(output_dir)
+    """Every harness run under ``root`` as ``(results path, results, {task: samples})``."""
     if not os.path.isdir(root):
-        raise ValidationError(f"{root}: no such folder")
+        raise ValidationError(
+            f"{root}: {'a file, not a folder' if os.path.exists(root) else 'no such folder'}"
+        )
     runs = []
     for folder, _, files in sorted(os.walk(root)):
         for name in sorted(files):
@@ -628,7 +1143,9 @@ def _lm_eval_runs(
     return runs
 
 
-def read_lm_eval_queries(output_dir: PathLike) -> dict[str, str]:
+def read_lm_eval_queries(
+    output_dir: PathLike, *, limits: ReadLimits = DEFAULT_LIMITS
+) -> dict[str, str]:
     """Each document's prompt from lm-evaluation-harness output, for per-query routers.
 
     Items are named as :func:`read_lm_eval` names them (``"<task>:<doc_id>"``); the
@@ -645,7 +1162,9 @@ def read_lm_eval_queries(output_dir: PathLike) -> dict[str, str]:
         >>> len(queries), queries["arith_mc:1"]
         (12, 'Question: What is 7 * 6?\\nAnswer:')
     """
-    return lm_eval_queries(_lm_eval_runs(output_dir))
+    root = _path(output_dir, "output_dir")
+    with _reading(root, limits):
+        return lm_eval_queries(_lm_eval_runs(root))
 
 
 def read_otel_genai(
@@ -653,6 +1172,7 @@ def read_otel_genai(
     *,
     catalog: Catalog | None = None,
     vendor_of: Mapping[str, str] | None = None,
+    limits: ReadLimits = DEFAULT_LIMITS,
 ) -> list[UsageRecord]:
     """Read OpenTelemetry traces in OTLP/JSON (the collector's file exporter) into usage records.
 
@@ -672,17 +1192,25 @@ def read_otel_genai(
         >>> len(calls), calls[0].model, calls[0].provider, calls[0].vendor
         (6, 'gpt-4o-2024-08-06', 'openai', 'openai')
     """
+    paths = _paths(path, "path")
+    catalog, vendor_of = _catalog(catalog), _vendor_of(vendor_of)
     documents: list[tuple[str, Any]] = []
-    for p in _paths(path, "path"):
-        text = _read_text(p)
-        lines = [line for line in text.splitlines() if line.strip()]
-        try:
-            documents.extend(_json_lines(p))
-        except ValidationError:
-            if len(lines) < 2:
-                raise
-            documents.append((p, _parse(text, p)))  # one pretty-printed document
-    return otlp_records(documents, catalog=catalog, vendor_of=vendor_of)
+    with _reading(_several(paths), limits):
+        for p in paths:
+            with _reading(p, limits):
+                documents.extend(_otlp_documents(p))
+        return otlp_records(documents, catalog=catalog, vendor_of=vendor_of)
+
+
+def _otlp_documents(path: str) -> list[tuple[str, Any]]:
+    """A file's OTLP/JSON documents: one per line, or the whole file pretty-printed."""
+    try:
+        return list(_json_lines(path))
+    except ValidationError as error:
+        text = _read_text(path)
+        if sum(1 for line in text.split("\n") if line.strip()) < 2 or "not JSON" not in str(error):
+            raise
+        return [(path, _parse(text, path))]  # one pretty-printed document
 
 
 def read_litellm_spend_logs(
@@ -691,6 +1219,7 @@ def read_litellm_spend_logs(
     catalog: Catalog | None = None,
     vendor_of: Mapping[str, str] | None = None,
     format: Literal["csv", "jsonl", "json"] | None = None,
+    limits: ReadLimits = DEFAULT_LIMITS,
 ) -> list[UsageRecord]:
     """Read an export of LiteLLM proxy spend logs (``LiteLLM_SpendLogs`` rows) into usage records.
 
@@ -704,19 +1233,23 @@ def read_litellm_spend_logs(
         >>> len(rows), sorted({r.vendor for r in rows})
         (6, ['anthropic', 'deepseek', 'meta', 'openai'])
     """
-    name = os.fspath(path)
+    name = _path(path)
+    catalog, vendor_of = _catalog(catalog), _vendor_of(vendor_of)
     kind = format or (
         "csv" if name.endswith(".csv") else "json" if name.endswith(".json") else "jsonl"
     )
-    if kind not in ("csv", "jsonl", "json"):
-        raise ValidationError(f"format must be 'csv', 'jsonl' or 'json', got {format!r}")
-    if kind == "json":
-        document = _parse(_read_text(name), name)
-        if not isinstance(document, list):
-            raise ValidationError(f"{name}: not a JSON array of spend-log rows")
-        rows: list[tuple[str, Any]] = [(f"{name} row {k}", row) for k, row in enumerate(document)]
-    else:
-        rows = list(_rows(name, kind))
-    if not rows:
-        raise ValidationError(f"{name}: no rows")
-    return spend_log_records(rows, catalog=catalog, vendor_of=vendor_of)
+    if not isinstance(kind, str) or kind not in ("csv", "jsonl", "json"):
+        raise ValidationError(f"format must be 'csv', 'jsonl' or 'json', got {format!r:.80}")
+    with _reading(name, limits):
+        if kind == "json":
+            document = _parse(_read_text(name), name)
+            if not isinstance(document, list):
+                raise ValidationError(f"{name}: not a JSON array of spend-log rows")
+            rows: list[tuple[str, Any]] = [
+                (f"{name} row {k}", row) for k, row in enumerate(document)
+            ]
+        else:
+            rows = list(_rows(name, kind))
+        if not rows:
+            raise ValidationError(f"{name}: no rows")
+        return spend_log_records(rows, catalog=catalog, vendor_of=vendor_of)

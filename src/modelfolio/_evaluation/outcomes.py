@@ -183,6 +183,48 @@ def _check_numbers(
             raise ValidationError(f"{name} must hold finite numbers >= 0, got {bad!r}")
 
 
+def _located(
+    error: ValidationError, columns: Mapping[str, Any], origins: Sequence[str]
+) -> ValidationError:
+    """``error`` restated at the first row that causes it, named by its origin.
+
+    The fast path checks whole columns; when it refuses them, this pass reads the rows
+    one by one with the same rules to find the culprit (and, for a repeated pair, the
+    row it repeats). An error it cannot pin on a row is returned unchanged.
+    """
+    item = columns["item"]
+    if not hasattr(item, "__len__") or len(origins) != len(item):
+        return error
+    seen: dict[tuple[Any, Any], int] = {}
+    for row in range(len(item)):
+        values = {
+            name: column[row]
+            for name, column in columns.items()
+            if column is not None and hasattr(column, "__len__") and row < len(column)
+        }
+        if values.get("latency_s") is not None:
+            latency = values["latency_s"]
+            if isinstance(latency, float) and latency != latency:
+                values["latency_s"] = None
+        try:
+            EvalRecord(**values)
+            cost = values.get("cost", 0.0)
+            if cost > MAX_COST:
+                raise ValidationError(f"cost must be at most {MAX_COST:g}, got {cost!r}")
+        except (ValidationError, TypeError) as problem:
+            return ValidationError(f"{origins[row]}: {problem}")
+        score = values["score"]
+        if score == score:  # a missing score is dropped, so it repeats nothing
+            key = (values["item"], values["model"])
+            first = seen.setdefault(key, row)
+            if first != row:
+                return ValidationError(
+                    f"{origins[row]}: (item, model) pair {key[0]!r}, {key[1]!r} appears again "
+                    f"(first at {origins[first]})"
+                )
+    return error
+
+
 class Outcomes:
     """A columnar table of outcomes, one row per (item, model) with a score.
 
@@ -270,13 +312,40 @@ class Outcomes:
         latency_s: Sequence[float | None] | None = None,
         tags: Sequence[Iterable[str]] | None = None,
         split: Sequence[str | None] | None = None,
+        origins: Sequence[str] | None = None,
     ) -> Outcomes:
         """Build from parallel columns; NaN scores are dropped as missing.
+
+        ``origins`` names where each row came from (a file and line, say); an error
+        about a row then starts with its origin instead of the row's number.
 
         Raises:
             ValidationError: columns of different lengths, a bad value, or a repeated
                 (item, model) pair (named in the message).
+
+        Examples:
+            >>> Outcomes.from_columns(item=["q1", "q1"], model=["m", "m"], score=[1, 0],
+            ...                       origins=["evals.csv line 2", "evals.csv line 5"])
+            Traceback (most recent call last):
+            ...
+            modelfolio._common.errors.ValidationError: evals.csv line 5: (item, model) pair 'q1', 'm' appears again (first at evals.csv line 2)
         """
+        if origins is not None:
+            if isinstance(origins, (str, bytes)) or not isinstance(origins, Sequence):
+                raise ValidationError(f"origins must be a sequence of strings, got {origins!r:.80}")
+            columns = {
+                "item": item,
+                "model": model,
+                "score": score,
+                "cost": cost,
+                "latency_s": latency_s,
+                "tags": tags,
+                "split": split,
+            }
+            try:
+                return cls.from_columns(**columns)  # type: ignore[arg-type]
+            except ValidationError as error:
+                raise _located(error, columns, origins) from None
         for name, column in (
             ("item", item),
             ("model", model),

@@ -12,12 +12,13 @@ import json
 import math
 import re
 from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import Any
 
 from modelfolio._catalog.catalog import Catalog
 from modelfolio._catalog.prices import Usage, cost
-from modelfolio._common.errors import ValidationError
+from modelfolio._common.errors import ModelfolioError, ValidationError
 from modelfolio._evaluation.outcomes import Outcomes
 from modelfolio._exposure.traffic import UsageRecord
 from modelfolio._formats.litellm import infer_vendor, model_name
@@ -35,6 +36,38 @@ __all__ = [
 
 class FormatError(ValidationError):
     """A file of another tool's format is not as that tool writes it."""
+
+
+# What a converter may raise on a value of the wrong JSON type that no check named.
+_STRAY = (TypeError, AttributeError, KeyError, IndexError, ValueError, OverflowError)
+
+
+@contextmanager
+def _at(where: str) -> Iterator[None]:
+    """Name ``where`` (the file and the sample, line or span) in any error raised within.
+
+    The converters check what they read and say what is wrong; this turns the rest (a
+    core constructor refusing a value, a value of a type no check foresaw) into a
+    :class:`FormatError` that names the place too.
+    """
+    try:
+        yield
+    except FormatError:
+        raise
+    except ModelfolioError as error:
+        message = " ".join(str(error).split())
+        raise FormatError(message if message.startswith(where) else f"{where}: {message}") from None
+    except _STRAY as error:
+        detail = " ".join(f"{type(error).__name__}: {error}".split())[:200]
+        raise FormatError(f"{where}: not as the tool writes it ({detail})") from None
+
+
+def _files(wheres: Iterable[str]) -> str:
+    names = list(dict.fromkeys(wheres))
+    return (
+        ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+        or "no file"
+    )
 
 
 # ---------------------------------------------------------------- Inspect AI
@@ -148,10 +181,18 @@ def _inspect_items(
 ) -> Iterator[tuple[str, str, Mapping[str, Any]]]:
     """Each sample as ``(item, where it is, sample)``: item ``"<task>:<sample id>"``, with
     ``"#<epoch>"`` when the log has several epochs."""
-    epochs = {s.get("epoch", 1) for s in samples if isinstance(s, Mapping)}
     for k, sample in enumerate(samples):
         if not isinstance(sample, Mapping) or "id" not in sample:
             raise FormatError(f"{where}, sample {k}: not an Inspect sample (no 'id')")
+        sample_id, epoch = sample["id"], sample.get("epoch", 1)
+        if isinstance(sample_id, bool) or not isinstance(sample_id, (str, int)):
+            raise FormatError(f"{where}, sample {k}: id is {sample_id!r:.80}, not a sample id")
+        if isinstance(epoch, bool) or not isinstance(epoch, int) or epoch < 0:
+            raise FormatError(
+                f"{where}, sample {sample_id!r}: epoch is {epoch!r:.80}, not an epoch number"
+            )
+    epochs = {s.get("epoch", 1) for s in samples}
+    for sample in samples:
         at = f"{where}, sample {sample['id']!r} epoch {sample.get('epoch', 1)}"
         item = f"{task}:{sample['id']}"
         if len(epochs) > 1:
@@ -176,45 +217,51 @@ def inspect_outcomes(
     columns: dict[str, list[Any]] = {
         "item": [], "model": [], "score": [], "cost": [], "latency_s": [], "tags": []
     }  # fmt: skip
+    origins: list[str] = []
     for where, header, samples in logs:
         spec, task = _inspect_task(where, header)
         model = spec.get("model")
         if not isinstance(model, str) or not model:
             raise FormatError(f"{where}: eval.model is {model!r}, not a model name")
-        dataset = (spec.get("dataset") or {}).get("name")
+        dataset = spec.get("dataset")
+        dataset = dataset.get("name") if isinstance(dataset, Mapping) else None
+        if dataset is not None and not isinstance(dataset, str):
+            raise FormatError(f"{where}: eval.dataset.name is {dataset!r:.80}, not a name")
         tags = frozenset({task} | ({f"dataset:{dataset}"} if dataset else set()))
         for item, at, sample in _inspect_items(where, task, samples):
-            scores = sample.get("scores") or {}
-            if not isinstance(scores, Mapping):
-                raise FormatError(f"{at}: scores is {scores!r}, not a mapping")
-            value = math.nan
-            if not sample.get("error"):
-                if not scores:
-                    raise FormatError(f"{at}: the sample has no scores")
-                if scorer is None and len(scores) > 1:
-                    raise FormatError(
-                        f"{at}: several scorers ({', '.join(sorted(scores))}); choose one with scorer="
-                    )
-                name = scorer if scorer is not None else next(iter(scores))
-                if name not in scores:
-                    raise FormatError(
-                        f"{at}: no scorer {name!r}; the scorers are {', '.join(sorted(scores))}"
-                    )
-                entry = scores[name]
-                raw = entry.get("value") if isinstance(entry, Mapping) else entry
-                value = inspect_value(raw, f"{at}, scorer {name!r}")
-            elapsed = sample.get("total_time")
-            columns["item"].append(item)
-            columns["model"].append(model)
-            columns["score"].append(value)
-            columns["cost"].append(_inspect_cost(sample, model, catalog, at))
-            columns["latency_s"].append(
-                float(elapsed) if isinstance(elapsed, (int, float)) and elapsed >= 0 else None
-            )
-            columns["tags"].append(tags)
+            with _at(at):
+                scores = sample.get("scores") or {}
+                if not isinstance(scores, Mapping):
+                    raise FormatError(f"{at}: scores is {scores!r}, not a mapping")
+                value = math.nan
+                if not sample.get("error"):
+                    if not scores:
+                        raise FormatError(f"{at}: the sample has no scores")
+                    if scorer is None and len(scores) > 1:
+                        raise FormatError(
+                            f"{at}: several scorers ({', '.join(sorted(scores))}); choose one with scorer="
+                        )
+                    name = scorer if scorer is not None else next(iter(scores))
+                    if name not in scores:
+                        raise FormatError(
+                            f"{at}: no scorer {name!r}; the scorers are {', '.join(sorted(scores))}"
+                        )
+                    entry = scores[name]
+                    raw = entry.get("value") if isinstance(entry, Mapping) else entry
+                    value = inspect_value(raw, f"{at}, scorer {name!r}")
+                elapsed = sample.get("total_time")
+                columns["item"].append(item)
+                columns["model"].append(model)
+                columns["score"].append(value)
+                columns["cost"].append(_inspect_cost(sample, model, catalog, at))
+                columns["latency_s"].append(
+                    float(elapsed) if isinstance(elapsed, (int, float)) and elapsed >= 0 else None
+                )
+                columns["tags"].append(tags)
+                origins.append(at)
     if not columns["item"]:
-        raise FormatError("the Inspect logs hold no samples")
-    return Outcomes.from_columns(**columns)
+        raise FormatError(f"{_files(w for w, _, _ in logs)}: the Inspect logs hold no samples")
+    return Outcomes.from_columns(**columns, origins=origins)
 
 
 def inspect_usage(
@@ -240,51 +287,52 @@ def inspect_usage(
         if not isinstance(evaluated, str) or not evaluated:
             raise FormatError(f"{where}: eval.model is {evaluated!r}, not a model name")
         for _, at, sample in _inspect_items(where, task, samples):
-            epoch = sample.get("epoch", 1)
-            usages = sample.get("model_usage") or {}
-            if not isinstance(usages, Mapping):
-                raise FormatError(f"{at}: model_usage is {usages!r}, not a mapping")
-            started = sample.get("started_at")
-            start = None if started in (None, "") else _moment(started, "started_at", at)
-            elapsed = sample.get("total_time")
-            error = sample.get("error")
-            message = None
-            if error:
-                message = str(error.get("message") if isinstance(error, Mapping) else error)
-                message = message.strip().splitlines()[0][:200] if message.strip() else "error"
-            for used, raw in usages.items():
-                if not isinstance(raw, Mapping):
-                    raise FormatError(f"{at}: model_usage[{used!r}] is not a mapping")
-                name = str(used)
-                provider, _, model = name.rpartition("/")
-                usage = _usage_of(raw, at)
-                logged = raw.get("total_cost")
-                vendor, price = _vendor_and_price(
-                    catalog, vendor_of, provider or None, [model, name]
-                )
-                if logged is not None and (
-                    isinstance(logged, bool) or not isinstance(logged, (int, float))
-                ):
-                    raise FormatError(f"{at}: total_cost is {logged!r}, not a number")
-                mine = name == evaluated
-                records.append(
-                    UsageRecord(
-                        id=f"{task}:{sample['id']}#{epoch}",
-                        model=model,
-                        provider=provider or None,
-                        vendor=vendor,
-                        usage=usage,
-                        cost_usd=float(logged)
-                        if logged is not None
-                        else (None if price is None else cost(usage, price)),
-                        latency_s=float(elapsed)
-                        if mine and isinstance(elapsed, (int, float)) and elapsed >= 0
-                        else None,
-                        started_at=start,
-                        failure=failure_of(message) if mine and message else None,
-                        error=message if mine else None,
+            with _at(at):
+                epoch = sample.get("epoch", 1)
+                usages = sample.get("model_usage") or {}
+                if not isinstance(usages, Mapping):
+                    raise FormatError(f"{at}: model_usage is {usages!r}, not a mapping")
+                started = sample.get("started_at")
+                start = None if started in (None, "") else _moment(started, "started_at", at)
+                elapsed = sample.get("total_time")
+                error = sample.get("error")
+                message = None
+                if error:
+                    message = str(error.get("message") if isinstance(error, Mapping) else error)
+                    message = message.strip().splitlines()[0][:200] if message.strip() else "error"
+                for used, raw in usages.items():
+                    if not isinstance(raw, Mapping):
+                        raise FormatError(f"{at}: model_usage[{used!r}] is not a mapping")
+                    name = str(used)
+                    provider, _, model = name.rpartition("/")
+                    usage = _usage_of(raw, at)
+                    logged = raw.get("total_cost")
+                    vendor, price = _vendor_and_price(
+                        catalog, vendor_of, provider or None, [model, name]
                     )
-                )
+                    if logged is not None and (
+                        isinstance(logged, bool) or not isinstance(logged, (int, float))
+                    ):
+                        raise FormatError(f"{at}: total_cost is {logged!r}, not a number")
+                    mine = name == evaluated
+                    records.append(
+                        UsageRecord(
+                            id=f"{task}:{sample['id']}#{epoch}",
+                            model=model,
+                            provider=provider or None,
+                            vendor=vendor,
+                            usage=usage,
+                            cost_usd=float(logged)
+                            if logged is not None
+                            else (None if price is None else cost(usage, price)),
+                            latency_s=float(elapsed)
+                            if mine and isinstance(elapsed, (int, float)) and elapsed >= 0
+                            else None,
+                            started_at=start,
+                            failure=failure_of(message) if mine and message else None,
+                            error=message if mine else None,
+                        )
+                    )
     return records
 
 
@@ -345,16 +393,17 @@ def inspect_queries(
     for where, header, samples in logs:
         _, task = _inspect_task(where, header)
         for item, at, sample in _inspect_items(where, task, samples):
-            raw = sample.get("input")
-            if isinstance(raw, str):
-                text = raw
-            elif isinstance(raw, Sequence):
-                text = "\n".join(_message_text(message, at) for message in raw)
-            else:
-                raise FormatError(f"{at}: input is {raw!r}, not text or chat messages")
-            _keep_query(queries, item, text, at)
+            with _at(at):
+                raw = sample.get("input")
+                if isinstance(raw, str):
+                    text = raw
+                elif isinstance(raw, Sequence):
+                    text = "\n".join(_message_text(message, at) for message in raw)
+                else:
+                    raise FormatError(f"{at}: input is {raw!r:.80}, not text or chat messages")
+                _keep_query(queries, item, text, at)
     if not queries:
-        raise FormatError("the Inspect logs hold no samples")
+        raise FormatError(f"{_files(w for w, _, _ in logs)}: the Inspect logs hold no samples")
     return queries
 
 
@@ -386,23 +435,24 @@ def lm_eval_queries(runs: HarnessRuns) -> dict[str, str]:
     for _, _, tasks in runs:
         for task, lines in tasks.items():
             for at, line in lines:
-                doc = _harness_doc(line, at)
-                arguments = line.get("arguments")
-                context: Any = None
-                if isinstance(arguments, Mapping):
-                    first = arguments.get("gen_args_0")
-                    context = first.get("arg_0") if isinstance(first, Mapping) else None
-                elif isinstance(arguments, Sequence) and arguments:
-                    first = arguments[0]
-                    if isinstance(first, Sequence) and not isinstance(first, str) and first:
-                        context = first[0]
-                if not isinstance(context, str):
-                    raise FormatError(
-                        f"{at}: no prompt in arguments (gen_args_0.arg_0), got {arguments!r:.80}"
-                    )
-                _keep_query(queries, f"{task}:{doc}", context, at)
+                with _at(at):
+                    doc = _harness_doc(line, at)
+                    arguments = line.get("arguments")
+                    context: Any = None
+                    if isinstance(arguments, Mapping):
+                        first = arguments.get("gen_args_0")
+                        context = first.get("arg_0") if isinstance(first, Mapping) else None
+                    elif isinstance(arguments, Sequence) and arguments:
+                        first = arguments[0]
+                        if isinstance(first, Sequence) and not isinstance(first, str) and first:
+                            context = first[0]
+                    if not isinstance(context, str):
+                        raise FormatError(
+                            f"{at}: no prompt in arguments (gen_args_0.arg_0), got {arguments!r:.80}"
+                        )
+                    _keep_query(queries, f"{task}:{doc}", context, at)
     if not queries:
-        raise FormatError("the harness output holds no samples")
+        raise FormatError(f"{_files(w for w, _, _ in runs)}: the harness output holds no samples")
     return queries
 
 
@@ -423,12 +473,19 @@ def lm_eval_outcomes(
     Samples arrive as ``(where, line)`` pairs so errors can name the line.
     """
     columns: dict[str, list[Any]] = {"item": [], "model": [], "score": [], "tags": []}
+    origins: list[str] = []
     for where, results, tasks in runs:
         model = lm_eval_model(results, where)
         groups: dict[str, set[str]] = {}
-        for group, members in (results.get("group_subtasks") or {}).items():
+        subtasks = results.get("group_subtasks") or {}
+        if not isinstance(subtasks, Mapping):
+            raise FormatError(f"{where}: group_subtasks is {subtasks!r:.80}, not a mapping")
+        for group, members in subtasks.items():
+            if not isinstance(members, (list, type(None))):
+                raise FormatError(f"{where}: group_subtasks[{group!r}] is not a list of tasks")
             for member in members or ():
-                groups.setdefault(member, set()).add(group)
+                if isinstance(member, str):
+                    groups.setdefault(member, set()).add(str(group))
         for task, lines in tasks.items():
             rows = list(lines)
             for at, line in rows:
@@ -449,37 +506,39 @@ def lm_eval_outcomes(
             tags = frozenset({task} | groups.get(task, set()))
             seen: set[Hashable] = set()
             for at, line in rows:
-                if str(line.get("filter", "none")) != chosen:
-                    continue
-                doc = _harness_doc(line, at)
-                names = [m for m in line.get("metrics") or () if isinstance(m, str)]
-                name = task_metric
-                if name is None:
-                    if len(names) != 1:
+                with _at(at):
+                    if str(line.get("filter", "none")) != chosen:
+                        continue
+                    doc = _harness_doc(line, at)
+                    names = [m for m in line.get("metrics") or () if isinstance(m, str)]
+                    name = task_metric
+                    if name is None:
+                        if len(names) != 1:
+                            raise FormatError(
+                                f"{at}: task {task!r} reports {', '.join(names) or 'no metric'}; choose one with metric="
+                            )
+                        name = names[0]
+                    if name not in line:
                         raise FormatError(
-                            f"{at}: task {task!r} reports {', '.join(names) or 'no metric'}; choose one with metric="
+                            f"{at}: no metric {name!r}; the metrics are {', '.join(names) or 'none'}"
                         )
-                    name = names[0]
-                if name not in line:
-                    raise FormatError(
-                        f"{at}: no metric {name!r}; the metrics are {', '.join(names) or 'none'}"
-                    )
-                value = line[name]
-                if isinstance(value, bool):
-                    value = float(value)
-                if not isinstance(value, (int, float)) or math.isinf(value):
-                    raise FormatError(f"{at}: metric {name!r} is {value!r}, not a number")
-                item = f"{task}:{doc}"
-                if item in seen:
-                    raise FormatError(f"{at}: document {doc!r} of {task!r} appears twice")
-                seen.add(item)
-                columns["item"].append(item)
-                columns["model"].append(model)
-                columns["score"].append(float(value))
-                columns["tags"].append(tags)
+                    value = line[name]
+                    if isinstance(value, bool):
+                        value = float(value)
+                    if not isinstance(value, (int, float)) or math.isinf(value):
+                        raise FormatError(f"{at}: metric {name!r} is {value!r}, not a number")
+                    item = f"{task}:{doc}"
+                    if item in seen:
+                        raise FormatError(f"{at}: document {doc!r} of {task!r} appears twice")
+                    seen.add(item)
+                    columns["item"].append(item)
+                    columns["model"].append(model)
+                    columns["score"].append(float(value))
+                    columns["tags"].append(tags)
+                    origins.append(at)
     if not columns["item"]:
-        raise FormatError("the harness output holds no samples")
-    return Outcomes.from_columns(**columns)
+        raise FormatError(f"{_files(w for w, _, _ in runs)}: the harness output holds no samples")
+    return Outcomes.from_columns(**columns, origins=origins)
 
 
 # ---------------------------------------------------------------- OpenTelemetry GenAI
@@ -520,19 +579,52 @@ def _attributes(raw: Any, where: str) -> dict[str, Any]:
         value = item.get("value") or {}
         if not isinstance(value, Mapping):
             raise FormatError(f"{where}: attribute {item['key']!r} has no value")
+        key = item["key"]
+        if not isinstance(key, str):
+            raise FormatError(f"{where}: attribute key {key!r:.80} is not a string")
+        at = f"{where}, attribute {key!r}"
         if "stringValue" in value:
-            found[item["key"]] = value["stringValue"]
+            found[key] = value["stringValue"]
         elif "intValue" in value:
-            found[item["key"]] = int(value["intValue"])  # OTLP/JSON writes int64 as a string
+            found[key] = _int64(value["intValue"], at)  # OTLP/JSON writes int64 as a string
         elif "doubleValue" in value:
-            found[item["key"]] = float(value["doubleValue"])
+            found[key] = _double(value["doubleValue"], at)
         elif "boolValue" in value:
-            found[item["key"]] = bool(value["boolValue"])
+            flag = value["boolValue"]
+            if not isinstance(flag, bool):
+                raise FormatError(f"{at}: boolValue is {flag!r:.80}, not true or false")
+            found[key] = flag
         elif "arrayValue" in value:
-            found[item["key"]] = [
-                next(iter(v.values()), None) for v in (value["arrayValue"].get("values") or [])
+            array = value["arrayValue"]
+            values = array.get("values") if isinstance(array, Mapping) else None
+            if not isinstance(values, (list, type(None))) or not isinstance(array, Mapping):
+                raise FormatError(f"{at}: arrayValue is {array!r:.80}, not an array value")
+            found[key] = [
+                next(iter(v.values()), None) if isinstance(v, Mapping) else None
+                for v in values or ()
             ]
     return found
+
+
+def _int64(value: Any, where: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise FormatError(f"{where}: intValue is {value!r:.80}, not an integer")
+    try:
+        number = int(value)
+    except ValueError:
+        raise FormatError(f"{where}: intValue is {value!r:.80}, not an integer") from None
+    if not -(2**63) <= number < 2**63:
+        raise FormatError(f"{where}: intValue {value!r:.40} is beyond int64")
+    return number
+
+
+def _double(value: Any, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise FormatError(f"{where}: doubleValue is {value!r:.80}, not a number")
+    try:
+        return float(value)
+    except (ValueError, OverflowError):
+        raise FormatError(f"{where}: doubleValue is {value!r:.80}, not a number") from None
 
 
 def _nanos(value: Any, name: str, where: str) -> int:
@@ -580,14 +672,31 @@ _PROVIDER_SLUG = {
 }
 
 
+def _listed(value: Any, where: str) -> list[Any]:
+    """An OTLP/JSON list (absent or null: empty), or an error naming where."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise FormatError(f"{where} is {type(value).__name__}, not a list")
+    return value
+
+
 def _spans(documents: Iterable[tuple[str, Any]]) -> Iterator[tuple[str, Mapping[str, Any]]]:
     for where, document in documents:
         if not isinstance(document, Mapping) or "resourceSpans" not in document:
             raise FormatError(f"{where}: no resourceSpans; not OTLP/JSON traces")
-        for r, resource in enumerate(document["resourceSpans"] or ()):
-            for s, scope in enumerate((resource or {}).get("scopeSpans") or ()):
-                for k, span in enumerate((scope or {}).get("spans") or ()):
-                    yield f"{where}, resourceSpans[{r}].scopeSpans[{s}].spans[{k}]", span
+        for r, resource in enumerate(_listed(document["resourceSpans"], f"{where}: resourceSpans")):
+            at = f"{where}, resourceSpans[{r}]"
+            if not isinstance(resource, (Mapping, type(None))):
+                raise FormatError(f"{at} is not an object")
+            for s, scope in enumerate(
+                _listed((resource or {}).get("scopeSpans"), f"{at}.scopeSpans")
+            ):
+                here = f"{at}.scopeSpans[{s}]"
+                if not isinstance(scope, (Mapping, type(None))):
+                    raise FormatError(f"{here} is not an object")
+                for k, span in enumerate(_listed((scope or {}).get("spans"), f"{here}.spans")):
+                    yield f"{here}.spans[{k}]", span
 
 
 def _vendor_and_price(
@@ -633,71 +742,74 @@ def otlp_records(
     """
     records: list[tuple[int, UsageRecord]] = []
     for where, span in _spans(documents):
-        if not isinstance(span, Mapping):
-            raise FormatError(f"{where}: not a span")
-        attrs = _attributes(span.get("attributes") or [], where)
-        operation = attrs.get("gen_ai.operation.name")
-        requested = attrs.get("gen_ai.request.model")
-        answered = attrs.get("gen_ai.response.model")
-        genai = any(str(key).startswith("gen_ai.") for key in attrs)
-        if (
-            requested is None
-            and answered is None
-            and operation not in _GENAI_OPERATIONS
-            and not genai
-        ):
-            continue  # an HTTP, database or application span: not a model call
-        model = answered or requested
-        if not isinstance(model, str) or not model:
-            raise FormatError(
-                f"{where}: a GenAI span without gen_ai.request.model or gen_ai.response.model"
+        with _at(where):
+            if not isinstance(span, Mapping):
+                raise FormatError(f"{where}: not a span")
+            attrs = _attributes(span.get("attributes") or [], where)
+            operation = attrs.get("gen_ai.operation.name")
+            requested = attrs.get("gen_ai.request.model")
+            answered = attrs.get("gen_ai.response.model")
+            genai = any(str(key).startswith("gen_ai.") for key in attrs)
+            if (
+                requested is None
+                and answered is None
+                and operation not in _GENAI_OPERATIONS
+                and not genai
+            ):
+                continue  # an HTTP, database or application span: not a model call
+            model = answered or requested
+            if not isinstance(model, str) or not model:
+                raise FormatError(
+                    f"{where}: a GenAI span without gen_ai.request.model or gen_ai.response.model"
+                )
+            start = _nanos(span.get("startTimeUnixNano"), "startTimeUnixNano", where)
+            end = _nanos(span.get("endTimeUnixNano", start), "endTimeUnixNano", where)
+            if end < start:
+                raise FormatError(f"{where}: the span ends before it starts")
+            raw_provider = next((attrs[n] for n in _PROVIDER if n in attrs), None)
+            provider = (
+                None if raw_provider is None else _PROVIDER_SLUG.get(raw_provider, raw_provider)
             )
-        start = _nanos(span.get("startTimeUnixNano"), "startTimeUnixNano", where)
-        end = _nanos(span.get("endTimeUnixNano", start), "endTimeUnixNano", where)
-        if end < start:
-            raise FormatError(f"{where}: the span ends before it starts")
-        raw_provider = next((attrs[n] for n in _PROVIDER if n in attrs), None)
-        provider = None if raw_provider is None else _PROVIDER_SLUG.get(raw_provider, raw_provider)
-        input_tokens = _token(attrs, _INPUT, where)
-        output_tokens = _token(attrs, _OUTPUT, where)
-        cached = _token(attrs, _CACHED, where) or 0
-        written = _token(attrs, _WRITTEN, where) or 0
-        usage = None
-        if input_tokens is not None or output_tokens is not None:
-            usage = Usage(
-                input_tokens=max(input_tokens or 0, cached + written),
-                output_tokens=output_tokens or 0,
-                cached_input_tokens=cached,
-                cache_write_tokens=written,
+            input_tokens = _token(attrs, _INPUT, where)
+            output_tokens = _token(attrs, _OUTPUT, where)
+            cached = _token(attrs, _CACHED, where) or 0
+            written = _token(attrs, _WRITTEN, where) or 0
+            usage = None
+            if input_tokens is not None or output_tokens is not None:
+                usage = Usage(
+                    input_tokens=max(input_tokens or 0, cached + written),
+                    output_tokens=output_tokens or 0,
+                    cached_input_tokens=cached,
+                    cache_write_tokens=written,
+                )
+            status = span.get("status") or {}
+            error = attrs.get("error.type")
+            if error is None and status.get("code") in (2, "STATUS_CODE_ERROR"):
+                error = str(status.get("message") or "error")
+            vendor, price = _vendor_and_price(
+                catalog, vendor_of, provider, [m for m in (answered, requested) if m]
             )
-        status = span.get("status") or {}
-        error = attrs.get("error.type")
-        if error is None and status.get("code") in (2, "STATUS_CODE_ERROR"):
-            error = str(status.get("message") or "error")
-        vendor, price = _vendor_and_price(
-            catalog, vendor_of, provider, [m for m in (answered, requested) if m]
-        )
-        records.append(
-            (
-                start,
-                UsageRecord(
-                    id=span.get("spanId"),
-                    model=model,
-                    requested_model=requested if requested != model else None,
-                    provider=provider,
-                    vendor=vendor,
-                    usage=usage,
-                    # A failed call is not billed; a success is priced through the catalog.
-                    cost_usd=0.0
-                    if error is not None
-                    else (None if usage is None or price is None else cost(usage, price)),
-                    latency_s=(end - start) / 1e9,
-                    started_at=start / 1e9,
-                    failure=None if error is None else failure_of(str(error)),
-                    error=None if error is None else str(error),
-                ),
+            records.append(
+                (
+                    start,
+                    UsageRecord(
+                        id=span.get("spanId"),
+                        model=model,
+                        requested_model=requested if requested != model else None,
+                        provider=provider,
+                        vendor=vendor,
+                        usage=usage,
+                        # A failed call is not billed; a success is priced through the catalog.
+                        cost_usd=0.0
+                        if error is not None
+                        else (None if usage is None or price is None else cost(usage, price)),
+                        latency_s=(end - start) / 1e9,
+                        started_at=start / 1e9,
+                        failure=None if error is None else failure_of(str(error)),
+                        error=None if error is None else str(error),
+                    ),
+                )
             )
-        )
     records.sort(key=lambda pair: pair[0])
     return [record for _, record in records]
 
@@ -772,42 +884,43 @@ def spend_log_records(
     """
     records = []
     for where, row in rows:
-        if not isinstance(row, Mapping):
-            raise FormatError(f"{where}: not a spend-log row")
-        request_id = row.get("request_id")
-        model = row.get("model") or row.get("model_group")
-        if not isinstance(model, str) or not model:
-            raise FormatError(f"{where}: no model or model_group")
-        start = _moment(row.get("startTime"), "startTime", where)
-        end = _moment(row.get("endTime") or row.get("startTime"), "endTime", where)
-        if end < start:
-            raise FormatError(f"{where}: endTime is before startTime")
-        spend = _number(row, "spend", where)
-        prompt = int(_number(row, "prompt_tokens", where, whole=True))
-        completion = int(_number(row, "completion_tokens", where, whole=True))
-        provider = row.get("custom_llm_provider") or None
-        status = str(row.get("status") or "success")
-        names = [m for m in (model, row.get("model_group")) if isinstance(m, str) and m]
-        vendor, _ = _vendor_and_price(
-            catalog, vendor_of, provider if isinstance(provider, str) else None, names
-        )
-        failed = status.lower() not in ("success", "ok")
-        if failed:
-            status = _spend_error(row.get("metadata")) or status
-        records.append(
-            UsageRecord(
-                id=None if request_id is None else str(request_id),
-                model=model,
-                requested_model=row.get("model_group") or None,
-                provider=provider if isinstance(provider, str) else None,
-                vendor=vendor,
-                usage=Usage(input_tokens=prompt, output_tokens=completion),
-                cost_usd=spend,
-                latency_s=end - start,
-                started_at=start,
-                failure=failure_of(status) if failed else None,
-                error=status if failed else None,
+        with _at(where):
+            if not isinstance(row, Mapping):
+                raise FormatError(f"{where}: not a spend-log row")
+            request_id = row.get("request_id")
+            model = row.get("model") or row.get("model_group")
+            if not isinstance(model, str) or not model:
+                raise FormatError(f"{where}: no model or model_group")
+            start = _moment(row.get("startTime"), "startTime", where)
+            end = _moment(row.get("endTime") or row.get("startTime"), "endTime", where)
+            if end < start:
+                raise FormatError(f"{where}: endTime is before startTime")
+            spend = _number(row, "spend", where)
+            prompt = int(_number(row, "prompt_tokens", where, whole=True))
+            completion = int(_number(row, "completion_tokens", where, whole=True))
+            provider = row.get("custom_llm_provider") or None
+            status = str(row.get("status") or "success")
+            names = [m for m in (model, row.get("model_group")) if isinstance(m, str) and m]
+            vendor, _ = _vendor_and_price(
+                catalog, vendor_of, provider if isinstance(provider, str) else None, names
             )
-        )
+            failed = status.lower() not in ("success", "ok")
+            if failed:
+                status = _spend_error(row.get("metadata")) or status
+            records.append(
+                UsageRecord(
+                    id=None if request_id is None else str(request_id),
+                    model=model,
+                    requested_model=row.get("model_group") or None,
+                    provider=provider if isinstance(provider, str) else None,
+                    vendor=vendor,
+                    usage=Usage(input_tokens=prompt, output_tokens=completion),
+                    cost_usd=spend,
+                    latency_s=end - start,
+                    started_at=start,
+                    failure=failure_of(status) if failed else None,
+                    error=status if failed else None,
+                )
+            )
     records.sort(key=lambda r: (r.started_at or 0.0, r.id or ""))
     return records
