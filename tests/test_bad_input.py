@@ -529,3 +529,91 @@ def test_found_by_a_fuzz_of_the_public_functions(make: Callable[[], Any], messag
     # OverflowError, or ran without end, before.
     with pytest.raises(mf.ModelfolioError, match=message):
         make()
+
+
+class TestIssue29ArgumentsAndSilentAnswers:
+    """Issue 29's late argument checks and silent wrong answers: each now fails at once,
+    naming the argument and the value."""
+
+    @pytest.mark.parametrize(
+        ("make", "message"),
+        [
+            (lambda: mf.classify_error(None), r"exc must be an exception, got None"),  # type: ignore[arg-type]
+            (lambda: mf.Router(mf.reference_catalog(), mf.Policy(), state="s"), r"state must be a State or None, got 's'"),  # type: ignore[arg-type]
+            (lambda: mf.Router(mf.reference_catalog(), mf.Policy(), now=5.0), r"now must be a function, got 5\.0; pass now=time\.monotonic"),  # type: ignore[arg-type]
+            (lambda: mf.Router(mf.reference_catalog(), mf.Policy(), classify="x"), r"classify must be a function, got 'x'"),  # type: ignore[arg-type]
+            (lambda: mf.Latency(ttft_s=0.5, output_tokens_per_s=50.0).expected_s(-400), r"output_tokens must be an integer >= 0, got -400"),
+            (lambda: cost(Usage(input_tokens=1, output_tokens=1), Price(input_per_mtok=1.0, output_per_mtok=1.0), at="noon"), r"at must be a finite POSIX timestamp in seconds, got 'noon'"),  # type: ignore[arg-type]
+            (lambda: cost(Usage(input_tokens=1, output_tokens=1), Price(input_per_mtok=1.0, output_per_mtok=1.0), at=math.inf), r"at must be a finite POSIX timestamp"),
+            (lambda: mf.estimate_cost(Request(input_tokens=1, output_tokens=1), mf.reference_catalog().deployment("openai/gpt-5"), at=[1]), r"at must be a finite POSIX timestamp"),  # type: ignore[arg-type]
+        ],
+    )  # fmt: skip
+    def test_arguments_are_checked_at_once(self, make: Callable[[], Any], message: str) -> None:
+        with pytest.raises(ValidationError, match=message):
+            make()
+
+    def test_frame_columns_are_checked(self) -> None:
+        pd = pytest.importorskip("pandas")
+        frame = pd.DataFrame({"item": [1, 2], "model": ["a", "a"], "score": [1.0, 0.0]})
+        with pytest.raises(
+            ValidationError, match=r"item must be a column name \(a non-empty string\), got None"
+        ):
+            Outcomes.from_frame(frame, item=None)  # type: ignore[arg-type]
+        with pytest.raises(
+            ValidationError, match=r"tags must be a column name .* or None, got \['x'\]"
+        ):
+            Outcomes.from_frame(frame, tags=["x"])  # type: ignore[arg-type]
+        with pytest.raises(ValidationError, match=r"model='nope': the frame has no column 'nope'"):
+            Outcomes.from_frame(frame, model="nope")
+        with pytest.raises(ValidationError, match=r"the frame's column names repeat"):
+            Outcomes.from_frame(pd.concat([frame, frame[["score"]]], axis=1))
+
+    def _vectors(self) -> tuple[Outcomes, dict[int, list[float]]]:
+        table = Outcomes.from_columns(
+            item=[1, 2, 3, 1, 2, 3], model=["a"] * 3 + ["b"] * 3, score=[1, 0, 1, 0, 1, 1]
+        )
+        return table, {1: [1.0, 0.0], 2: [0.0, 1.0], 3: [1.0, 1.0]}
+
+    def test_vectors_of_different_lengths_are_refused_in_a_fit_and_a_prediction(self) -> None:
+        table, queries = self._vectors()
+        with pytest.raises(
+            ValidationError, match=r"queries hold vectors of different lengths: 1 has 2, 3 has 3"
+        ):
+            mf.fit_query_quality(table, {**queries, 3: [1.0, 1.0, 0.5]})
+        for method in ("linear", "knn"):
+            quality = mf.fit_query_quality(table, queries, method=method)
+            with pytest.raises(
+                ValidationError, match=r"fitted on vectors of length 2; got a vector of length 3"
+            ):
+                quality.predict([1.0, 0.0, 0.0])
+            with pytest.raises(ValidationError, match=r"tags must be strings, got 1"):
+                quality.predict([1.0, 0.0], tags=[1])  # type: ignore[list-item]
+
+    def test_a_linear_fit_that_overflows_is_refused_not_nan(self) -> None:
+        table, _ = self._vectors()
+        huge = {1: [1e200, 0.0], 2: [0.0, 1e200], 3: [1e200, 1e200]}
+        with pytest.raises(
+            ValidationError,
+            match=r"the linear fit overflowed: the queries' vector entries reach 1e\+200",
+        ):
+            mf.fit_query_quality(table, huge)
+
+    def test_a_router_that_reads_queries_is_not_replayed_on_item_ids(self) -> None:
+        table = Outcomes.from_columns(
+            item=["q1", "q2", "q1", "q2"], model=["big", "big", "small", "small"],
+            score=[1, 1, 1, 0], cost=[0.01, 0.01, 0.001, 0.001],
+        )  # fmt: skip
+        quality = mf.fit_query_quality(table, {"q1": "add two numbers", "q2": "prove a theorem"})
+        for router in (
+            mf.quality_floor(quality, 0.5),
+            mf.best_within(quality, 0.02),
+            mf.threshold_router(
+                quality.gap("big", "small"), strong="big", weak="small", threshold=0.0
+            ),
+        ):
+            with pytest.raises(
+                ValidationError, match=r"reads each item's query .* no queries= were given"
+            ):
+                mf.simulate(router, table)
+            queries = {"q1": "add two numbers", "q2": "prove a theorem"}
+            assert 2 == mf.simulate(router, table, queries=queries).n

@@ -462,3 +462,50 @@ def test_real_data_partitioned_gives_the_in_memory_answers(
     train = routerbench_parts("arc_challenge")["train"]
     router = modelfolio.quality_floor(modelfolio.fit_quality(train), 0.8)
     _same_report(mfd.simulate(router, frame), modelfolio.simulate(router, test))
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    items=st.lists(st.integers(0, 5), min_size=1, max_size=14),
+    scored=st.lists(st.booleans(), min_size=14, max_size=14),
+    parts=st.integers(1, 4),
+)
+def test_a_pair_repeated_across_partitions_is_refused_as_in_memory(
+    items: list[int], scored: list[bool], parts: int
+) -> None:
+    """An answer through the edge equals the in-memory one or fails as it does: an (item,
+    model) pair scored twice is refused whichever partitions its rows landed in (issue
+    29); a repeat whose second score is missing is no repeat, in memory or here."""
+    n = len(items)
+    frame = pd.DataFrame(
+        {
+            "item": items,
+            "model": ["m"] * n,
+            "score": [1.0 if keep else float("nan") for keep in scored[:n]],
+            "cost": 0.001,
+        }
+    )
+    scored = frame[frame["score"].notna()]
+    if scored.empty:  # nothing scored: both refuse, for that reason
+        with pytest.raises(modelfolio.ModelfolioError, match=r"no rows|no outcomes"):
+            mfd.leaderboard(dd.from_pandas(frame, npartitions=parts))
+        return
+    if scored["item"].duplicated().any():  # in memory, the repeat is refused ...
+        with pytest.raises(modelfolio.ModelfolioError, match=r"appears twice"):
+            Outcomes.from_frame(frame, cost="cost")
+        with pytest.raises(modelfolio.ModelfolioError, match=r"appears twice"):  # ... and here
+            mfd.leaderboard(dd.from_pandas(frame, npartitions=parts))
+        return
+    expected = modelfolio.leaderboard(Outcomes.from_frame(frame, cost="cost"))
+    _same_board(mfd.leaderboard(dd.from_pandas(frame, npartitions=parts)), expected)
+
+
+def test_a_repeat_names_the_pair_and_both_partitions() -> None:
+    frame = pd.DataFrame(
+        {"item": [1, 2, 3, 1], "model": ["a", "a", "a", "a"], "score": [1.0, 0.0, 1.0, 0.0]}
+    )
+    with pytest.raises(
+        modelfolio.ModelfolioError,
+        match=r"\(item, model\) pair 1, 'a' appears twice \(partitions 0 and 1\)",
+    ):
+        mfd.leaderboard(dd.from_pandas(frame, npartitions=2), cost=None)

@@ -360,6 +360,12 @@ class TestFit:
         # a tie within rounding at the k-th place could go either way: not this test's business
         assume(len(similar) <= k or similar[k - 1][0] - similar[k][0] > 1e-9)
         nearest = similar[:k]
+        if lists and len(query) != len(rows[0][0]):  # another embedding's length: refused
+            with pytest.raises(
+                ModelfolioError, match="fitted on vectors of length 5; got a vector of length"
+            ):
+                quality.predict(query)
+            return
         got = quality.predict(query if lists else asked)
         for m, model in enumerate(("a", "b")):
             column = scores[m * n : (m + 1) * n]

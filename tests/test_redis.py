@@ -733,3 +733,17 @@ def test_a_store_made_before_a_fork_works_in_the_child(server: Any) -> None:
     assert left == 0
     assert ledger_of(server.port, ns).spent_usd() == math.fsum([first, *costs])
     store.close()
+
+
+def test_an_object_that_only_looks_like_a_client_is_refused() -> None:
+    """A duck-typed stand-in (a connection_pool with connection_kwargs) is not a client:
+    the store opens its own connections from the pool's settings (issue 29)."""
+
+    class Pool:
+        connection_kwargs: dict[str, Any] = {"host": "127.0.0.1", "port": 1}  # noqa: RUF012
+
+    class LooksLikeRedis:
+        connection_pool = Pool()
+
+    with pytest.raises(ValidationError, match=r"client must be a redis\.Redis client, got <"):
+        RedisStore(LooksLikeRedis())

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import importlib
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from attrs import evolve, frozen
@@ -155,6 +155,9 @@ def _columns(
             text(value, name)
     columns = _Columns(item, model, score, cost, latency_s, tags, split)
     present = [str(c) for c in frame.columns]
+    if len(set(present)) != len(present):
+        twice = sorted({c for c in present if present.count(c) > 1})
+        raise ValidationError(f"the frame's column names repeat: {', '.join(twice)}")
     dtypes = frame.dtypes.to_dict()
     for name, column in columns.named().items():
         if column not in present:
@@ -339,13 +342,83 @@ def _empty(what: str) -> ValidationError:
     return ValidationError(f"{what}: the frame has no rows")
 
 
-def _summarized(frame: Any, columns: _Columns) -> OutcomeSummary:
+def _pair_hashes(part: Any, columns: _Columns) -> Any:
+    """64-bit hashes of a partition's scored (item, model) pairs, as a numpy array."""
+    pd: Any = importlib.import_module("pandas")
+    scored = part[part[columns.score].notna()][[columns.item, columns.model]]
+    return pd.util.hash_pandas_object(scored.astype(str), index=False).to_numpy()
+
+
+def _hash_buckets(part: Any, columns: _Columns, buckets: int) -> list[Any]:
+    """A partition's pair hashes split by ``hash % buckets`` (a repeat lands in one bucket)."""
+    hashes = _pair_hashes(part, columns)
+    where = hashes % buckets
+    return [hashes[where == b] for b in range(buckets)]
+
+
+def _repeated_hash(pieces: Sequence[Any]) -> list[int]:
+    """One hash that occurs twice among ``pieces`` (a bucket from every partition), if any."""
+    np: Any = importlib.import_module("numpy")
+    joined = np.sort(np.concatenate(pieces)) if pieces else np.empty(0, "uint64")
+    twice = joined[1:][joined[1:] == joined[:-1]]
+    return [int(twice[0])] if len(twice) else []
+
+
+def _pairs_with(part: Any, columns: _Columns, wanted: int, index: int) -> list[Any]:
+    """The (item, model, partition) of the scored rows of ``part`` whose pair hash is ``wanted``."""
+    pd: Any = importlib.import_module("pandas")
+    scored = part[part[columns.score].notna()]
+    hashes = pd.util.hash_pandas_object(
+        scored[[columns.item, columns.model]].astype(str), index=False
+    ).to_numpy()
+    keys = scored[hashes == wanted]
+    return [(i, m, index) for i, m in zip(keys[columns.item], keys[columns.model], strict=True)]
+
+
+def _repeated_pair(parts: Sequence[Any], columns: _Columns, wanted: int) -> str:
+    """The (item, model) pair behind a repeated hash, and the partitions holding it."""
     dask = _dask()
+    found = [
+        dask.delayed(_pairs_with, pure=True)(part, columns, wanted, index)
+        for index, part in enumerate(parts)
+    ]
+    rows = [row for rows in dask.compute(*found) for row in rows]
+    pairs = {(str(i), str(m)) for i, m, _ in rows}
+    if len(rows) < 2 or len(pairs) > 1:  # two different pairs share a hash: no repeat
+        return ""
+    (item, model, first), (_, _, second) = rows[0], rows[1]
+    where = f"partition {first}" if first == second else f"partitions {first} and {second}"
+    return f"(item, model) pair {item!r}, {model!r} appears twice ({where})"
+
+
+def _summarized(frame: Any, columns: _Columns) -> OutcomeSummary:
+    """The merged summary of every partition; an (item, model) pair scored twice (in one
+    partition or in two) is refused, as the in-memory table refuses it.
+
+    The check hashes each scored pair (64 bits) and sorts the hashes bucket by bucket
+    (a repeat lands in one bucket), in the same pass over the data as the summary; a
+    repeated hash is confirmed on the pairs themselves before it is reported.
+    """
+    dask = _dask()
+    delayed_parts = frame.to_delayed()
     parts = [
         dask.delayed(_summary_of, pure=True)(part, columns, index)
-        for index, part in enumerate(frame.to_delayed())
+        for index, part in enumerate(delayed_parts)
     ]
-    (merged,) = dask.compute(_tree(dask, parts, _merge))
+    buckets = max(1, min(64, len(delayed_parts) // 2))
+    split = [
+        dask.delayed(_hash_buckets, pure=True, nout=buckets)(part, columns, buckets)
+        for part in delayed_parts
+    ]
+    checks = [
+        dask.delayed(_repeated_hash, pure=True)([pieces[b] for pieces in split])
+        for b in range(buckets)
+    ]
+    merged, *repeats = dask.compute(_tree(dask, parts, _merge), *checks)
+    for wanted in (h for found in repeats for h in found):
+        message = _repeated_pair(delayed_parts, columns, wanted)
+        if message:
+            raise ValidationError(message)
     if merged is None:
         raise _empty("summarize")
     result: OutcomeSummary = merged

@@ -179,7 +179,16 @@ def _read_bytes(path: str) -> bytes:
     limit = _LIMITS.get().max_file_bytes
     try:
         with open(path, "rb") as handle:
-            data = handle.read(limit + 1)
+            # In chunks: read(limit + 1) would allocate the whole limit at once, and a
+            # file that grows as it is read (a pipe, /dev/zero) must stop at the limit too.
+            chunks, size = [], 0
+            while size <= limit:
+                chunk = handle.read(min(_MIB, limit + 1 - size))
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                size += len(chunk)
+            data = b"".join(chunks)
     except FileNotFoundError:
         raise ValidationError(f"{path}: no such file") from None
     except IsADirectoryError:

@@ -330,9 +330,16 @@ class RedisStore:
         fail_closed: bool = False,
         replay_batch: int = 256,
     ) -> None:
-        pool = getattr(client, "connection_pool", None)
-        if pool is None or not hasattr(pool, "connection_kwargs"):
-            raise ValidationError(f"client must be a redis.Redis client, got {client!r}")
+        redis = _require()
+        # A real client, not an object that only looks like one: the store opens its own
+        # connections from the client's pool settings and must be able to trust them.
+        if not isinstance(client, redis.Redis) or not isinstance(
+            getattr(client, "connection_pool", None), redis.ConnectionPool
+        ):
+            raise ValidationError(f"client must be a redis.Redis client, got {client!r:.80}")
+        pool = client.connection_pool
+        if not isinstance(pool.connection_kwargs, dict):
+            raise ValidationError(f"client must be a redis.Redis client, got {client!r:.80}")
         self.namespace = _check_namespace(namespace)
         self.timeout_s = _positive(timeout_s, "timeout_s")
         self.sync_s = _positive(sync_s, "sync_s")
@@ -345,7 +352,6 @@ class RedisStore:
         if isinstance(replay_batch, bool) or not isinstance(replay_batch, int) or replay_batch < 1:
             raise ValidationError(f"replay_batch must be an integer >= 1, got {replay_batch!r}")
         self.replay_batch = replay_batch
-        redis = _require()
         from redis.backoff import NoBackoff
         from redis.retry import Retry
 

@@ -166,6 +166,8 @@ def classify_error(exc: BaseException) -> Classification:
         >>> classify_error(KeyError("x")).failure
         <Failure.SERVER_ERROR: 'server_error'>
     """
+    if not isinstance(exc, BaseException):
+        raise ValidationError(f"exc must be an exception, got {exc!r:.80}")
     names = _names(exc)
     status = _status(exc)
     retry_after = _retry_after(exc)

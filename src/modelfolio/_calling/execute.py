@@ -253,6 +253,24 @@ class Router:
             raise ValidationError(f"catalog must be a Catalog, got {catalog!r}")
         if not isinstance(policy, Policy):
             raise ValidationError(f"policy must be a Policy, got {policy!r}")
+        if state is not None and not isinstance(state, State):
+            raise ValidationError(f"state must be a State or None, got {state!r:.80}")
+        for name, function in (
+            ("now", now),
+            ("sleep", sleep),
+            ("asleep", asleep),
+            ("classify", classify),
+            ("wall_clock", wall_clock),
+        ):
+            if not callable(function) and not (name == "wall_clock" and function is None):
+                raise ValidationError(
+                    f"{name} must be a function, got {function!r:.80}"
+                    + (
+                        "; pass now=time.monotonic, or a function returning the time"
+                        if name == "now"
+                        else ""
+                    )
+                )
         self.catalog = catalog
         self.policy = policy
         self._state = State() if state is None else state

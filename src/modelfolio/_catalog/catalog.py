@@ -27,6 +27,7 @@ from modelfolio._common.validate import (
     slug,
     text,
     texts,
+    tokens,
 )
 
 _T = TypeVar("_T")
@@ -195,7 +196,7 @@ class Latency:
 
     def expected_s(self, output_tokens: int) -> float:
         """Expected seconds for a call that writes ``output_tokens`` tokens."""
-        return self.ttft_s + output_tokens / self.output_tokens_per_s
+        return self.ttft_s + tokens(output_tokens, "output_tokens") / self.output_tokens_per_s
 
 
 # Shapes of real secrets: a deployment may *name* a credential, never hold one.

@@ -509,6 +509,8 @@ def cost(usage: Usage, price: Price, *, at: float | None = None) -> float:
         raise ValidationError(f"usage must be a Usage, got {usage!r:.80}")
     if not isinstance(price, Price):
         raise ValidationError(f"price must be a Price, got {price!r:.80}")
+    if at is not None:
+        utc_moment(at)  # checked whether or not the price has off-peak hours
     rates = price.rates(usage.input_tokens, at=at)
     plain_input = usage.input_tokens - usage.cached_input_tokens - usage.cache_write_tokens
     plain_output = usage.output_tokens - usage.reasoning_tokens

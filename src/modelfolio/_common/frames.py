@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from array import array
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from modelfolio._common.errors import MissingDependencyError, ValidationError
@@ -47,17 +47,45 @@ def missing(value: Any) -> bool:
 _missing = missing
 
 
+def check_names(wanted: Mapping[str, Any], optional: Iterable[str]) -> None:
+    """Each field's column argument: a column name (a non-empty string), or None if optional."""
+    for name, column in wanted.items():
+        if column is None and name in optional:
+            continue
+        if not isinstance(column, str) or not column:
+            need = "a column name (a non-empty string)" + (" or None" if name in optional else "")
+            raise ValidationError(f"{name} must be {need}, got {column!r:.80}")
+
+
+def _table(frame: Any, nw: Any) -> Any:
+    """``frame`` as a narwhals eager table; None if it is not a table. A frame whose columns
+    repeat a name is refused: which of the two a name means would be a guess."""
+    try:
+        table = nw.from_native(frame, eager_only=True)
+    except TypeError:
+        return None
+    except Exception as error:  # narwhals' DuplicateError, and any backend's own
+        if "duplicate" in type(error).__name__.lower() or "unique" in str(error).lower():
+            detail = " ".join(str(error).split())
+            raise ValidationError(f"the frame's column names repeat ({detail})") from None
+        raise
+    columns = list(table.columns)
+    if len(set(columns)) != len(columns):
+        twice = sorted({str(c) for c in columns if columns.count(c) > 1})
+        raise ValidationError(f"the frame's column names repeat: {', '.join(twice)}")
+    return table
+
+
 def columns_of(
     frame: Any, wanted: Mapping[str, str | None], what: str
 ) -> dict[str, list[Any] | None]:
     """The frame's columns named by ``wanted`` (field to column name) as lists."""
     nw = narwhals(what)
-    try:
-        table = nw.from_native(frame, eager_only=True)
-    except TypeError:
+    table = _table(frame, nw)
+    if table is None:
         raise ValidationError(
             f"frame must be a pandas, polars or pyarrow table, got {type(frame).__name__}"
-        ) from None
+        )
     present = list(table.columns)
     found: dict[str, list[Any] | None] = {}
     for name, column in wanted.items():
@@ -185,9 +213,8 @@ def native_columns(
     or the same error.
     """
     nw = narwhals(what)
-    try:
-        table = nw.from_native(frame, eager_only=True)
-    except TypeError:
+    table = _table(frame, nw)
+    if table is None:
         return None
     schema = table.schema
     names = {name: column for name, column in wanted.items() if column is not None}

@@ -664,6 +664,7 @@ class Outcomes:
             Outcomes(2 items, 2 models, 2 rows)
         """
         from modelfolio._common.frames import (
+            check_names,
             columns_of,
             labels,
             missing,
@@ -681,6 +682,7 @@ class Outcomes:
             "tags": tags,
             "split": split,
         }
+        check_names(wanted, optional=("cost", "latency_s", "tags", "split"))
         parts = native_columns(frame, wanted, "Outcomes.from_frame")
         if parts is not None:
             return cls._from_parts(parts)

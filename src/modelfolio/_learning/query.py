@@ -293,6 +293,7 @@ class QueryQuality:
         "_index",
         "_k",
         "_kind",
+        "_length",
         "_matrix",
         "_means",
         "_memo",
@@ -336,8 +337,10 @@ class QueryQuality:
         use_tags: bool = False,
         idf: Mapping[int, float] | None = None,
         hasher: _Hasher | None = None,
+        length: int | None = None,
     ) -> None:
         self.models = models
+        self._length = length  # the fit's dense vectors' length, if it had any
         self.cost_per_item = MappingProxyType(dict(cost_per_item))
         self.method = method
         self._kind = kind
@@ -405,6 +408,17 @@ class QueryQuality:
             raise ValidationError(
                 f"this predictor was fitted on {self._kind}s; got {type(inner).__name__} {inner!r:.60}"
             )
+        length = self._length
+        if (
+            length is not None
+            and not isinstance(inner, (str, Mapping))
+            and hasattr(inner, "__len__")
+            and len(inner) != length
+        ):
+            raise ValidationError(
+                f"this predictor was fitted on vectors of length {length}; got a vector of "
+                f"length {len(inner)}"
+            )
         return inner
 
     def predict(self, query: Any, tags: Iterable[str] = ()) -> Mapping[str, float]:
@@ -416,7 +430,14 @@ class QueryQuality:
         are weighted means of observed scores.
         """
         tag_set = _tag_set(tags if tags else getattr(query, "tags", tags))
-        values = self._predict(self._query_of(query), tag_set)
+        inner = self._query_of(query)
+        values = self._predict(inner, tag_set)
+        if self._kind == "vector" and not all(map(math.isfinite, values)):
+            raise ValidationError(
+                f"the prediction overflowed: the query's entries are too large (largest "
+                f"{max(map(abs, sparse_vector(inner, 'query').values()), default=0.0):g}); "
+                "scale the vectors (to length 1, say)"
+            )
         return dict(zip(self.models, values, strict=True))
 
     def quality(self, model: str, query: Any, tags: Iterable[str] = ()) -> float:
@@ -594,6 +615,7 @@ class _Gap:
     """Predicted strong minus weak score of a query: a threshold router's score."""
 
     takes_tags = True
+    reads_queries = True  # replayed, it needs each item's query, not its id
 
     def __init__(self, quality: QueryQuality, strong: int, weak: int) -> None:
         self.quality, self.strong, self.weak = quality, strong, weak
@@ -606,11 +628,20 @@ class _Gap:
 
 
 def _tag_set(tags: Any) -> frozenset[str]:
-    if isinstance(tags, frozenset):
-        return tags
     if isinstance(tags, str):
         return frozenset((tags,))
-    return frozenset(tags)
+    if not isinstance(tags, frozenset):
+        if not isinstance(tags, Iterable) or isinstance(tags, (bytes, Mapping)):
+            raise ValidationError(f"tags must be a tag or a collection of tags, got {tags!r:.80}")
+        try:
+            tags = frozenset(tags)
+        except TypeError:
+            raise ValidationError(f"tags must be strings, got {tags!r:.80}") from None
+    for tag in tags:
+        if not isinstance(tag, str):
+            raise ValidationError(f"tags must be strings, got {tag!r:.80}")
+    checked: frozenset[str] = tags
+    return checked
 
 
 _HALF = math.sqrt(0.5)  # the text part's and the tag part's share of a length-1 vector
@@ -759,6 +790,7 @@ def fit_query_quality(
     if len(kinds) > 1:
         raise ValidationError("queries must be all texts or all vectors, not a mix")
     (kind,) = kinds
+    length = _dense_length(queries, [ids[i] for i in items]) if kind == "vector" else None
     models = outcomes.models
     width = len(models)
     # One row of scores per item (NaN where a model has no score for it).
@@ -796,11 +828,34 @@ def fit_query_quality(
     common: dict[str, Any] = {
         "models": models, "cost_per_item": cost_per_item, "kind": kind, "dims": dims,
         "seed": seed, "binary": binary, "means": means, "use_tags": use_tags,
-        "hasher": hasher,
+        "hasher": hasher, "length": length,
     }  # fmt: skip
     if method == "knn":
         return _fit_knn(common, features, scores, k, max_df)
     return _fit_linear(common, features, scores, binary, means, l2, epochs, seed)
+
+
+def _dense_length(queries: Mapping[Any, Any], ids: Sequence[Any]) -> int | None:
+    """The one length of the dense vectors among ``queries`` (None when all are sparse).
+
+    Vectors of different lengths come from different embedding models (or a truncated
+    file): mixing them would fit, and predict, nonsense. (A sparse vector says nothing of
+    its length, so it is not checked.)
+    """
+    length: int | None = None
+    first: Any = None
+    for item in ids:
+        query = queries[item]
+        if isinstance(query, Mapping) or not hasattr(query, "__len__"):
+            continue
+        if length is None:
+            length, first = len(query), item
+        elif len(query) != length:
+            raise ValidationError(
+                f"queries hold vectors of different lengths: {first!r} has {length}, "
+                f"{item!r} has {len(query)}"
+            )
+    return length
 
 
 def _fit_knn(
@@ -915,6 +970,14 @@ def _fit_linear(
     for m in range(width):
         for key, value in raw[m].items():
             rows.setdefault(key, [0.0] * width)[m] = value * scale[m]
+    if not all(map(math.isfinite, bias)) or not all(
+        math.isfinite(v) for values in rows.values() for v in values
+    ):
+        largest = max((abs(v) for vector in features for v in vector.values()), default=0.0)
+        raise ValidationError(
+            f"the linear fit overflowed: the queries' vector entries reach {largest:g}; scale "
+            "the vectors (to length 1, say) or use method='knn'"
+        )
     return QueryQuality(
         method="linear",
         rows={key: tuple(values) for key, values in rows.items()},

@@ -93,6 +93,8 @@ class _QualityFloor(_TagRouter):
 
 
 class _QueryFloor:
+    reads_queries = True  # replayed, it needs each item's query, not its id
+
     def __init__(self, quality: QueryQuality, floor: float, models: tuple[str, ...]) -> None:
         self.quality, self.floor, self.models = quality, floor, models
         cost = quality.cost_per_item
@@ -193,6 +195,8 @@ class _BestWithin(_TagRouter):
 
 
 class _QueryBest:
+    reads_queries = True  # replayed, it needs each item's query, not its id
+
     def __init__(self, quality: QueryQuality, max_cost: float, models: tuple[str, ...]) -> None:
         self.quality, self.max_cost, self.models = quality, max_cost, models
         cost = quality.cost_per_item
@@ -250,6 +254,11 @@ class _Threshold:
             else self.score(query)
         )
         return (self.strong,) if score >= self.threshold else (self.weak,)
+
+    @property
+    def reads_queries(self) -> bool:
+        """Whether the score reads each query (a :class:`~modelfolio.QueryQuality`'s gap)."""
+        return bool(getattr(self.score, "reads_queries", False))
 
     def without(self, models: Iterable[str]) -> LearnedRouter:
         """Without the strong model every query goes to the weak one, and the other way round."""

@@ -399,6 +399,11 @@ def summarize_replay(
     score, cost = matrix.score, matrix.cost
     ids, tags = outcomes.items, matrix.item_tags
     asked: Sequence[Any] = ids
+    if queries is None and getattr(router, "reads_queries", False):
+        raise ValidationError(
+            f"{router!r} reads each item's query (its text or vector), but no queries= were "
+            "given: it would read the item ids as queries; pass queries={item id: query}"
+        )
     if queries is not None:
         missing = [ids[i] for i in items if ids[i] not in queries]
         if missing:
