@@ -382,7 +382,8 @@ def _format(path: PathLike, format: Format | None) -> Format:
     if name.endswith((".jsonl", ".ndjson")):
         return "jsonl"
     raise ValidationError(
-        f"cannot tell the format of {os.fspath(path)!r}; pass format='csv' or 'jsonl'"
+        f"{os.fspath(path)}: cannot tell the format from the name; name the file .csv, "
+        ".jsonl or .ndjson, or pass format='csv' or 'jsonl'"
     )
 
 

@@ -66,6 +66,11 @@ def _tier(instance: object, attribute: object, value: Any) -> None:
 class Capability(str, enum.Enum):
     """What a model can do, beyond plain text in and out."""
 
+    @classmethod
+    def _missing_(cls, value: object) -> Any:
+        known = ", ".join(member.value for member in cls)
+        raise ValidationError(f"capability must be one of {known}, got {value!r:.80}")
+
     CHAT = "chat"
     TOOLS = "tools"
     VISION = "vision"
@@ -84,6 +89,11 @@ class Capability(str, enum.Enum):
 
 class Location(str, enum.Enum):
     """Where a deployment runs; the plain strings are accepted wherever this is."""
+
+    @classmethod
+    def _missing_(cls, value: object) -> Any:
+        known = ", ".join(member.value for member in cls)
+        raise ValidationError(f"location must be one of {known}, got {value!r:.80}")
 
     CLOUD = "cloud"
     ON_PREMISES = "on_premises"

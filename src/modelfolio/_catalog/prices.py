@@ -420,7 +420,11 @@ class Price:
             >>> price.rates(200_000).input_per_mtok, price.rates(200_001).input_per_mtok
             (3.0, 6.0)
         """
+        if type(input_tokens) is not int or input_tokens < 0:  # the usual case costs one test
+            tokens(input_tokens, "input_tokens")
         table = self._resolved
+        if at is not None and self.off_peak is None:
+            utc_moment(at)  # checked whether or not the price has off-peak hours
         if at is not None and self.off_peak is not None and self.off_peak.is_open(at=at):
             table = self._resolved_off_peak
         for threshold, rates in table:

@@ -180,6 +180,15 @@ def add_counts(a: Mapping[Any, int], b: Mapping[Any, int]) -> Mapping[Any, int]:
 def _counts(value: Any) -> Mapping[float, int]:
     if isinstance(value, MappingProxyType):
         return value
+    if not isinstance(value, Mapping):
+        raise ValidationError(
+            f"counts must map values to how many rows have them, got {value!r:.80}"
+        )
+    for key, count in value.items():
+        if isinstance(key, bool) or not isinstance(key, (int, float)) or not math.isfinite(key):
+            raise ValidationError(f"counts must map finite numbers to counts, got key {key!r:.80}")
+        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+            raise ValidationError(f"counts must be integers >= 0, got {count!r:.80} for {key!r}")
     return MappingProxyType(dict(value))
 
 
@@ -216,7 +225,26 @@ class GroupSummary:
 
 
 def _groups(value: Any) -> Mapping[GroupKey, GroupSummary]:
-    return value if isinstance(value, MappingProxyType) else MappingProxyType(dict(value))
+    if isinstance(value, MappingProxyType):
+        return value
+    if not isinstance(value, Mapping):
+        raise ValidationError(
+            f"groups must map (model, tag set, split) to a GroupSummary, got {value!r:.80}"
+        )
+    for key, group in value.items():
+        if (
+            not isinstance(key, tuple)
+            or len(key) != 3
+            or not isinstance(key[0], str)
+            or not isinstance(key[1], frozenset)
+            or not isinstance(key[2], (str, type(None)))
+        ):
+            raise ValidationError(
+                f"groups keys must be (model, frozenset of tags, split), got {key!r:.80}"
+            )
+        if not isinstance(group, GroupSummary):
+            raise ValidationError(f"groups must hold GroupSummary values, got {group!r:.80}")
+    return MappingProxyType(dict(value))
 
 
 @frozen(kw_only=True)
@@ -272,6 +300,9 @@ class OutcomeSummary:
         if tags is not None and not isinstance(tags, (str, Iterable)):
             raise ValidationError(f"tags must be a tag or a collection of tags, got {tags!r:.80}")
         wanted = frozenset((tags,) if isinstance(tags, str) else (tags or ()))
+        for tag in wanted:
+            if not isinstance(tag, str):
+                raise ValidationError(f"tags must be strings, got {tag!r:.80}")
         merged: dict[str, GroupSummary] = {}
         for (model, tag_set, part_split), group in sorted(
             self.groups.items(), key=lambda kv: (kv[0][0], sorted(kv[0][1]), str(kv[0][2]))

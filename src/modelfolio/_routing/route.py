@@ -127,7 +127,10 @@ def _splits(
     for tag, weights in value.items():
         text(tag, "split_by_tag key")
         split = _split(weights)
-        assert split is not None
+        if split is None:
+            raise ValidationError(
+                f"split_by_tag[{tag!r}] must map deployment ids to weights, got None"
+            )
         result[tag] = split
     return MappingProxyType(dict(sorted(result.items())))
 

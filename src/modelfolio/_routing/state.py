@@ -54,6 +54,11 @@ __all__ = ["Attempt", "Charge", "Failure", "HealthConfig", "State", "record"]
 class Failure(str, enum.Enum):
     """How a call failed."""
 
+    @classmethod
+    def _missing_(cls, value: object) -> Any:
+        known = ", ".join(member.value for member in cls)
+        raise ValidationError(f"failure must be one of {known}, got {value!r:.80}")
+
     RATE_LIMITED = "rate_limited"
     TIMEOUT = "timeout"
     SERVER_ERROR = "server_error"
@@ -309,6 +314,8 @@ def charge_time(charge: Charge) -> float:
 def _charges(value: Iterable[Charge]) -> tuple[Charge, ...]:
     if isinstance(value, _Ledger):
         return value  # built by record: checked and sorted already
+    if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):
+        raise ValidationError(f"ledger must be a sequence of Charge values, got {value!r:.80}")
     charges = tuple(value)
     for charge in charges:
         if not isinstance(charge, Charge):
