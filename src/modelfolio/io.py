@@ -255,27 +255,29 @@ def _parse(text: str, where: str) -> Any:
         ) from None
     except ValueError as error:  # an integer of more digits than Python converts
         raise ValidationError(f"{where}: not JSON Python can read ({error})") from None
-    if _depth_beyond(value, limit):
+    # A value cannot nest deeper than the text has brackets (counted at C speed): most
+    # lines and small files need no walk.
+    if text.count("[") + text.count("{") > limit and _depth_beyond(value, limit):
         raise ValidationError(
             f"{where}: JSON nested deeper than {limit} levels (ReadLimits.max_json_depth)"
         )
     return value
 
 
-def _lines(text: str, path: str, *, newline_only: bool = False) -> Iterator[tuple[int, str]]:
-    """``(line number, line)`` for each line of ``text``, refusing one over the limit.
+def _lines(text: str, path: str, *, newline_only: bool = False) -> list[str]:
+    """The lines of ``text``, refusing one over the limit (checked at C speed).
 
     JSON lines end at ``\n`` only (a JSON string may hold U+2028 as it is); CSV lines
     at any line break, as :mod:`csv` reads them.
     """
     limit = _LIMITS.get().max_line_chars
-    pieces = text.split("\n") if newline_only else text.splitlines(keepends=True)
-    for number, line in enumerate(pieces, start=1):
-        if len(line) > limit:
-            raise ValidationError(
-                f"{path} line {number}: longer than {limit:,} characters (ReadLimits.max_line_chars)"
-            )
-        yield number, line
+    lines = text.split("\n") if newline_only else text.splitlines(keepends=True)
+    if lines and max(map(len, lines)) > limit:
+        number = next(n for n, line in enumerate(lines, start=1) if len(line) > limit)
+        raise ValidationError(
+            f"{path} line {number}: longer than {limit:,} characters (ReadLimits.max_line_chars)"
+        )
+    return lines
 
 
 def _json_lines(path: str) -> Iterator[tuple[str, Any]]:
@@ -283,49 +285,75 @@ def _json_lines(path: str) -> Iterator[tuple[str, Any]]:
     text = _read_text(path)
     if not text.strip():
         raise ValidationError(f"{path}: empty")
-    for number, line in _lines(text, path, newline_only=True):
+    for number, line in enumerate(_lines(text, path, newline_only=True), start=1):
         if line.strip():
             yield f"{path} line {number}", _parse(line, f"{path} line {number}")
 
 
+_CSV_CHUNK = 4096  # rows parsed at a time under csv's (process-wide) cell limit
+
+
 def _csv_rows(path: str) -> Iterator[tuple[str, Mapping[str, Any]]]:
-    """``(where, row)`` for each row of a CSV file with a header row."""
+    """``(where, row)`` for each row of a CSV file with a header row.
+
+    :mod:`csv`'s cell limit is one setting for the whole process: it is set to
+    ``max_cell_chars`` and restored around each chunk of rows, under a lock, so readers
+    in other threads keep their own limits and no lock is held while rows are used.
+    """
     text = _read_text(path)
     if not text.strip():
         raise ValidationError(f"{path}: empty")
-    limits = _LIMITS.get()
-    rows: list[tuple[str, Mapping[str, Any]]] = []
-    with _CSV_LIMIT:
-        previous = csv.field_size_limit(limits.max_cell_chars)
-        try:
-            reader = csv.reader(line for _, line in _lines(text, path))
+    limit = _LIMITS.get().max_cell_chars
+    reader = csv.reader(_lines(text, path))
+    header: list[str] | None = None
+    seen = False
+    while True:
+        chunk: list[tuple[str, Mapping[str, Any]]] = []
+        with _CSV_LIMIT:
+            previous = csv.field_size_limit(limit)
             try:
-                header = next(reader)
-                _check_header(header, path)
-                for cells in reader:
-                    where = f"{path} line {reader.line_num}"
-                    if len(cells) > len(header):
-                        raise ValidationError(
-                            f"{where}: {len(cells)} cells but the header names {len(header)} columns"
-                        )
-                    if cells:
-                        padded: list[str | None] = [*cells]
-                        padded += [None] * (len(header) - len(cells))  # short: blanks
-                        rows.append((where, dict(zip(header, padded, strict=True))))
+                if header is None:
+                    header = next(reader, None)
+                    if header is None:
+                        raise ValidationError(f"{path}: empty")
+                    _check_header(header, path)
+                _csv_chunk(reader, header, path, chunk)
             except csv.Error as error:
-                line = reader.line_num
                 detail = str(error)
                 if "field larger than field limit" in detail:
-                    detail = (
-                        f"a cell longer than {limits.max_cell_chars:,} characters "
-                        "(ReadLimits.max_cell_chars)"
-                    )
-                raise ValidationError(f"{path} line {line}: not CSV ({detail})") from None
-        finally:
-            csv.field_size_limit(previous)
-    if not rows:
+                    detail = f"a cell longer than {limit:,} characters (ReadLimits.max_cell_chars)"
+                raise ValidationError(
+                    f"{path} line {reader.line_num}: not CSV ({detail})"
+                ) from None
+            finally:
+                csv.field_size_limit(previous)
+        if not chunk:
+            break
+        seen = True
+        yield from chunk
+    if not seen:
         raise ValidationError(f"{path}: a header but no rows")
-    yield from rows
+
+
+def _csv_chunk(
+    reader: Any, header: Sequence[str], path: str, chunk: list[tuple[str, Mapping[str, Any]]]
+) -> None:
+    """Up to ``_CSV_CHUNK`` rows of ``reader`` into ``chunk`` (none: the file has ended)."""
+    width = len(header)
+    for cells in reader:
+        if len(cells) == width:
+            chunk.append((f"{path} line {reader.line_num}", dict(zip(header, cells, strict=True))))
+        elif len(cells) > width:
+            raise ValidationError(
+                f"{path} line {reader.line_num}: {len(cells)} cells but the header names "
+                f"{width} columns"
+            )
+        elif cells:
+            padded: list[str | None] = [*cells]
+            padded += [None] * (width - len(cells))  # short: blanks
+            chunk.append((f"{path} line {reader.line_num}", dict(zip(header, padded, strict=True))))
+        if len(chunk) >= _CSV_CHUNK:
+            return
 
 
 def _check_header(header: Sequence[str], path: str) -> None:
@@ -403,6 +431,22 @@ def _number(
     value: Any, where: str, missing: frozenset[float], *, at_least_zero: bool = False
 ) -> float:
     """A cell as a number (NaN when blank or in ``missing``), checked where it is read."""
+    kind = type(value)
+    if kind is float or kind is int:  # a JSON number
+        if value - value == 0 and value not in missing and -1e308 < value < 1e308:
+            if at_least_zero and value < 0:
+                raise ValidationError(f"{where}: {value!r:.40} is negative")
+            return float(value)
+    elif kind is str:  # the usual CSV cell: a plain number, read at once
+        try:
+            result = float(value)
+        except ValueError:
+            pass
+        else:
+            if result - result == 0.0 and result not in missing:  # finite (not inf, not NaN)
+                if at_least_zero and result < 0:
+                    raise ValidationError(f"{where}: {value!r:.40} is negative")
+                return result
     if value is None or value == "":
         return math.nan
     if isinstance(value, (bool, int, float)):
@@ -501,6 +545,8 @@ def _item_id(
 
 def _id_cell(row: Mapping[str, Any], column: str, where: str) -> Any:
     value = _cell(row, column, where)
+    if type(value) is str and value:  # the usual cell
+        return value
     if isinstance(value, float) and math.isfinite(value):
         return repr(value)
     if isinstance(value, bool) or not isinstance(value, (str, int)) or value == "":
@@ -600,6 +646,8 @@ _NONE: frozenset[float] = frozenset()
 
 def _model_cell(row: Mapping[str, Any], column: str, where: str) -> str:
     value = _cell(row, column, where)
+    if type(value) is str and value and value.strip() == value:  # the usual cell
+        return value
     if isinstance(value, int) and not isinstance(value, bool):
         value = str(value)
     if not isinstance(value, str) or not value.strip() or value != value.strip():
