@@ -592,19 +592,11 @@ def read_outcomes_long(
     is put before every item id, to keep apart items of different files that share an
     id (the same question in two subjects, say).
     """
-    name = _path(path)
-    item = _column_names(item, "item")
+    name, item, cost, latency_s, tags, split, unscored, extra, set_split = _outcome_options(
+        path, item, cost, latency_s, tags, split, missing, add_tags, set_split, item_prefix
+    )
     model = _column_name(model, "model")
     score = _column_name(score, "score")
-    cost = _column_name(cost, "cost", optional=True)
-    latency_s = _column_name(latency_s, "latency_s", optional=True)
-    tags = _column_names(tags, "tags", optional=True)
-    split = _column_name(split, "split", optional=True)
-    unscored = _missing(missing)
-    extra = _texts(add_tags, "add_tags")
-    set_split = _optional_text(set_split, "set_split")
-    if not isinstance(item_prefix, str):
-        raise ValidationError(f"item_prefix must be a string, got {item_prefix!r:.80}")
     with _reading(name, limits):
         columns = _empty_columns()
         origins: list[str] = []
@@ -664,6 +656,34 @@ def _text_cell(row: Mapping[str, Any], column: str, where: str) -> str:
     return str(value).strip()
 
 
+def _outcome_options(
+    path: Any,
+    item: Any,
+    cost: Any,
+    latency_s: Any,
+    tags: Any,
+    split: Any,
+    missing: Any,
+    add_tags: Any,
+    set_split: Any,
+    item_prefix: Any,
+) -> tuple[Any, ...]:
+    """The options both outcome readers share, checked before the file is opened."""
+    if not isinstance(item_prefix, str):
+        raise ValidationError(f"item_prefix must be a string, got {item_prefix!r:.80}")
+    return (
+        _path(path),
+        _column_names(item, "item"),
+        _column_name(cost, "cost", optional=True),
+        _column_name(latency_s, "latency_s", optional=True),
+        _column_names(tags, "tags", optional=True),
+        _column_name(split, "split", optional=True),
+        _missing(missing),
+        _texts(add_tags, "add_tags"),
+        _optional_text(set_split, "set_split"),
+    )
+
+
 def _empty_columns() -> dict[str, list[Any]]:
     return {name: [] for name in ("item", "model", "score", "cost", "latency_s", "tags", "split")}
 
@@ -710,17 +730,9 @@ def read_outcomes_wide(
     models = [_column_name(m, "models") for m in models]
     if len(set(models)) != len(models):
         raise ValidationError(f"models names a column twice: {models!r:.80}")
-    name = _path(path)
-    item = _column_names(item, "item")
-    cost = _column_name(cost, "cost", optional=True)
-    latency_s = _column_name(latency_s, "latency_s", optional=True)
-    tags = _column_names(tags, "tags", optional=True)
-    split = _column_name(split, "split", optional=True)
-    unscored = _missing(missing)
-    extra = _texts(add_tags, "add_tags")
-    set_split = _optional_text(set_split, "set_split")
-    if not isinstance(item_prefix, str):
-        raise ValidationError(f"item_prefix must be a string, got {item_prefix!r:.80}")
+    name, item, cost, latency_s, tags, split, unscored, extra, set_split = _outcome_options(
+        path, item, cost, latency_s, tags, split, missing, add_tags, set_split, item_prefix
+    )
     with _reading(name, limits):
         return _wide(
             name, item, models, cost, latency_s, tags, split, extra, set_split, unscored,

@@ -9,7 +9,6 @@ three deployments. A :class:`Catalog` is an immutable, indexed set of deployment
 from __future__ import annotations
 
 import datetime
-import enum
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from types import MappingProxyType
@@ -21,6 +20,7 @@ from modelfolio._catalog.prices import Price
 from modelfolio._common.errors import CatalogError, UnknownIdError, ValidationError
 from modelfolio._common.table import html_table
 from modelfolio._common.validate import (
+    NamedValues,
     check,
     number,
     optional_positive_count,
@@ -63,13 +63,8 @@ def _tier(instance: object, attribute: object, value: Any) -> None:
     tier_of(value)
 
 
-class Capability(str, enum.Enum):
+class Capability(NamedValues):
     """What a model can do, beyond plain text in and out."""
-
-    @classmethod
-    def _missing_(cls, value: object) -> Any:
-        known = ", ".join(member.value for member in cls)
-        raise ValidationError(f"capability must be one of {known}, got {value!r:.80}")
 
     CHAT = "chat"
     TOOLS = "tools"
@@ -87,13 +82,8 @@ class Capability(str, enum.Enum):
         return self.value
 
 
-class Location(str, enum.Enum):
+class Location(NamedValues):
     """Where a deployment runs; the plain strings are accepted wherever this is."""
-
-    @classmethod
-    def _missing_(cls, value: object) -> Any:
-        known = ", ".join(member.value for member in cls)
-        raise ValidationError(f"location must be one of {known}, got {value!r:.80}")
 
     CLOUD = "cloud"
     ON_PREMISES = "on_premises"

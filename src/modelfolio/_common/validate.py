@@ -7,6 +7,7 @@ fails with ``input_per_mtok must be ... got -1``.
 
 from __future__ import annotations
 
+import enum
 import math
 import re
 from collections.abc import Iterable, Mapping
@@ -222,3 +223,13 @@ def _vector_value(value: Any, where: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         raise ValidationError(f"{where}: vector values must be finite numbers, got {value!r}")
     return float(value)
+
+
+class NamedValues(str, enum.Enum):
+    """A string enum whose unknown value is a ``ValidationError`` listing the known ones
+    (still a ``ValueError``, as an unknown enum value always was)."""
+
+    @classmethod
+    def _missing_(cls, value: object) -> Any:
+        known = ", ".join(member.value for member in cls)
+        raise ValidationError(f"{cls.__name__.lower()} must be one of {known}, got {value!r:.80}")

@@ -23,7 +23,6 @@ The rules, with the thresholds in :class:`HealthConfig`:
 
 from __future__ import annotations
 
-import enum
 import math
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Mapping
@@ -38,6 +37,7 @@ from modelfolio._catalog.prices import Usage, cost
 from modelfolio._common.errors import ValidationError
 from modelfolio._common.table import html_table
 from modelfolio._common.validate import (
+    NamedValues,
     check,
     fail,
     finite,
@@ -51,13 +51,8 @@ from modelfolio._common.validate import (
 __all__ = ["Attempt", "Charge", "Failure", "HealthConfig", "State", "record"]
 
 
-class Failure(str, enum.Enum):
+class Failure(NamedValues):
     """How a call failed."""
-
-    @classmethod
-    def _missing_(cls, value: object) -> Any:
-        known = ", ".join(member.value for member in cls)
-        raise ValidationError(f"failure must be one of {known}, got {value!r:.80}")
 
     RATE_LIMITED = "rate_limited"
     TIMEOUT = "timeout"
