@@ -4,6 +4,7 @@ import random
 from collections import Counter
 from typing import Any
 
+import attrs
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -58,6 +59,19 @@ def passes_all(
 ) -> bool:
     context = RouteContext(catalog=catalog, budgets=policy.budgets, state=state, now=now)
     return all(f(request, deployment, context) is None for f in policy.filters)
+
+
+def known_names(request: Request, catalog: Catalog) -> Request:
+    """``request`` with only the vendor and provider names ``catalog`` has (routing refuses
+    the others, which ``test_an_unknown_name_is_refused_naming_the_closest`` checks)."""
+    vendors, providers = set(catalog.vendors), set(catalog.providers)
+    return attrs.evolve(
+        request,
+        vendors=request.vendors & vendors,
+        exclude_vendors=request.exclude_vendors & vendors,
+        providers=request.providers & providers,
+        exclude_providers=request.exclude_providers & providers,
+    )
 
 
 def decide(
@@ -353,6 +367,7 @@ class TestProperties:
     def test_deterministic_and_order_independent(
         self, catalog: Catalog, request: Request, data: st.DataObject
     ) -> None:
+        request = known_names(request, catalog)
         state = data.draw(states(catalog))
         shuffled = list(catalog.deployments)
         random.Random(data.draw(st.integers(0, 1000))).shuffle(shuffled)
@@ -379,6 +394,7 @@ class TestProperties:
         diversity: str,
         fallbacks: int,
     ) -> None:
+        request = known_names(request, catalog)
         state = data.draw(states(catalog))
         policy = Policy(
             diversity=diversity, fallbacks=fallbacks, budgets=[Budget(limit_usd=0.6, window_s=100)]
@@ -401,6 +417,7 @@ class TestProperties:
     def test_fast_paths_agree_with_plain_functions(
         self, catalog: Catalog, request: Request, data: st.DataObject
     ) -> None:
+        request = known_names(request, catalog)
         state = data.draw(states(catalog))
         budgets = [Budget(limit_usd=0.6, window_s=100, tenant="t1")]
         fast = Policy(budgets=budgets)
@@ -493,3 +510,40 @@ def test_run_context_is_built_for_plain_functions_only() -> None:
     )
     assert run._context is None
     assert 0.0 == run.context.now
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    catalogs(max_size=6),
+    requests(),
+    st.sampled_from(["vendors", "exclude_vendors", "providers", "exclude_providers"]),
+)
+def test_an_unknown_name_is_refused_naming_the_closest(
+    catalog: Catalog, request: Request, field: str
+) -> None:
+    """A vendor or provider name no deployment has never matches nothing in silence
+    (issue 26): routing refuses it, on the fast path and with plain filters alike."""
+    kind = "vendor" if "vendor" in field else "provider"
+    known = catalog.vendors if kind == "vendor" else catalog.providers
+    name = known[0] + "x"  # one letter off a known name
+    request = attrs.evolve(known_names(request, catalog), **{field: {name.upper()}})
+    for policy in (Policy(), Policy(filters=[plain(f) for f in DEFAULT_FILTERS])):
+        with pytest.raises(
+            ValidationError, match=rf"unknown {kind} '{name}'.*did you mean '{known[0]}'"
+        ):
+            route(request, catalog, policy, now=0.0)
+
+
+def test_names_are_compared_in_lower_case() -> None:
+    catalog = reference_catalog()
+    shouting = Request(input_tokens=100, output_tokens=10, exclude_vendors={" OpenAI "})
+    assert frozenset({"openai"}) == shouting.exclude_vendors
+    for decision in (route(shouting, catalog, now=0.0),):
+        assert all(d.vendor != "openai" for d in decision.deployments)
+    budget = Budget(limit_usd=1.0, window_s=60, vendor="OpenAI")
+    assert "openai" == budget.vendor
+    with pytest.raises(ValidationError, match=r"unknown provider 'azur'.*did you mean 'azure'"):
+        route(
+            Request(input_tokens=100, output_tokens=10), catalog,
+            Policy(budgets=[Budget(limit_usd=1.0, window_s=60, provider="azur")]), now=0.0,
+        )  # fmt: skip

@@ -37,6 +37,11 @@ def _positive_window(instance: object, attribute: Any, value: Any) -> None:
         raise ValidationError(f"window_s must be a finite number > 0, got {value!r}")
 
 
+def _lower(value: Any) -> Any:
+    """A vendor or provider name as catalogs spell it (other values are left to the check)."""
+    return value.strip().lower() if isinstance(value, str) and value.strip() else value
+
+
 @frozen(kw_only=True)
 class Budget:
     """At most ``limit_usd`` spent within any ``window_s`` seconds, in a scope.
@@ -52,10 +57,10 @@ class Budget:
     """The sliding window, in seconds."""
     tenant: str | None = field(default=None, validator=optional_text)
     """Only this tenant's spend, if set."""
-    vendor: str | None = field(default=None, validator=optional_text)
-    """Only spend on this vendor's models, if set."""
-    provider: str | None = field(default=None, validator=optional_text)
-    """Only spend through this provider, if set."""
+    vendor: str | None = field(default=None, converter=_lower, validator=optional_text)
+    """Only spend on this vendor's models, if set (compared in lower case)."""
+    provider: str | None = field(default=None, converter=_lower, validator=optional_text)
+    """Only spend through this provider, if set (compared in lower case)."""
     deployment: str | None = field(default=None, validator=optional_text)
     """Only spend on this deployment, if set."""
 

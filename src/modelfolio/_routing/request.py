@@ -74,20 +74,30 @@ def _tags(value: Iterable[str]) -> frozenset[str]:
     return _names("tags")(value)
 
 
+def normal_name(value: Any) -> str:
+    """A vendor or provider name as catalogs spell it: lower case, no surrounding spaces
+    (``"OpenAI"`` is ``openai``)."""
+    return text(value.strip() if isinstance(value, str) else value, "value").lower()
+
+
+def _slugs(field_name: str) -> Callable[[Iterable[str]], frozenset[str]]:
+    return _frozenset_of(field_name, normal_name)
+
+
 def _vendors(value: Iterable[str]) -> frozenset[str]:
-    return _names("vendors")(value)
+    return _slugs("vendors")(value)
 
 
 def _providers(value: Iterable[str]) -> frozenset[str]:
-    return _names("providers")(value)
+    return _slugs("providers")(value)
 
 
 def _exclude_vendors(value: Iterable[str]) -> frozenset[str]:
-    return _names("exclude_vendors")(value)
+    return _slugs("exclude_vendors")(value)
 
 
 def _exclude_providers(value: Iterable[str]) -> frozenset[str]:
-    return _names("exclude_providers")(value)
+    return _slugs("exclude_providers")(value)
 
 
 def _regions(value: Iterable[str]) -> frozenset[str]:
@@ -157,13 +167,14 @@ class Request:
     tenant: str | None = field(default=None, validator=optional_text)
     """Who the call is for, for per-tenant budgets and spend."""
     vendors: frozenset[str] = field(default=frozenset(), converter=_vendors)
-    """Allowed vendors; empty means any."""
+    """Allowed vendors; empty means any. Names are compared in lower case (``"OpenAI"``
+    is ``openai``); routing refuses a name no deployment of the catalog has."""
     providers: frozenset[str] = field(default=frozenset(), converter=_providers)
-    """Allowed providers; empty means any."""
+    """Allowed providers; empty means any (names as for ``vendors``)."""
     exclude_vendors: frozenset[str] = field(default=frozenset(), converter=_exclude_vendors)
-    """Vendors never to use."""
+    """Vendors never to use (names as for ``vendors``)."""
     exclude_providers: frozenset[str] = field(default=frozenset(), converter=_exclude_providers)
-    """Providers never to use."""
+    """Providers never to use (names as for ``vendors``)."""
     regions: frozenset[str] = field(default=frozenset(), converter=_regions)
     """The deployment must run in at least one of these; empty means any."""
     compliance: frozenset[str] = field(default=frozenset(), converter=_compliance)

@@ -24,6 +24,7 @@ Why every other deployment was passed over is computed only when asked
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import itertools
 import math
@@ -570,6 +571,8 @@ def route(
     if not catalog.deployments:
         raise NoRouteError({}, {}, message="the catalog is empty: no deployment to route to")
     columns = Columns.of(catalog)
+    if request.constrained or policy.budgets:
+        _known_names(request, policy, columns)
     run = _Pass(request, columns, catalog, policy.budgets, state, now, at)
     run.policy = policy
     positions = _filter(run)
@@ -627,6 +630,30 @@ def route(
         split_target=split_target,
         run=run,
     )
+
+
+def _known_names(request: Request, policy: Policy, columns: Columns) -> None:
+    """Refuse a vendor or provider name that no deployment of the catalog has.
+
+    A mistyped name would otherwise match nothing in silence: ``exclude_vendors=
+    {"open-ai"}`` would exclude no one. The error names the closest known names.
+    """
+    for kind, known, named in (
+        ("vendor", columns.vendor_masks, (request.vendors, request.exclude_vendors)),
+        ("provider", columns.provider_masks, (request.providers, request.exclude_providers)),
+    ):
+        budget_names = {
+            getattr(budget, kind) for budget in policy.budgets if getattr(budget, kind) is not None
+        }
+        for name in sorted(set().union(*named, budget_names)):
+            if name not in known:
+                raise ValidationError(_unknown(kind, name, sorted(known)))
+
+
+def _unknown(kind: str, name: str, known: list[str]) -> str:
+    close = difflib.get_close_matches(name.lower(), known, n=3, cutoff=0.6)
+    hint = f"; did you mean {' or '.join(map(repr, close))}?" if close else ""
+    return f"unknown {kind} {name!r}: no deployment of the catalog has it{hint} (the {kind}s are {', '.join(known)})"
 
 
 def _filter(run: _Pass) -> tuple[int, ...]:
