@@ -87,8 +87,12 @@ def catalogs(draw: st.DrawFn, min_size: int = 1, max_size: int = 12) -> Catalog:
 
 @st.composite
 def requests(draw: st.DrawFn, constrained: bool = True) -> Request:
+    input_tokens = draw(st.sampled_from([10, 900, 5_000, 20_000, 150_000]))
     fields: dict[str, object] = {
-        "input_tokens": draw(st.sampled_from([10, 900, 5_000, 20_000, 150_000])),
+        "input_tokens": input_tokens,
+        "cached_input_tokens": draw(
+            st.sampled_from([0, 0, 0, input_tokens // 2, input_tokens, max(input_tokens - 7, 0)])
+        ),
         "output_tokens": draw(st.sampled_from([0, 100, 2_000, 8_000])),
         "reasoning_tokens": draw(st.sampled_from([0, 0, 500])),
         "needs": draw(st.sets(st.sampled_from(CAPABILITIES), max_size=2)),

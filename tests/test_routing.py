@@ -547,3 +547,23 @@ def test_names_are_compared_in_lower_case() -> None:
             Request(input_tokens=100, output_tokens=10), catalog,
             Policy(budgets=[Budget(limit_usd=1.0, window_s=60, provider="azur")]), now=0.0,
         )  # fmt: skip
+
+
+def test_cached_input_is_priced_at_the_cached_rate_and_checked() -> None:
+    catalog = reference_catalog()
+    sonnet = catalog.deployment("anthropic/claude-sonnet-4-5")
+    plain = Request(input_tokens=10_000, output_tokens=800)
+    cached = Request(input_tokens=10_000, output_tokens=800, cached_input_tokens=8_000)
+    assert 0.042 == pytest.approx(estimate_cost(plain, sonnet), abs=1e-12)
+    # 2,000 at $3, 8,000 at the cached $0.30 and 800 out at $15 per million
+    assert (2_000 * 3.0 + 8_000 * 0.3 + 800 * 15.0) / 1e6 == pytest.approx(
+        estimate_cost(cached, sonnet), rel=1e-12
+    )
+    with pytest.raises(
+        ValidationError, match=r"cached_input_tokens must be at most input_tokens \(100\), got 101"
+    ):
+        Request(input_tokens=100, output_tokens=1, cached_input_tokens=101)
+    with pytest.raises(
+        ValidationError, match=r"cached_input_tokens must be an integer >= 0, got -1"
+    ):
+        Request(input_tokens=100, output_tokens=1, cached_input_tokens=-1)

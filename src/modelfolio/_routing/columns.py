@@ -48,6 +48,7 @@ class Columns:
         "provider_masks",
         "providers",
         "rate_pairs",
+        "rate_quads",
         "rate_triples",
         "region_masks",
         "tier_floors",
@@ -99,6 +100,11 @@ class Columns:
         self.rate_triples = tuple(
             (r.input_per_mtok, r.output_per_mtok, r.reasoning_per_mtok) for r in base
         )
+        # With cached input: (input, cached input, output, reasoning).
+        self.rate_quads = tuple(
+            (r.input_per_mtok, r.cached_input_per_mtok, r.output_per_mtok, r.reasoning_per_mtok)
+            for r in base
+        )
         # Tiered prices: (position, ((threshold, input, output, reasoning), ...) highest
         # first), sorted by lowest threshold so an estimate visits only those it reaches.
         tiered = []
@@ -110,6 +116,7 @@ class Columns:
                         r.input_per_mtok,
                         r.output_per_mtok,
                         r.reasoning_per_mtok,
+                        r.cached_input_per_mtok,
                     )
                     for t in reversed(d.price.tiers)
                     for r in (d.price.rates(t.above_input_tokens + 1),)
@@ -175,14 +182,23 @@ class Columns:
     ) -> list[float]:
         """Estimated cost of ``request`` at each position, exactly as :func:`estimate_cost`.
 
-        The arithmetic is the same as :func:`modelfolio.cost` for a usage with no
-        cached tokens, term for term, so the two agree to the last bit.
+        The arithmetic is the same as :func:`modelfolio.cost`, term for term (cached
+        input at its own rate), so the two agree to the last bit.
         """
         # Floats, not ints: float * float is faster, and exact for any token count.
         a = float(request.input_tokens)
         b = float(request.output_tokens)
         c = float(request.reasoning_tokens)
-        if c:
+        cached = float(request.cached_input_tokens)
+        if cached:
+            quads = self.rate_quads
+            if positions is not self.all:
+                quads = _gather(quads, positions)
+            plain = a - cached
+            result = [
+                (plain * x + cached * w + b * y + c * z) / 1_000_000.0 for x, w, y, z in quads
+            ]
+        elif c:
             rates = self.rate_triples
             if positions is not self.all:
                 rates = _gather(rates, positions)
@@ -203,10 +219,12 @@ class Columns:
                 k = i if where is None else where.get(i)
                 if k is None:
                     continue
-                for threshold, x, y, z in bands:
+                for threshold, x, y, z, w in bands:
                     if a > threshold:
                         result[k] = (
-                            (a * x + b * y + c * z) / 1_000_000.0
+                            ((a - cached) * x + cached * w + b * y + c * z) / 1_000_000.0
+                            if cached
+                            else (a * x + b * y + c * z) / 1_000_000.0
                             if c
                             else (a * x + b * y) / 1_000_000.0
                         )

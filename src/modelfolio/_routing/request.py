@@ -158,6 +158,10 @@ class Request:
     """Estimated visible output tokens."""
     reasoning_tokens: int = field(default=0, validator=check(tokens))
     """Estimated hidden reasoning tokens, on top of ``output_tokens``."""
+    cached_input_tokens: int = field(default=0, validator=check(tokens))
+    """The part of ``input_tokens`` expected to be read from the provider's prompt cache
+    (a long system prompt, a conversation's history): priced at each deployment's cached
+    rate where it has one, at its full input rate where it does not."""
     needs: frozenset[Capability] = field(default=frozenset(), converter=_needs)
     """Capabilities the deployment's model must have."""
     tags: frozenset[str] = field(default=frozenset(), converter=_tags)
@@ -202,6 +206,7 @@ class Request:
             input_tokens=self.input_tokens,
             output_tokens=self.output_tokens + self.reasoning_tokens,
             reasoning_tokens=self.reasoning_tokens,
+            cached_input_tokens=self.cached_input_tokens,
         )
 
     total_tokens: int = field(init=False, repr=False, eq=False)
@@ -210,6 +215,11 @@ class Request:
     """Whether any constraint beyond capabilities and context is set."""
 
     def __attrs_post_init__(self) -> None:
+        if self.cached_input_tokens > self.input_tokens:
+            raise ValidationError(
+                f"cached_input_tokens must be at most input_tokens ({self.input_tokens}), "
+                f"got {self.cached_input_tokens}"
+            )
         # Derived once here because routing reads them on every decision.
         object.__setattr__(
             self, "total_tokens", self.input_tokens + self.output_tokens + self.reasoning_tokens
