@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime
 import math
+import pathlib
 
 import pytest
 from hypothesis import given
@@ -18,6 +19,11 @@ from modelfolio import (
     Price,
     PriceTier,
     UnknownIdError,
+)
+
+LITELLM_MAP = (
+    pathlib.Path(__file__).resolve().parents[2]
+    / "shared/data/pricing/litellm_1.109.1_model_prices_and_context_window_backup.json"
 )
 
 
@@ -223,3 +229,52 @@ def test_deployment_repr_is_a_readable_summary() -> None:
         "output_per_mtok=2, regions=['eastus'], compliance=['hipaa'])"
     ) == repr(d)
     assert "location='on_device'" in repr(deployment("d", location="on_device"))
+
+
+def test_each_channel_names_the_model_as_its_api_wants() -> None:
+    """Issue 26: the id sent to a channel's API is the channel's own."""
+    from modelfolio import UnknownIdError, reference_catalog
+
+    catalog = reference_catalog()
+    assert "claude-sonnet-4-5" == catalog.deployment("anthropic/claude-sonnet-4-5").api_model
+    assert (
+        "global.anthropic.claude-sonnet-4-5-20250929-v1:0"
+        == catalog.deployment("bedrock/claude-sonnet-4-5").api_model
+    )
+    assert (
+        "claude-sonnet-4-5@20250929" == catalog.deployment("vertex_ai/claude-sonnet-4-5").api_model
+    )
+    assert (
+        "meta-llama/Llama-3.3-70B-Instruct-Turbo"
+        == catalog.deployment("together_ai/llama-3.3-70b").api_model
+    )
+    # a tier channel calls the same model as its standard one
+    assert (
+        catalog.deployment("bedrock/claude-sonnet-4-5@batch").api_model
+        == catalog.deployment("bedrock/claude-sonnet-4-5").api_model
+    )
+    ours = catalog.with_api_models({"azure/gpt-5": "prod-gpt5-eastus"})
+    assert "prod-gpt5-eastus" == ours.deployment("azure/gpt-5").api_model
+    assert "gpt-5" == ours.deployment("openai/gpt-5").api_model
+    assert "api_model='prod-gpt5-eastus'" in repr(ours.deployment("azure/gpt-5"))
+    with pytest.raises(UnknownIdError, match=r"no deployment with id 'azure/gpt5'"):
+        catalog.with_api_models({"azure/gpt5": "x"})
+    with pytest.raises(
+        CatalogError, match=r"api_models\['azure/gpt-5'\] must be a non-empty string"
+    ):
+        catalog.with_api_models({"azure/gpt-5": ""})
+
+
+@pytest.mark.skipif(not LITELLM_MAP.exists(), reason="needs ../shared/data (LiteLLM's price map)")
+def test_from_litellm_keeps_the_channels_own_ids() -> None:
+    from modelfolio.io import load_litellm
+
+    catalog = load_litellm(LITELLM_MAP).catalog
+    for key, expected in [
+        ("bedrock/us-gov-west-1/anthropic.claude-sonnet-4-5-20250929-v1:0", "anthropic.claude-sonnet-4-5-20250929-v1:0"),
+        ("us.anthropic.claude-sonnet-4-5-20250929-v1:0", "us.anthropic.claude-sonnet-4-5-20250929-v1:0"),
+        ("vertex_ai/claude-sonnet-4-5@20250929", "claude-sonnet-4-5@20250929"),
+        ("azure/gpt-4o", "gpt-4o"),
+        ("gpt-4o", "gpt-4o"),
+    ]:  # fmt: skip
+        assert expected == catalog.deployment(key).api_model, key

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from types import MappingProxyType
 from typing import Any, Literal, TypeVar
 
-from attrs import field, frozen
+from attrs import Factory, evolve, field, frozen
 
 from modelfolio._catalog.prices import Price
 from modelfolio._common.errors import CatalogError, UnknownIdError, ValidationError
@@ -274,6 +274,13 @@ class Deployment:
     tier: Tier = field(default="standard", validator=_tier)
     """The service tier this channel sells: ``standard``, ``priority``, ``flex`` or
     ``batch``. A request uses only the tiers it accepts (``Request.tiers``)."""
+    api_model: str = field(
+        default=Factory(lambda self: self.model.id, takes_self=True),
+        validator=check(text, CatalogError),
+    )
+    """The model id to send to this channel's API: Bedrock's
+    ``us.anthropic.claude-sonnet-4-5-20250929-v1:0``, Vertex's or Together's own names,
+    an Azure deployment name. The model's id unless given."""
 
     @property
     def vendor(self) -> str:
@@ -292,6 +299,8 @@ class Deployment:
         location = "" if self.location is Location.CLOUD else f", location={self.location.value!r}"
         if self.tier != "standard":
             location += f", tier={self.tier!r}"
+        if self.api_model != self.model.id:
+            location += f", api_model={self.api_model!r}"
         return (
             f"Deployment(id={self.id!r}, model={self.model.id!r}, vendor={self.vendor!r}, "
             f"provider={self.provider!r}, input_per_mtok={self.price.input_per_mtok:g}, "
@@ -305,6 +314,7 @@ class Deployment:
             "model": self.model.id,
             "vendor": self.model.vendor,
             "provider": self.provider,
+            "api_model": self.api_model,
             "tier": self.tier,
             "location": self.location.value,
             "input_per_mtok": self.price.input_per_mtok,
@@ -417,6 +427,33 @@ class Catalog:
         return (
             f"Catalog({len(self.deployments)} deployments, {len(self._by_model)} models, "
             f"{len(self._by_vendor)} vendors, {len(self._by_provider)} providers{dated})"
+        )
+
+    def with_api_models(self, api_models: Mapping[str, str]) -> Catalog:
+        """The same catalog with the API model ids of some deployments set.
+
+        ``api_models`` maps deployment ids to the id their channel's API wants: a team's
+        Azure deployment names, a Bedrock inference profile of its own.
+
+        Examples:
+            >>> from modelfolio import reference_catalog
+            >>> ours = reference_catalog().with_api_models({"azure/gpt-5": "prod-gpt5-eastus"})
+            >>> ours.deployment("azure/gpt-5").api_model, ours.deployment("openai/gpt-5").api_model
+            ('prod-gpt5-eastus', 'gpt-5')
+        """
+        if not isinstance(api_models, Mapping):
+            raise ValidationError(
+                f"api_models must map deployment ids to API model ids, got {api_models!r:.80}"
+            )
+        for deployment_id, name in api_models.items():
+            self.deployment(deployment_id)  # an unknown id is named, with the closest ones
+            text(name, f"api_models[{deployment_id!r}]", CatalogError)
+        return Catalog(
+            deployments=[
+                evolve(d, api_model=api_models[d.id]) if d.id in api_models else d
+                for d in self.deployments
+            ],
+            as_of=self.as_of,
         )
 
     def deployment(self, deployment_id: str) -> Deployment:

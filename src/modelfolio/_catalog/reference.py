@@ -883,6 +883,30 @@ def reference_catalog() -> Catalog:
                     if location == Location.ON_DEVICE
                     else f"{provider.upper()}_API_KEY",
                     tier=tier,
+                    api_model=_api_model(deployment_id, provider),
                 )
             )
     return Catalog(deployments=deployments, as_of=AS_OF)
+
+
+# Channels whose API wants another id than the map entry's: Bedrock serves these models
+# on demand only through a cross-region inference profile, Vertex names Claude by version.
+_API_MODELS: dict[str, str] = {
+    "bedrock/claude-sonnet-4-5": "global.anthropic.claude-sonnet-4-5-20250929-v1:0",
+    "bedrock/llama-3.3-70b": "us.meta.llama3-3-70b-instruct-v1:0",
+    "vertex_ai/claude-sonnet-4-5": "claude-sonnet-4-5@20250929",
+}
+
+
+def _api_model(deployment_id: str, provider: str) -> str:
+    """The id the channel's API wants: the LiteLLM map key without its provider prefix
+    (the map's keys are the ids LiteLLM sends; a local model keeps its own name), unless
+    the channel is known to want another."""
+    if deployment_id in _API_MODELS:
+        return _API_MODELS[deployment_id]
+    segments = SOURCES[deployment_id].split("/")
+    if provider == "local":
+        return segments[-1].lower()
+    if len(segments) > 1 and segments[0] in (provider, "vertex_ai", "azure_ai", "gemini"):
+        segments = segments[1:]
+    return "/".join(segments)

@@ -506,6 +506,24 @@ def provider_of(entry: Mapping[str, Any]) -> str:
     return _PROVIDER_FAMILIES.get(raw, raw.lower())
 
 
+def api_model_of(key: str, provider: str) -> str:
+    """The id a channel's API wants, from a map key: provider, region and plan segments
+    removed, a Bedrock cross-region profile (``us.``) kept.
+
+    Examples:
+        >>> api_model_of("bedrock/us-east-1/us.anthropic.claude-3-5-haiku-20241022-v1:0", "bedrock")
+        'us.anthropic.claude-3-5-haiku-20241022-v1:0'
+        >>> api_model_of("together_ai/meta-llama/Llama-3.3-70B-Instruct-Turbo", "together_ai")
+        'meta-llama/Llama-3.3-70B-Instruct-Turbo'
+    """
+    segments = key.split("/")
+    if len(segments) > 1 and (segments[0] == provider or segments[0].startswith(provider)):
+        segments = segments[1:]
+    while len(segments) > 1 and _SERVING_SEGMENT.match(segments[0]):
+        segments = segments[1:]
+    return "/".join(segments)
+
+
 def model_name(key: str, provider: str) -> str:
     """The model's own name inside a map key: provider, region and plan segments removed.
 
@@ -515,12 +533,7 @@ def model_name(key: str, provider: str) -> str:
         >>> model_name("azure/gpt-4o", "azure")
         'gpt-4o'
     """
-    segments = key.split("/")
-    if len(segments) > 1 and (segments[0] == provider or segments[0].startswith(provider)):
-        segments = segments[1:]
-    while len(segments) > 1 and _SERVING_SEGMENT.match(segments[0]):
-        segments = segments[1:]
-    name = "/".join(segments)
+    name = api_model_of(key, provider)
     if provider == "bedrock":
         name = _CROSS_REGION.sub("", name)
     return name
@@ -623,6 +636,7 @@ def _deployments(
                 regions=kept_regions,
                 limits=limits,
                 tier=tier,
+                api_model=api_model_of(key, provider),
             )
             for tier, price in prices
         ]
