@@ -20,9 +20,12 @@ from modelfolio import (
     NoRouteError,
     Policy,
     Price,
+    Reply,
     Request,
     RouteContext,
+    Router,
     State,
+    Usage,
     ValidationError,
     blend,
     by_cost,
@@ -567,3 +570,96 @@ def test_cached_input_is_priced_at_the_cached_rate_and_checked() -> None:
         ValidationError, match=r"cached_input_tokens must be an integer >= 0, got -1"
     ):
         Request(input_tokens=100, output_tokens=1, cached_input_tokens=-1)
+
+
+SURCHARGE_VENDORS = ["openai", "anthropic", "google", "meta", "mistral"]
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    catalogs(),
+    requests(constrained=False),
+    st.sampled_from(SURCHARGE_VENDORS),
+    st.floats(0.0, 3.0),
+    st.floats(0.0, 3.0),
+)
+def test_a_surcharge_never_moves_traffic_towards_its_vendor(
+    catalog: Catalog, request: Request, vendor: str, low: float, extra: float
+) -> None:
+    """Issue 26: a zero surcharge routes as no surcharge does; raising one vendor's
+    surcharge never makes its deployments chosen where they were not."""
+    if vendor not in catalog.vendors:
+        vendor = catalog.vendors[0]
+    plain = decide(request, catalog, Policy(), State(), 0.0)
+    zero = decide(request, catalog, Policy(vendor_surcharge={vendor: 0.0}), State(), 0.0)
+    assert plain == zero
+    before = decide(request, catalog, Policy(vendor_surcharge={vendor: low}), State(), 0.0)
+    after = decide(request, catalog, Policy(vendor_surcharge={vendor: low + extra}), State(), 0.0)
+    if isinstance(before, str):  # no route: the surcharge changes no filter
+        assert before == after
+        return
+    chosen_vendor = {d.id: d.vendor for d in catalog}
+    assert isinstance(after, tuple)
+    if chosen_vendor[before[0]] != vendor:
+        assert chosen_vendor[after[0]] != vendor or after[0] == before[0]
+
+
+def test_a_surcharge_is_explained_with_its_parts() -> None:
+    catalog = reference_catalog()
+    request = Request(
+        input_tokens=3_000, output_tokens=600, needs={"tools"}, vendors={"openai", "google"}
+    )
+    assert "openai/gpt-5-nano" == route(request, catalog, now=0.0).chosen.id
+    decision = route(request, catalog, Policy(vendor_surcharge={"OpenAI": 5.0}), now=0.0)
+    assert "google" == decision.chosen.vendor
+    reason = decision.explain()["openai/gpt-5-nano"]
+    assert "(score $0.00039 + 500% openai surcharge = $0.00234)" in reason, reason
+    assert {"openai": 5.0} == dict(Policy(vendor_surcharge={" OpenAI ": 5}).vendor_surcharge)
+    with pytest.raises(ValidationError, match=r"unknown vendor 'opneai'.*did you mean 'openai'"):
+        route(request, catalog, Policy(vendor_surcharge={"opneai": 0.5}), now=0.0)
+    with pytest.raises(
+        ValidationError,
+        match=r"vendor_surcharge\['openai'\] must be within \[0, 1e\+06\], got -0\.1",
+    ):
+        Policy(vendor_surcharge={"openai": -0.1})
+
+
+def test_a_vendor_over_its_share_of_spend_ranks_after_the_rest() -> None:
+    catalog = reference_catalog()
+    request = Request(
+        input_tokens=3_000, output_tokens=600, needs={"tools"}, vendors={"openai", "google"}
+    )
+    state = State()
+    for t in range(8):  # $0.08 on OpenAI and $0.02 on Google within the last hour
+        state = record(
+            state,
+            Attempt(deployment_id="openai/gpt-5-nano", vendor="openai", cost_usd=0.01),
+            now=float(t),
+        )
+    for t in range(2):
+        state = record(
+            state,
+            Attempt(deployment_id="gemini/gemini-2.5-flash-lite", vendor="google", cost_usd=0.01),
+            now=float(t),
+        )
+    policy = Policy(max_vendor_share={"openai": 0.6}, share_window_s=3600)
+    decision = route(request, catalog, policy, state=state, now=100.0)
+    assert "google" == decision.chosen.vendor
+    vendors = [catalog.deployment(d).vendor for d in decision.ranking]
+    assert vendors == sorted(vendors, key=lambda v: v == "openai")  # every OpenAI one last
+    assert (
+        "openai holds 80% of the last hour's spend, cap 60%: ranked after the rest"
+        in (decision.explain()["openai/gpt-5-nano"])
+    )
+    # an hour later the window holds no spend: OpenAI is first again
+    assert "openai" == route(request, catalog, policy, state=state, now=4_000.0).chosen.vendor
+    # the same through a Router (execute's path) with the same state
+    router = Router(catalog, policy, state=state, now=lambda: 100.0)
+    done = router.complete(
+        request, lambda d, r: Reply(response=d.id, usage=Usage(input_tokens=1, output_tokens=1))
+    )
+    assert "google" == done.deployment.vendor
+    with pytest.raises(
+        ValidationError, match=r"max_vendor_share\['openai'\] must be in \(0, 1\], got 0"
+    ):
+        Policy(max_vendor_share={"openai": 0})

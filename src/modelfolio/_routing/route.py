@@ -28,6 +28,7 @@ import difflib
 import hashlib
 import itertools
 import math
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from operator import itemgetter
@@ -52,9 +53,9 @@ from modelfolio._routing.filters import (
     within_budgets,
 )
 from modelfolio._routing.health import is_healthy
-from modelfolio._routing.request import Request
+from modelfolio._routing.request import Request, normal_name
 from modelfolio._routing.scorers import BulkScorer, by_cost
-from modelfolio._routing.state import State
+from modelfolio._routing.state import State, charge_time
 
 __all__ = ["DEFAULT_FILTERS", "Decision", "NoRouteError", "Policy", "route"]
 
@@ -141,6 +142,46 @@ def _score(instance: object, attribute: Any, value: Any) -> None:
         raise ValidationError(f"score must be a scorer function, got {value!r}")
 
 
+def _per_vendor(name: str, low: float, high: float) -> Any:
+    """A converter: a mapping of vendor names (lower case) to numbers within [low, high]."""
+
+    def converter(value: Any) -> Mapping[str, float]:
+        if value is None:
+            return MappingProxyType({})
+        if not isinstance(value, Mapping):
+            raise ValidationError(f"{name} must map vendor names to numbers, got {value!r:.80}")
+        found: dict[str, float] = {}
+        for vendor, number in value.items():
+            key = normal_name(vendor) if isinstance(vendor, str) else vendor
+            if not isinstance(key, str):
+                raise ValidationError(f"{name} keys must be vendor names, got {vendor!r:.80}")
+            amount = finite(number, f"{name}[{vendor!r}]")
+            if not low <= amount <= high or (name == "max_vendor_share" and amount == 0):
+                bounds = (
+                    "in (0, 1]" if name == "max_vendor_share" else f"within [{low:g}, {high:g}]"
+                )
+                raise ValidationError(f"{name}[{vendor!r}] must be {bounds}, got {number!r}")
+            found[key] = amount
+        return MappingProxyType(dict(sorted(found.items())))
+
+    return converter
+
+
+def _surcharges(value: Any) -> Mapping[str, float]:
+    result: Mapping[str, float] = _per_vendor("vendor_surcharge", 0.0, 1e6)(value)
+    return result
+
+
+def _caps(value: Any) -> Mapping[str, float]:
+    result: Mapping[str, float] = _per_vendor("max_vendor_share", 0.0, 1.0)(value)
+    return result
+
+
+def _window(instance: object, attribute: Any, value: Any) -> None:
+    if finite(value, "share_window_s") <= 0:
+        raise ValidationError(f"share_window_s must be a number of seconds > 0, got {value!r}")
+
+
 def _fallbacks(instance: object, attribute: Any, value: Any) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10_000:
         raise ValidationError(f"fallbacks must be an integer from 0 to 10,000, got {value!r}")
@@ -179,6 +220,16 @@ class Policy:
     split_by_tag: Mapping[str, Mapping[str, float]] | None = field(default=None, converter=_splits)
     """Per request tag, weights over deployment ids: a request carrying the tag is split
     by these weights instead of ``split`` (the first such tag, by name, decides)."""
+    vendor_surcharge: Mapping[str, float] = field(factory=dict, converter=_surcharges)
+    """A soft preference: per vendor, the premium the team would pay to avoid it. With
+    ``{"openai": 0.25}`` OpenAI's deployments rank as if they cost 25% more (a score
+    ``s`` counts as ``s + 0.25 * |s|``); ``explain()`` shows the parts."""
+    max_vendor_share: Mapping[str, float] = field(factory=dict, converter=_caps)
+    """Per vendor, the largest share of the spend in the last ``share_window_s`` seconds
+    (read from the state's ledger, so shared by replicas with a shared store): while a
+    vendor is above its cap, its deployments rank after everyone else's."""
+    share_window_s: float = field(default=3600.0, validator=_window)
+    """The window ``max_vendor_share`` is measured over, in seconds."""
     _plan: tuple[tuple[Filter, BulkFilter | None], ...] = field(init=False, repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
@@ -189,8 +240,12 @@ class Policy:
 class _Pass(Run):
     """A routing pass with the policy it applies: filters see the :class:`Run` only."""
 
-    __slots__ = ("policy",)
+    __slots__ = ("over_cap", "policy", "raw_scores")
     policy: Policy
+    raw_scores: list[float] | None
+    """The scorer's scores before vendor surcharges (None: no surcharge applied)."""
+    over_cap: Mapping[str, float]
+    """Vendors above their ``max_vendor_share``, with their share of the window's spend."""
 
 
 _UNKNOWN_WINDOW = "context window unknown: assumed to fit (add knows_context_window to require one)"
@@ -439,6 +494,12 @@ class Decision:
         chosen = columns.index[self.chosen.id]
         fallback_rank = {columns.index[d.id]: n for n, d in enumerate(self.fallbacks, start=1)}
         scorer = _name(run.policy.score)
+        money = _money if run.policy.score is by_cost else _plain
+        raw_of = (
+            {}
+            if run.raw_scores is None
+            else dict(zip(self._positions, run.raw_scores, strict=False))
+        )
         total = len(self._positions)
         worst_fallback = max((position[i] for i in fallback_rank), default=0)
         reasons: dict[str, str] = {}
@@ -451,14 +512,22 @@ class Decision:
             if i not in position:
                 reasons[ids[i]] = _first_rejection(run, deployment)
                 continue
-            rank, score = position[i], score_of[i]
+            rank = position[i]
+            score = self._score_text(i, score_of[i], raw_of.get(i))
             if i in fallback_rank:
-                reason = f"fallback {fallback_rank[i]}: ranked {rank} of {total} by {scorer} (score {score:.6g})"
+                reason = f"fallback {fallback_rank[i]}: ranked {rank} of {total} by {scorer} (score {score})"
             else:
-                reason = f"ranked {rank} of {total} by {scorer}: score {score:.6g} vs {score_of[chosen]:.6g} for the chosen"
+                reason = f"ranked {rank} of {total} by {scorer}: score {score} vs {money(score_of[chosen])} for the chosen"
                 if rank < worst_fallback:
                     reason += f"; fallbacks prefer a {run.policy.diversity} not yet in the list"
-            if i in demoted:
+            vendor = columns.vendors[i]
+            if vendor in run.over_cap:
+                reason += (
+                    f"; {vendor} holds {run.over_cap[vendor]:.0%} of the last "
+                    f"{_span(run.policy.share_window_s)}'s spend, cap "
+                    f"{run.policy.max_vendor_share[vendor]:.0%}: ranked after the rest"
+                )
+            elif i in demoted:
                 reason += (
                     "; ranked after healthy deployments (vendor degraded or breaker half-open)"
                 )
@@ -468,6 +537,15 @@ class Decision:
                 reason += "; " + _UNKNOWN_WINDOW
             reasons[ids[i]] = reason
         return MappingProxyType(reasons)
+
+    def _score_text(self, i: int, score: float, raw: float | None) -> str:
+        """A score as the explanation shows it, with the surcharge's parts when one applied."""
+        policy = self._run.policy
+        money = _money if policy.score is by_cost else _plain
+        vendor = self._run.columns.vendors[i]
+        if raw is None or vendor not in policy.vendor_surcharge:
+            return money(score)
+        return f"{money(raw)} + {policy.vendor_surcharge[vendor]:.0%} {vendor} surcharge = {money(score)}"
 
     def to_rows(self) -> list[dict[str, object]]:
         """One plain dict per deployment: its role, score and reason."""
@@ -495,6 +573,23 @@ class Decision:
             key=lambda row: (row["role"] == "rejected", row["role"] != "chosen", row["role"]),
         )
         return html_table(rows, caption=f"Decision: {self.chosen.id}")
+
+
+def _money(value: float) -> str:
+    return f"${value:.6g}"
+
+
+def _plain(value: float) -> str:
+    return f"{value:.6g}"
+
+
+def _span(seconds: float) -> str:
+    for size, name in ((86_400.0, "day"), (3_600.0, "hour"), (60.0, "minute")):
+        if seconds == size:
+            return name
+        if seconds % size == 0:
+            return f"{seconds / size:g} {name}s"
+    return f"{seconds:g} s"
 
 
 def _first_rejection(run: _Pass, deployment: Deployment) -> str:
@@ -571,10 +666,12 @@ def route(
     if not catalog.deployments:
         raise NoRouteError({}, {}, message="the catalog is empty: no deployment to route to")
     columns = Columns.of(catalog)
-    if request.constrained or policy.budgets:
+    if request.constrained or policy.budgets or policy.vendor_surcharge or policy.max_vendor_share:
         _known_names(request, policy, columns)
     run = _Pass(request, columns, catalog, policy.budgets, state, now, at)
     run.policy = policy
+    run.raw_scores = None
+    run.over_cap = _NO_SHARES
     positions = _filter(run)
     if not positions:
         raise _no_route(run)
@@ -592,7 +689,11 @@ def route(
             f"score for {columns.ids[positions[k]]!r} is NaN from {_name(scorer)}"
         )
 
+    if policy.vendor_surcharge:
+        scores = _surcharged(run, positions, scores)
     demoted = _demoted(run, positions) if state.vendor_failures or state.breakers else _NONE
+    if policy.max_vendor_share:
+        demoted = _over_cap(run, positions, demoted)
     if positions is columns.all:
         vendors, providers = columns.vendors, columns.providers
     elif len(positions) == 1:
@@ -645,6 +746,8 @@ def _known_names(request: Request, policy: Policy, columns: Columns) -> None:
         budget_names = {
             getattr(budget, kind) for budget in policy.budgets if getattr(budget, kind) is not None
         }
+        if kind == "vendor":
+            budget_names |= set(policy.vendor_surcharge) | set(policy.max_vendor_share)
         for name in sorted(set().union(*named, budget_names)):
             if name not in known:
                 raise ValidationError(_unknown(kind, name, sorted(known)))
@@ -696,6 +799,70 @@ def _filter(run: _Pass) -> tuple[int, ...]:
         if not positions:
             return ()
     return columns.positions(mask) if mask is not None else positions
+
+
+_NO_SHARES: Mapping[str, float] = MappingProxyType({})
+
+
+def _surcharged(run: _Pass, positions: tuple[int, ...], scores: list[float]) -> list[float]:
+    """``scores`` with each surcharged vendor's deployments made worse by its premium."""
+    surcharge, vendors = run.policy.vendor_surcharge, run.columns.vendors
+    run.raw_scores = scores
+    return [
+        score + abs(score) * surcharge[vendor] if (vendor := vendors[i]) in surcharge else score
+        for i, score in zip(positions, scores, strict=True)
+    ]
+
+
+def vendor_spend_shares(state: State, *, now: float, window_s: float) -> dict[str, float]:
+    """Each vendor's share of the spend recorded in ``(now - window_s, now]``.
+
+    Examples:
+        >>> from modelfolio import Attempt, record
+        >>> state = State()
+        >>> for vendor, cost in (("openai", 0.6), ("anthropic", 0.4)):
+        ...     state = record(state, Attempt(deployment_id=f"{vendor}/m", vendor=vendor,
+        ...                                   cost_usd=cost), now=10.0)
+        >>> vendor_spend_shares(state, now=20.0, window_s=3600)
+        {'anthropic': 0.4, 'openai': 0.6}
+    """
+    ledger = state.ledger
+    recent = ledger[
+        bisect_right(ledger, now - window_s, key=charge_time) : bisect_left(
+            ledger, now, key=charge_time
+        )
+        + _ties(ledger, now)
+    ]
+    total = math.fsum(charge.cost_usd for charge in recent)
+    if total <= 0:
+        return {}
+    spent: dict[str, list[float]] = {}
+    for charge in recent:
+        if charge.vendor is not None:
+            spent.setdefault(charge.vendor, []).append(charge.cost_usd)
+    return {vendor: math.fsum(costs) / total for vendor, costs in sorted(spent.items())}
+
+
+def _ties(ledger: Any, now: float) -> int:
+    """How many charges at exactly ``now`` (the window's right end is closed)."""
+    start = bisect_left(ledger, now, key=charge_time)
+    return bisect_right(ledger, now, key=charge_time) - start
+
+
+def _over_cap(run: _Pass, positions: tuple[int, ...], demoted: frozenset[int]) -> frozenset[int]:
+    """``demoted`` plus the deployments of vendors above their share of the window's spend."""
+    policy = run.policy
+    shares = vendor_spend_shares(run.state, now=run.now, window_s=policy.share_window_s)
+    over = {
+        vendor: shares[vendor]
+        for vendor, cap in policy.max_vendor_share.items()
+        if shares.get(vendor, 0.0) > cap
+    }
+    if not over:
+        return demoted
+    run.over_cap = MappingProxyType(over)
+    vendors = run.columns.vendors
+    return demoted | {k for k, i in enumerate(positions) if vendors[i] in over}
 
 
 def _demoted(run: _Pass, positions: tuple[int, ...]) -> frozenset[int]:
