@@ -132,6 +132,10 @@ if TYPE_CHECKING:
     )
     from modelfolio._formats.sdks import (
         usage_from_anthropic,
+        usage_from_bedrock,
+        usage_from_cohere,
+        usage_from_gemini,
+        usage_from_mistral,
         usage_from_openai,
     )
     from modelfolio._learning.bridge import (
@@ -248,6 +252,10 @@ _WHERE: dict[str, str] = {
     "from_litellm": "modelfolio._formats.litellm",
     "usage_from_anthropic": "modelfolio._formats.sdks",
     "usage_from_openai": "modelfolio._formats.sdks",
+    "usage_from_bedrock": "modelfolio._formats.sdks",
+    "usage_from_cohere": "modelfolio._formats.sdks",
+    "usage_from_gemini": "modelfolio._formats.sdks",
+    "usage_from_mistral": "modelfolio._formats.sdks",
     # _routing/: routing
     "Budget": "modelfolio._routing.budget",
     "Filter": "modelfolio._routing.context",
@@ -494,6 +502,10 @@ __all__ = [
     "sweep",
     "threshold_router",
     "usage_from_anthropic",
+    "usage_from_bedrock",
+    "usage_from_cohere",
+    "usage_from_gemini",
+    "usage_from_mistral",
     "usage_from_openai",
     "usage_shares",
     "vendor_exit",

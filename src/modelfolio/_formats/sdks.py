@@ -4,8 +4,14 @@ OpenAI reports ``prompt_tokens`` including cached ones, with details in
 ``prompt_tokens_details.cached_tokens`` and
 ``completion_tokens_details.reasoning_tokens``. Anthropic reports ``input_tokens``
 *excluding* cache reads and writes, which come separately as
-``cache_read_input_tokens`` and ``cache_creation_input_tokens``. Both become a
-:class:`~modelfolio.Usage`, whose input counts every input token.
+``cache_read_input_tokens`` and ``cache_creation_input_tokens``. Gemini
+(``google-genai``) reports ``usage_metadata`` with ``prompt_token_count`` (cached
+included, as ``cached_content_token_count``) and thinking apart from the answer
+(``thoughts_token_count``); Mistral reports as OpenAI does; Cohere's v2 chat reports
+``usage.tokens`` (and ``usage.billed_units``); Bedrock's Converse API reports
+``inputTokens`` without the cache reads and writes (``cacheReadInputTokens``,
+``cacheWriteInputTokens``). Each becomes a :class:`~modelfolio.Usage`, whose input
+counts every input token and whose output counts the reasoning too.
 """
 
 from __future__ import annotations
@@ -15,7 +21,14 @@ from typing import Any
 from modelfolio._catalog.prices import Usage
 from modelfolio._common.errors import ValidationError
 
-__all__ = ["usage_from_anthropic", "usage_from_openai"]
+__all__ = [
+    "usage_from_anthropic",
+    "usage_from_bedrock",
+    "usage_from_cohere",
+    "usage_from_gemini",
+    "usage_from_mistral",
+    "usage_from_openai",
+]
 
 
 def _get(holder: Any, name: str) -> int:
@@ -39,12 +52,17 @@ def _get(holder: Any, name: str) -> int:
     return int(value)
 
 
-def _usage_of(response: Any) -> Any:
-    usage = (
-        response.get("usage") if isinstance(response, dict) else getattr(response, "usage", None)
-    )
+def _field(holder: Any, name: str) -> Any:
+    """``holder[name]`` of a dict, ``holder.name`` of an object; None when absent."""
+    if holder is None:
+        return None
+    return holder.get(name) if isinstance(holder, dict) else getattr(holder, name, None)
+
+
+def _usage_of(response: Any, name: str = "usage") -> Any:
+    usage = _field(response, name)
     if usage is None:
-        raise ValidationError(f"the response has no usage to read: {type(response).__name__}")
+        raise ValidationError(f"the response has no {name} to read: {type(response).__name__}")
     return usage
 
 
@@ -92,6 +110,77 @@ def usage_from_anthropic(response: Any) -> Usage:
     return Usage(
         input_tokens=_get(usage, "input_tokens") + read + written,
         output_tokens=_get(usage, "output_tokens"),
+        cached_input_tokens=read,
+        cache_write_tokens=written,
+    )
+
+
+def usage_from_mistral(response: Any) -> Usage:
+    """The :class:`~modelfolio.Usage` of a Mistral chat completion (``mistralai``; or its dict).
+
+    Examples:
+        >>> usage_from_mistral({"usage": {"prompt_tokens": 900, "completion_tokens": 120}})
+        Usage(input_tokens=900, output_tokens=120, cached_input_tokens=0, cache_write_tokens=0, reasoning_tokens=0)
+    """
+    return usage_from_openai(response)
+
+
+def usage_from_gemini(response: Any) -> Usage:
+    """The :class:`~modelfolio.Usage` of a Gemini ``generate_content`` response (``google-genai``).
+
+    Thinking tokens are output (billed as such), and reasoning.
+
+    Examples:
+        >>> usage_from_gemini({"usage_metadata": {"prompt_token_count": 2000,
+        ...     "cached_content_token_count": 1500, "candidates_token_count": 300,
+        ...     "thoughts_token_count": 700}})
+        Usage(input_tokens=2000, output_tokens=1000, cached_input_tokens=1500, cache_write_tokens=0, reasoning_tokens=700)
+    """
+    usage = _usage_of(response, "usage_metadata")
+    prompt = _get(usage, "prompt_token_count")
+    thoughts = _get(usage, "thoughts_token_count")
+    return Usage(
+        input_tokens=prompt,
+        output_tokens=_get(usage, "candidates_token_count") + thoughts,
+        cached_input_tokens=min(prompt, _get(usage, "cached_content_token_count")),
+        reasoning_tokens=thoughts,
+    )
+
+
+def usage_from_cohere(response: Any) -> Usage:
+    """The :class:`~modelfolio.Usage` of a Cohere v2 chat response (``cohere``; or its dict).
+
+    The tokens the model read and wrote (``usage.tokens``), else those billed
+    (``usage.billed_units``).
+
+    Examples:
+        >>> usage_from_cohere({"usage": {"billed_units": {"input_tokens": 40, "output_tokens": 12},
+        ...                              "tokens": {"input_tokens": 240, "output_tokens": 12}}})
+        Usage(input_tokens=240, output_tokens=12, cached_input_tokens=0, cache_write_tokens=0, reasoning_tokens=0)
+    """
+    usage = _usage_of(response)
+    counts = _field(usage, "tokens") or _field(usage, "billed_units")
+    if counts is None:
+        raise ValidationError("the Cohere response's usage has neither tokens nor billed_units")
+    return Usage(
+        input_tokens=_get(counts, "input_tokens"), output_tokens=_get(counts, "output_tokens")
+    )
+
+
+def usage_from_bedrock(response: Any) -> Usage:
+    """The :class:`~modelfolio.Usage` of a Bedrock Converse response (``boto3``'s dict).
+
+    Examples:
+        >>> usage_from_bedrock({"usage": {"inputTokens": 60, "outputTokens": 25,
+        ...     "cacheReadInputTokens": 3000, "cacheWriteInputTokens": 500, "totalTokens": 3585}})
+        Usage(input_tokens=3560, output_tokens=25, cached_input_tokens=3000, cache_write_tokens=500, reasoning_tokens=0)
+    """
+    usage = _usage_of(response)
+    read = _get(usage, "cacheReadInputTokens")
+    written = _get(usage, "cacheWriteInputTokens")
+    return Usage(
+        input_tokens=_get(usage, "inputTokens") + read + written,
+        output_tokens=_get(usage, "outputTokens"),
         cached_input_tokens=read,
         cache_write_tokens=written,
     )
