@@ -12,10 +12,16 @@ and two vendor-diverse fallbacks. Requests vary in size and needs; 10% need tool
 5% vision. Each figure is the median, over 61 rounds, of the mean time per decision in
 a round of 1,000 decisions; rounds for the two sizes alternate, so both see the same
 machine (shared machines have slow spells; the fastest round is printed too).
+
+With LiteLLM installed (``pip install -e '.[bench]'``), its ``Router`` picks a
+deployment (``get_available_deployment``, its default simple-shuffle strategy) from a
+model group of the same size, in rounds interleaved with ours, and the ratio is printed
+(issue 26's target: modelfolio at least 20 times faster at 20 and at 200 deployments).
 """
 
 from __future__ import annotations
 
+import os
 import pathlib
 import random
 import statistics
@@ -98,6 +104,56 @@ def main() -> None:
             f"{size!s:>9}: {len(catalog)} deployments ({len(catalog.vendors)} vendors): "
             f"median {statistics.median(rounds[size]):.2f} us per decision "
             f"(fastest round {min(rounds[size]):.2f})"
+        )
+    compare_with_litellm(catalogs, batch, policy)
+
+
+def litellm_router(size: int) -> object | None:
+    """LiteLLM's Router over one model group of ``size`` deployments, or None if absent."""
+    # LiteLLM fetches its price map from the network on import unless told not to.
+    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    try:
+        import litellm
+    except ImportError:
+        return None
+    litellm.suppress_debug_info = True
+    model_list = [
+        {
+            "model_name": "group",
+            "litellm_params": {
+                "model": f"openai/gpt-4o-{i}",
+                "api_key": "not-used",
+                "api_base": f"http://127.0.0.1:9/{i}",  # never called: only picked
+            },
+        }
+        for i in range(size)
+    ]
+    return litellm.Router(model_list=model_list)
+
+
+def compare_with_litellm(
+    catalogs: dict[object, Catalog], batch: list[Request], policy: Policy
+) -> None:
+    sizes = [size for size in catalogs if isinstance(size, int)]
+    routers = {size: litellm_router(size) for size in sizes}
+    if any(router is None for router in routers.values()):
+        print("LiteLLM is not installed: pip install -e '.[bench]' to compare with its Router")
+        return
+    ours: dict[int, list[float]] = {size: [] for size in sizes}
+    theirs: dict[int, list[float]] = {size: [] for size in sizes}
+    for _ in range(21):
+        for size in sizes:
+            ours[size].append(round_us(catalogs[size], batch[:200], policy))
+            router = routers[size]
+            start = time.perf_counter()
+            for _ in range(200):
+                router.get_available_deployment(model="group")  # type: ignore[attr-defined]
+            theirs[size].append((time.perf_counter() - start) / 200 * 1e6)
+    for size in sizes:
+        mine, other = statistics.median(ours[size]), statistics.median(theirs[size])
+        print(
+            f"{size:>9}: LiteLLM Router {other:.1f} us per pick, modelfolio {mine:.2f} us: "
+            f"{other / mine:.1f} times faster (target 20)"
         )
 
 
