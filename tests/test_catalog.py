@@ -278,3 +278,22 @@ def test_from_litellm_keeps_the_channels_own_ids() -> None:
         ("gpt-4o", "gpt-4o"),
     ]:  # fmt: skip
         assert expected == catalog.deployment(key).api_model, key
+
+
+def test_a_missed_lookup_suggests_the_ids_meant() -> None:
+    """Issue 26: ``deployment("gpt-5")`` names ``openai/gpt-5`` (and Azure's) instead of
+    only saying there is none."""
+    from modelfolio import UnknownIdError, reference_catalog
+
+    catalog = reference_catalog()
+    with pytest.raises(
+        UnknownIdError,
+        match=r"no deployment with id 'gpt-5' in the catalog; did you mean 'azure/gpt-5' or 'openai/gpt-5'\?",
+    ):
+        catalog.deployment("gpt-5")
+    with pytest.raises(
+        UnknownIdError, match=r"'openai/gpt5' in the catalog; did you mean 'openai/gpt-5'"
+    ):
+        catalog.deployment("openai/gpt5")
+    with pytest.raises(UnknownIdError, match=r"no deployment with id 'zzz' in the catalog$"):
+        catalog.deployment("zzz")

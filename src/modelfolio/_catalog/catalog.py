@@ -9,6 +9,7 @@ three deployments. A :class:`Catalog` is an immutable, indexed set of deployment
 from __future__ import annotations
 
 import datetime
+import difflib
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from types import MappingProxyType
@@ -361,6 +362,19 @@ def _group(deployments: Iterable[Deployment], key: str) -> Mapping[str, tuple[De
     return MappingProxyType({name: tuple(items) for name, items in sorted(groups.items())})
 
 
+def _did_you_mean(wanted: str, deployments: tuple[Deployment, ...]) -> str:
+    """The deployment ids closest to ``wanted``: those serving it as a model id, or named
+    like it after their provider (``gpt-5`` for ``openai/gpt-5``), then close spellings."""
+    ids = [d.id for d in deployments]
+    named = [
+        d.id
+        for d in deployments
+        if d.tier == "standard" and wanted in (d.model.id, d.id.split("/", 1)[-1])
+    ]
+    close = named or difflib.get_close_matches(wanted, ids, n=3, cutoff=0.6)
+    return f"; did you mean {' or '.join(map(repr, close[:3]))}?" if close else ""
+
+
 @frozen(kw_only=True)
 class Catalog:
     """An immutable, indexed set of deployments, in a stable order (by id).
@@ -467,6 +481,7 @@ class Catalog:
         except KeyError:
             raise UnknownIdError(
                 f"no deployment with id {deployment_id!r} in the catalog"
+                + _did_you_mean(deployment_id, self.deployments)
             ) from None
 
     @property
