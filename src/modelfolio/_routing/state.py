@@ -572,3 +572,38 @@ def _without(mapping: Mapping[str, Any], key: str) -> dict[str, Any]:
 
 
 _STATE_FIELDS = tuple(f.name for f in attrs_fields(State))
+
+
+def vendor_spend_shares(state: State, *, now: float, window_s: float) -> dict[str, float]:
+    """Each vendor's share of the spend recorded in ``(now - window_s, now]``.
+
+    Examples:
+        >>> from modelfolio import Attempt, record
+        >>> state = State()
+        >>> for vendor, cost in (("openai", 0.6), ("anthropic", 0.4)):
+        ...     state = record(state, Attempt(deployment_id=f"{vendor}/m", vendor=vendor,
+        ...                                   cost_usd=cost), now=10.0)
+        >>> vendor_spend_shares(state, now=20.0, window_s=3600)
+        {'anthropic': 0.4, 'openai': 0.6}
+    """
+    ledger = state.ledger
+    recent = ledger[
+        bisect_right(ledger, now - window_s, key=charge_time) : bisect_left(
+            ledger, now, key=charge_time
+        )
+        + _ties(ledger, now)
+    ]
+    total = math.fsum(charge.cost_usd for charge in recent)
+    if total <= 0:
+        return {}
+    spent: dict[str, list[float]] = {}
+    for charge in recent:
+        if charge.vendor is not None:
+            spent.setdefault(charge.vendor, []).append(charge.cost_usd)
+    return {vendor: math.fsum(costs) / total for vendor, costs in sorted(spent.items())}
+
+
+def _ties(ledger: Any, now: float) -> int:
+    """How many charges at exactly ``now`` (the window's right end is closed)."""
+    start = bisect_left(ledger, now, key=charge_time)
+    return bisect_right(ledger, now, key=charge_time) - start
