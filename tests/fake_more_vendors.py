@@ -11,12 +11,11 @@ Bodies and headers are the ones each API documents for those cases.
 from __future__ import annotations
 
 import json
-import threading
 import urllib.parse
-from collections.abc import Iterator
-from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from fake_vendors import serve_with
 
 Answer = tuple[int, dict[str, str], dict[str, Any]]
 
@@ -140,20 +139,6 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
 
-@contextmanager
-def serve() -> Iterator[tuple[str, list[tuple[str, str]]]]:
+def serve() -> Any:
     """Run the fake vendors; yields the base URL and the log of (api, model) calls."""
-    log: list[tuple[str, str]] = []
-    handler = type("Handler", (_Handler,), {"log": log})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.daemon_threads = True
-    thread = threading.Thread(
-        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-    )
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", log
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    return serve_with(_Handler)

@@ -127,9 +127,17 @@ class _Handler(BaseHTTPRequestHandler):
 @contextmanager
 def serve() -> Iterator[tuple[str, list[tuple[str, str]]]]:
     """Run the fake vendors; yields the base URL and the log of (api, model) calls."""
+    with serve_with(_Handler) as running:
+        yield running
+
+
+@contextmanager
+def serve_with(base: type[BaseHTTPRequestHandler]) -> Iterator[tuple[str, list[tuple[str, str]]]]:
+    """Run ``base`` on 127.0.0.1 (a port the OS picks) until the block ends; yields the
+    base URL and the log of (api, model) calls. Hangs are released when it stops."""
     log: list[tuple[str, str]] = []
     release = threading.Event()
-    handler = type("Handler", (_Handler,), {"log": log, "release": release})
+    handler = type("Handler", (base,), {"log": log, "release": release})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True
     thread = threading.Thread(

@@ -66,6 +66,17 @@ def _usage_of(response: Any, name: str = "usage") -> Any:
     return usage
 
 
+def _cache_apart(usage: Any, plain: str, output: str, read: str, written: str) -> Usage:
+    """Usage whose input is reported without the cache reads and writes (Anthropic, Bedrock)."""
+    cached, creation = _get(usage, read), _get(usage, written)
+    return Usage(
+        input_tokens=_get(usage, plain) + cached + creation,
+        output_tokens=_get(usage, output),
+        cached_input_tokens=cached,
+        cache_write_tokens=creation,
+    )
+
+
 def usage_from_openai(response: Any) -> Usage:
     """The :class:`~modelfolio.Usage` of an OpenAI chat completion (or its dict).
 
@@ -104,15 +115,13 @@ def usage_from_anthropic(response: Any) -> Usage:
         ...     "cache_read_input_tokens": 1000, "cache_creation_input_tokens": 200}})
         Usage(input_tokens=1250, output_tokens=20, cached_input_tokens=1000, cache_write_tokens=200, reasoning_tokens=0)
     """
-    usage = _usage_of(response)
-    read = _get(usage, "cache_read_input_tokens")
-    written = _get(usage, "cache_creation_input_tokens")
-    return Usage(
-        input_tokens=_get(usage, "input_tokens") + read + written,
-        output_tokens=_get(usage, "output_tokens"),
-        cached_input_tokens=read,
-        cache_write_tokens=written,
+    names = (
+        "input_tokens",
+        "output_tokens",
+        "cache_read_input_tokens",
+        "cache_creation_input_tokens",
     )
+    return _cache_apart(_usage_of(response), *names)
 
 
 def usage_from_mistral(response: Any) -> Usage:
@@ -175,12 +184,5 @@ def usage_from_bedrock(response: Any) -> Usage:
         ...     "cacheReadInputTokens": 3000, "cacheWriteInputTokens": 500, "totalTokens": 3585}})
         Usage(input_tokens=3560, output_tokens=25, cached_input_tokens=3000, cache_write_tokens=500, reasoning_tokens=0)
     """
-    usage = _usage_of(response)
-    read = _get(usage, "cacheReadInputTokens")
-    written = _get(usage, "cacheWriteInputTokens")
-    return Usage(
-        input_tokens=_get(usage, "inputTokens") + read + written,
-        output_tokens=_get(usage, "outputTokens"),
-        cached_input_tokens=read,
-        cache_write_tokens=written,
-    )
+    names = ("inputTokens", "outputTokens", "cacheReadInputTokens", "cacheWriteInputTokens")
+    return _cache_apart(_usage_of(response), *names)
