@@ -107,6 +107,8 @@ values = st.lists(
 @given(values, st.floats(min_value=0.01, max_value=0.999))
 @example([5.68543432952642e-251] * 3, 0.875)  # fsum(sample) / 3 rounds above the value
 @example([0.1] * 3, 0.95)
+@example([1000000.0, 999999.9999999999], 0.703125)  # one ulp apart: the tilts overflowed
+@example([1000000.0, 999999.9999999999], 0.5)  # and the two ends crossed
 def test_bootstrap_interval_invariants(sample: list[float], level: float) -> None:
     """Inside [min, max], ordered, containing the mean, nested as the level grows, and
     the same whatever the order the values come in."""

@@ -345,9 +345,27 @@ def bootstrap_mean_interval(counts: Mapping[float, int], level: float) -> tuple[
     number = [counts[v] for v in values]
     scaled, exponent = _scaled_values(values)
     tail = (1.0 - level) / 2.0
-    low = math.ldexp(_mean_quantile(scaled, number, tail), exponent)
-    high = math.ldexp(_mean_quantile(scaled, number, 1.0 - tail), exponent)
+    try:
+        low = math.ldexp(_mean_quantile(scaled, number, tail), exponent)
+        high = math.ldexp(_mean_quantile(scaled, number, 1.0 - tail), exponent)
+    except OverflowError:
+        # Values a few units in the last place apart: the tilts the search needs overflow,
+        # and the distribution is a normal one to every digit that can be told apart.
+        low, high = _normal_mean_interval(scaled, number, tail)
+        low, high = math.ldexp(low, exponent), math.ldexp(high, exponent)
+    low, high = sorted((low, high))  # rounding at such spreads can cross the two ends
     return (min(max(low, values[0]), values[-1]), min(max(high, values[0]), values[-1]))
+
+
+def _normal_mean_interval(
+    values: Sequence[float], counts: Sequence[int], tail: float
+) -> tuple[float, float]:
+    """The normal approximation of the Poisson-bootstrap mean's central interval."""
+    n = sum(counts)
+    mean = math.fsum([c * v for v, c in zip(values, counts, strict=True)]) / n
+    variance = math.fsum([c * (v - mean) ** 2 for v, c in zip(values, counts, strict=True)]) / n
+    half = _NORMAL.inv_cdf(1.0 - tail) * math.sqrt(variance / n)
+    return mean - half, mean + half
 
 
 def _flip_slopes(sizes: Sequence[float], counts: Sequence[int], t: float) -> tuple[float, float]:
