@@ -374,7 +374,7 @@ def test_a_repeated_header_column_is_refused(tmp_path: pathlib.Path) -> None:
         ),
         (
             lambda: mio.ReadLimits(max_json_depth=0),
-            r"max_json_depth must be an integer >= 1, got 0",
+            r"max_json_depth must be an integer > 0, got 0",
         ),
     ],
 )

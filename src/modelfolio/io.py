@@ -29,6 +29,7 @@ from attrs import field, frozen
 
 from modelfolio._catalog.catalog import Catalog
 from modelfolio._common.errors import MissingDependencyError, ModelfolioError, ValidationError
+from modelfolio._common.validate import check, positive_count
 from modelfolio._evaluation.arena import VERDICTS
 from modelfolio._evaluation.outcomes import Outcomes
 from modelfolio._exposure.traffic import UsageRecord
@@ -69,11 +70,6 @@ DEFAULT_WINNERS: Mapping[str, str] = VERDICTS
 _MIB = 1 << 20
 
 
-def _positive_int(instance: object, attribute: Any, value: Any) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValidationError(f"{attribute.name} must be an integer >= 1, got {value!r}")
-
-
 @frozen(kw_only=True)
 class ReadLimits:
     """How much of an untrusted file the readers parse before refusing it.
@@ -87,20 +83,20 @@ class ReadLimits:
         (200, 8388608)
     """
 
-    max_file_bytes: int = field(default=2048 * _MIB, validator=_positive_int)
+    max_file_bytes: int = field(default=2048 * _MIB, validator=check(positive_count))
     """A text file (CSV, JSON, JSON lines) is read whole: at most this many bytes."""
-    max_line_chars: int = field(default=256 * _MIB, validator=_positive_int)
+    max_line_chars: int = field(default=256 * _MIB, validator=check(positive_count))
     """The longest line of a JSON-lines or CSV file."""
-    max_cell_chars: int = field(default=16 * _MIB, validator=_positive_int)
+    max_cell_chars: int = field(default=16 * _MIB, validator=check(positive_count))
     """The longest cell of a CSV file."""
-    max_json_depth: int = field(default=200, validator=_positive_int)
+    max_json_depth: int = field(default=200, validator=check(positive_count))
     """How deeply JSON values may nest (objects and arrays); Python's own parser stops
     near 1,000 levels."""
-    max_member_bytes: int = field(default=1024 * _MIB, validator=_positive_int)
+    max_member_bytes: int = field(default=1024 * _MIB, validator=check(positive_count))
     """An archive member (of an Inspect ``.eval`` log) inflates to at most this."""
-    max_inflation: int = field(default=200, validator=_positive_int)
+    max_inflation: int = field(default=200, validator=check(positive_count))
     """A member inflates to at most this multiple of its compressed size."""
-    max_archive_bytes: int = field(default=4096 * _MIB, validator=_positive_int)
+    max_archive_bytes: int = field(default=4096 * _MIB, validator=check(positive_count))
     """All members of one archive inflate to at most this, together."""
 
 
@@ -179,16 +175,7 @@ def _read_bytes(path: str) -> bytes:
     limit = _LIMITS.get().max_file_bytes
     try:
         with open(path, "rb") as handle:
-            # In chunks: read(limit + 1) would allocate the whole limit at once, and a
-            # file that grows as it is read (a pipe, /dev/zero) must stop at the limit too.
-            chunks, size = [], 0
-            while size <= limit:
-                chunk = handle.read(min(_MIB, limit + 1 - size))
-                if not chunk:
-                    break
-                chunks.append(chunk)
-                size += len(chunk)
-            data = b"".join(chunks)
+            data = _at_most(handle, limit)
     except FileNotFoundError:
         raise ValidationError(f"{path}: no such file") from None
     except IsADirectoryError:
@@ -203,6 +190,23 @@ def _read_bytes(path: str) -> bytes:
             "pass limits=ReadLimits(max_file_bytes=...) to read it"
         )
     return data
+
+
+def _at_most(stream: Any, limit: int) -> bytes:
+    """Up to ``limit + 1`` bytes of ``stream``: one more than allowed tells it is too long.
+
+    In chunks: ``read(limit + 1)`` can allocate the whole limit at once, and a stream that
+    grows as it is read (a pipe, ``/dev/zero``, a decompressor) must stop at it too.
+    """
+    chunks: list[bytes] = []
+    size = 0
+    while size <= limit:
+        chunk = stream.read(min(_MIB, limit + 1 - size))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
 
 
 def _decode(data: bytes, where: str) -> str:
@@ -919,7 +923,7 @@ def _too_large(where: str, cap: int) -> ValidationError:
 def _inflate_zip(archive: zipfile.ZipFile, info: zipfile.ZipInfo, cap: int, where: str) -> bytes:
     try:
         with archive.open(info) as member:
-            data = member.read(cap + 1)
+            data = _at_most(member, cap)
     except (
         zipfile.BadZipFile,
         OSError,
@@ -962,18 +966,12 @@ def _unzstd(data: bytes, cap: int, where: str) -> bytes:
     try:
         # A stream reader: the frame's own declared size is not trusted.
         with zstandard.ZstdDecompressor().stream_reader(data) as reader:
-            chunks, size = [], 0
-            while size <= cap:
-                chunk = reader.read(min(1 << 20, cap + 1 - size))
-                if not chunk:
-                    break
-                chunks.append(chunk)
-                size += len(chunk)
+            inflated = _at_most(reader, cap)
     except zstandard.ZstdError as error:
         raise ValidationError(f"{where}: damaged ({error})") from None
-    if size > cap:
+    if len(inflated) > cap:
         raise _too_large(where, cap)
-    return b"".join(chunks)
+    return inflated
 
 
 def _inspect_log(path: str) -> tuple[Mapping[str, Any], list[Any]]:
