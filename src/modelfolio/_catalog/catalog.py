@@ -9,7 +9,6 @@ three deployments. A :class:`Catalog` is an immutable, indexed set of deployment
 from __future__ import annotations
 
 import datetime
-import difflib
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from types import MappingProxyType
@@ -23,6 +22,7 @@ from modelfolio._common.table import html_table
 from modelfolio._common.validate import (
     NamedValues,
     check,
+    did_you_mean,
     number,
     optional_positive_count,
     slug,
@@ -365,14 +365,12 @@ def _group(deployments: Iterable[Deployment], key: str) -> Mapping[str, tuple[De
 def _did_you_mean(wanted: str, deployments: tuple[Deployment, ...]) -> str:
     """The deployment ids closest to ``wanted``: those serving it as a model id, or named
     like it after their provider (``gpt-5`` for ``openai/gpt-5``), then close spellings."""
-    ids = [d.id for d in deployments]
     named = [
         d.id
         for d in deployments
         if d.tier == "standard" and wanted in (d.model.id, d.id.split("/", 1)[-1])
     ]
-    close = named or difflib.get_close_matches(wanted, ids, n=3, cutoff=0.6)
-    return f"; did you mean {' or '.join(map(repr, close[:3]))}?" if close else ""
+    return did_you_mean(wanted, (d.id for d in deployments), likely=named)
 
 
 @frozen(kw_only=True)

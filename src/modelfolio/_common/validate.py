@@ -7,6 +7,7 @@ fails with ``input_per_mtok must be ... got -1``.
 
 from __future__ import annotations
 
+import difflib
 import enum
 import math
 import re
@@ -223,6 +224,18 @@ def _vector_value(value: Any, where: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         raise ValidationError(f"{where}: vector values must be finite numbers, got {value!r}")
     return float(value)
+
+
+def did_you_mean(wanted: str, known: Iterable[str], *, likely: Iterable[str] = ()) -> str:
+    """``"; did you mean 'a' or 'b'?"``: the ``likely`` names, else the closest spellings
+    of ``wanted`` among ``known`` (empty when none is close), for an error about a name.
+
+    Examples:
+        >>> did_you_mean("open-ai", ["anthropic", "openai"])
+        "; did you mean 'openai'?"
+    """
+    close = list(likely) or difflib.get_close_matches(wanted, list(known), n=3, cutoff=0.6)
+    return f"; did you mean {' or '.join(map(repr, close[:3]))}?" if close else ""
 
 
 class NamedValues(str, enum.Enum):

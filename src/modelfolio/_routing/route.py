@@ -24,7 +24,6 @@ Why every other deployment was passed over is computed only when asked
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import itertools
 import math
@@ -40,7 +39,7 @@ from modelfolio._catalog.catalog import Catalog, Deployment
 from modelfolio._catalog.prices import utc_moment
 from modelfolio._common.errors import ModelfolioError, ValidationError
 from modelfolio._common.table import html_table
-from modelfolio._common.validate import finite, instances, text
+from modelfolio._common.validate import did_you_mean, finite, instances, text
 from modelfolio._routing.budget import Budget
 from modelfolio._routing.columns import Columns
 from modelfolio._routing.context import Filter, Run, Scorer
@@ -753,8 +752,7 @@ def _known_names(request: Request, policy: Policy, columns: Columns) -> None:
 
 
 def _unknown(kind: str, name: str, known: list[str]) -> str:
-    close = difflib.get_close_matches(name.lower(), known, n=3, cutoff=0.6)
-    hint = f"; did you mean {' or '.join(map(repr, close))}?" if close else ""
+    hint = did_you_mean(name.lower(), known)
     return f"unknown {kind} {name!r}: no deployment of the catalog has it{hint} (the {kind}s are {', '.join(known)})"
 
 

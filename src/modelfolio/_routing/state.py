@@ -586,13 +586,9 @@ def vendor_spend_shares(state: State, *, now: float, window_s: float) -> dict[st
         >>> vendor_spend_shares(state, now=20.0, window_s=3600)
         {'anthropic': 0.4, 'openai': 0.6}
     """
-    ledger = state.ledger
-    recent = ledger[
-        bisect_right(ledger, now - window_s, key=charge_time) : bisect_left(
-            ledger, now, key=charge_time
-        )
-        + _ties(ledger, now)
-    ]
+    ledger = state.ledger  # in time order
+    start = bisect_right(ledger, now - window_s, key=charge_time)
+    recent = ledger[start : bisect_right(ledger, now, key=charge_time)]
     total = math.fsum(charge.cost_usd for charge in recent)
     if total <= 0:
         return {}
@@ -601,9 +597,3 @@ def vendor_spend_shares(state: State, *, now: float, window_s: float) -> dict[st
         if charge.vendor is not None:
             spent.setdefault(charge.vendor, []).append(charge.cost_usd)
     return {vendor: math.fsum(costs) / total for vendor, costs in sorted(spent.items())}
-
-
-def _ties(ledger: Any, now: float) -> int:
-    """How many charges at exactly ``now`` (the window's right end is closed)."""
-    start = bisect_left(ledger, now, key=charge_time)
-    return bisect_right(ledger, now, key=charge_time) - start
