@@ -16,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 dd = pytest.importorskip("dask.dataframe", reason="needs dask: pip install 'modelfolio[dask]'")
+dask = pytest.importorskip("dask")
 distributed = pytest.importorskip("distributed", reason="needs distributed (the [dask] extra)")
 np = pytest.importorskip("numpy")
 pd = pytest.importorskip("pandas")
@@ -509,3 +510,15 @@ def test_a_repeat_names_the_pair_and_both_partitions() -> None:
         match=r"\(item, model\) pair 1, 'a' appears twice \(partitions 0 and 1\)",
     ):
         mfd.leaderboard(dd.from_pandas(frame, npartitions=2), cost=None)
+
+
+def test_item_1_and_item_text_1_are_two_items_here_as_in_memory() -> None:
+    """Pairs are hashed as text, so item 1 and item "1" share a hash: the repeat is
+    confirmed on the values themselves, which differ, as the in-memory table says."""
+    frame = pd.DataFrame(
+        {"item": pd.Series([1, "1"], dtype=object), "model": ["a", "a"], "score": [1.0, 0.0]}
+    )
+    expected = modelfolio.leaderboard(Outcomes.from_frame(frame))
+    with dask.config.set({"dataframe.convert-string": False}):  # keep the object column
+        got = mfd.leaderboard(dd.from_pandas(frame, npartitions=2), cost=None)
+    assert expected.entry("a").n == got.entry("a").n == 2

@@ -342,35 +342,38 @@ def _empty(what: str) -> ValidationError:
     return ValidationError(f"{what}: the frame has no rows")
 
 
-def _pair_hashes(part: Any, columns: _Columns) -> Any:
-    """64-bit hashes of a partition's scored (item, model) pairs, as a numpy array."""
+def _scored_pairs(part: Any, columns: _Columns) -> tuple[Any, Any]:
+    """A partition's scored (item, model) rows, and their 64-bit hashes as a numpy array.
+
+    A repeat has the same hash; so may two different pairs (by chance, or an item ``1``
+    beside an item ``"1"``, hashed as text): a repeated hash is confirmed on the pairs.
+    """
     pd: Any = importlib.import_module("pandas")
     scored = part[part[columns.score].notna()][[columns.item, columns.model]]
-    return pd.util.hash_pandas_object(scored.astype(str), index=False).to_numpy()
+    return scored, pd.util.hash_pandas_object(scored.astype(str), index=False).to_numpy()
 
 
 def _hash_buckets(part: Any, columns: _Columns, buckets: int) -> list[Any]:
     """A partition's pair hashes split by ``hash % buckets`` (a repeat lands in one bucket)."""
-    hashes = _pair_hashes(part, columns)
+    hashes = _scored_pairs(part, columns)[1]
     where = hashes % buckets
     return [hashes[where == b] for b in range(buckets)]
 
 
+_CONFIRMED = 16  # repeated hashes confirmed per bucket before giving up on a collision
+
+
 def _repeated_hash(pieces: Sequence[Any]) -> list[int]:
-    """One hash that occurs twice among ``pieces`` (a bucket from every partition), if any."""
+    """The hashes that occur twice among ``pieces`` (a bucket from every partition)."""
     np: Any = importlib.import_module("numpy")
     joined = np.sort(np.concatenate(pieces)) if pieces else np.empty(0, "uint64")
-    twice = joined[1:][joined[1:] == joined[:-1]]
-    return [int(twice[0])] if len(twice) else []
+    twice = np.unique(joined[1:][joined[1:] == joined[:-1]])
+    return [int(h) for h in twice[:_CONFIRMED]]
 
 
 def _pairs_with(part: Any, columns: _Columns, wanted: int, index: int) -> list[Any]:
     """The (item, model, partition) of the scored rows of ``part`` whose pair hash is ``wanted``."""
-    pd: Any = importlib.import_module("pandas")
-    scored = part[part[columns.score].notna()]
-    hashes = pd.util.hash_pandas_object(
-        scored[[columns.item, columns.model]].astype(str), index=False
-    ).to_numpy()
+    scored, hashes = _scored_pairs(part, columns)
     keys = scored[hashes == wanted]
     return [(i, m, index) for i, m in zip(keys[columns.item], keys[columns.model], strict=True)]
 
@@ -382,13 +385,14 @@ def _repeated_pair(parts: Sequence[Any], columns: _Columns, wanted: int) -> str:
         dask.delayed(_pairs_with, pure=True)(part, columns, wanted, index)
         for index, part in enumerate(parts)
     ]
-    rows = [row for rows in dask.compute(*found) for row in rows]
-    pairs = {(str(i), str(m)) for i, m, _ in rows}
-    if len(rows) < 2 or len(pairs) > 1:  # two different pairs share a hash: no repeat
-        return ""
-    (item, model, first), (_, _, second) = rows[0], rows[1]
-    where = f"partition {first}" if first == second else f"partitions {first} and {second}"
-    return f"(item, model) pair {item!r}, {model!r} appears twice ({where})"
+    seen: dict[tuple[Any, Any], int] = {}
+    for item, model, index in (row for rows in dask.compute(*found) for row in rows):
+        if (item, model) in seen:  # raw values: item 1 and item "1" differ, as in memory
+            first = seen[(item, model)]
+            where = f"partition {first}" if first == index else f"partitions {first} and {index}"
+            return f"(item, model) pair {item!r}, {model!r} appears twice ({where})"
+        seen[(item, model)] = index
+    return ""
 
 
 def _summarized(frame: Any, columns: _Columns) -> OutcomeSummary:
