@@ -284,9 +284,10 @@ def _lines(text: str, path: str, *, newline_only: bool = False) -> list[str]:
     return lines
 
 
-def _json_lines(path: str) -> Iterator[tuple[str, Any]]:
-    """``(where, value)`` for each non-blank line of a JSON-lines file."""
-    text = _read_text(path)
+def _json_lines(path: str, text: str | None = None) -> Iterator[tuple[str, Any]]:
+    """``(where, value)`` for each non-blank line of a JSON-lines file (``text``: its
+    contents, when already read)."""
+    text = _read_text(path) if text is None else text
     if not text.strip():
         raise ValidationError(f"{path}: empty")
     for number, line in enumerate(_lines(text, path, newline_only=True), start=1):
@@ -1272,10 +1273,10 @@ def read_otel_genai(
 
 def _otlp_documents(path: str) -> list[tuple[str, Any]]:
     """A file's OTLP/JSON documents: one per line, or the whole file pretty-printed."""
+    text = _read_text(path)
     try:
-        return list(_json_lines(path))
+        return list(_json_lines(path, text))
     except ValidationError as error:
-        text = _read_text(path)
         if sum(1 for line in text.split("\n") if line.strip()) < 2 or "not JSON" not in str(error):
             raise
         return [(path, _parse(text, path))]  # one pretty-printed document
