@@ -663,3 +663,119 @@ def test_a_vendor_over_its_share_of_spend_ranks_after_the_rest() -> None:
         ValidationError, match=r"max_vendor_share\['openai'\] must be in \(0, 1\], got 0"
     ):
         Policy(max_vendor_share={"openai": 0})
+
+
+def _everything_about(decision: Any) -> tuple[Any, ...]:
+    """A decision's picks, scores, ranking and explanations (money signs aside)."""
+    explained = {k: v.replace("$", "") for k, v in decision.explain().items()}
+    return (
+        tuple(d.id for d in decision.deployments),
+        dict(decision.scores),
+        decision.ranking,
+        explained,
+        [{k: v for k, v in row.items() if k != "reason"} for row in decision.to_rows()],
+    )
+
+
+class TestCheapestFirst:
+    """Ranking by cost alone prices only the cheapest few candidates (Fagin's threshold
+    walk over the rate columns, issue 26's speed target): its answers must equal pricing
+    every candidate, to the last bit and the last tie."""
+
+    @settings(max_examples=120)
+    @given(
+        catalogs(max_size=70),
+        requests(constrained=False),
+        st.sampled_from(["vendor", "provider", "none"]),
+        st.integers(0, 4),
+        st.booleans(),
+    )
+    def test_equals_pricing_every_candidate(
+        self, catalog: Catalog, request: Request, diversity: str, fallbacks: int, cooled: bool
+    ) -> None:
+        state = State()
+        if cooled:  # cooldowns narrow the mask without demoting anyone
+            state = record(
+                state,
+                Attempt(deployment_id=catalog.deployments[0].id, failure="rate_limited"),
+                now=59.0,
+            )
+        fast = Policy(diversity=diversity, fallbacks=fallbacks)  # type: ignore[arg-type]
+        slow = Policy(diversity=diversity, fallbacks=fallbacks, score=plain(by_cost))  # type: ignore[arg-type]
+        assert fast._by_cost_alone
+        assert not slow._by_cost_alone
+        try:
+            expected = route(request, catalog, slow, state=state, now=60.0)
+        except NoRouteError:
+            with pytest.raises(NoRouteError):
+                route(request, catalog, fast, state=state, now=60.0)
+            return
+        decision = route(request, catalog, fast, state=state, now=60.0)
+        assert _everything_about(decision) == _everything_about(expected)
+
+    def test_walks_past_the_first_step_when_diversity_needs_it(self) -> None:
+        # Thirty cheap deployments of one vendor, then one of another: the walk must go
+        # deep to find a second vendor, and the answer is the one full pricing gives.
+        deployments = [
+            Deployment(
+                id=f"cheap/m-{n:02d}",
+                model=Model(
+                    id=f"m-{n:02d}",
+                    vendor="openai",
+                    capabilities={"chat"},
+                    context_window=100_000,
+                    max_output_tokens=8_000,
+                ),
+                provider="openai",
+                price=Price(input_per_mtok=0.1 + n / 1000, output_per_mtok=0.4),
+            )
+            for n in range(30)
+        ] + [
+            Deployment(
+                id="other/x",
+                model=Model(
+                    id="x",
+                    vendor="mistral",
+                    capabilities={"chat"},
+                    context_window=100_000,
+                    max_output_tokens=8_000,
+                ),
+                provider="mistral",
+                price=Price(input_per_mtok=9.0, output_per_mtok=9.0),
+            )
+        ]
+        catalog = Catalog(deployments=deployments)
+        request = Request(input_tokens=1_000, output_tokens=100)
+        decision = route(request, catalog, now=0.0)
+        assert [d.id for d in decision.deployments] == ["cheap/m-00", "other/x", "cheap/m-01"]
+        assert decision._run.positions is None  # nothing else was listed or priced
+        assert decision.ranking[:3] == ("cheap/m-00", "cheap/m-01", "cheap/m-02")
+        assert len(decision.scores) == 31
+
+    def test_equals_pricing_every_candidate_on_litellms_price_map(
+        self, litellm_map: dict[str, Any]
+    ) -> None:
+        from modelfolio import from_litellm
+
+        everything = from_litellm(litellm_map).catalog
+        plain_cost = Policy(score=plain(by_cost))
+        rng = random.Random(26)
+        for size in (20, 200, len(everything)):
+            catalog = Catalog(deployments=rng.sample(list(everything.deployments), size))
+            for _ in range(150):
+                request = Request(
+                    input_tokens=rng.choice([0, 1, 200, 4_000, 30_000, 150_000, 400_000]),
+                    output_tokens=rng.choice([0, 50, 800, 8_000]),
+                    reasoning_tokens=rng.choice([0, 0, 1_000]),
+                    needs=rng.choice([set(), {"tools"}, {"vision"}]),
+                )
+                if rng.random() < 0.3:
+                    request = attrs.evolve(request, cached_input_tokens=request.input_tokens // 2)
+                try:
+                    expected = route(request, catalog, plain_cost, now=0.0)
+                except NoRouteError:
+                    continue
+                got = route(request, catalog, now=0.0)
+                assert [d.id for d in got.deployments] == [d.id for d in expected.deployments]
+                assert got.ranking == expected.ranking
+                assert dict(got.scores) == dict(expected.scores)

@@ -8,7 +8,7 @@ plain function is called once per deployment. Both give the same answers.
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from operator import itemgetter
 from typing import Any, TypeVar
 
@@ -31,6 +31,7 @@ class Columns:
 
     __slots__ = (
         "_chunks",
+        "_cost_steps",
         "all",
         "capability_masks",
         "compliance_masks",
@@ -127,6 +128,7 @@ class Columns:
         self.tier_floors = tuple(bands[-1][0] for _, bands in self.tiered)
         self.min_tier_threshold = self.tier_floors[0] if self.tier_floors else float("inf")
         self._chunks: dict[tuple[int, int], tuple[int, ...]] = {}
+        self._cost_steps: dict[int, tuple[_Step, ...]] = {}
 
     def in_tiers(self, mask: int, tiers: frozenset[str]) -> int:
         """``mask`` less the deployments of tiers not in ``tiers``.
@@ -237,6 +239,129 @@ class Columns:
                 if k is not None:
                     result[k] = estimate_cost(request, deployments[i], at=at)
         return result
+
+    def cheapest_first(
+        self, request: Request, mask: int, at: float | None = None
+    ) -> Iterator[tuple[list[int], bool]] | None:
+        """Ever longer exact prefixes of the cost ranking of ``mask``, pricing few candidates.
+
+        Each item is ``(positions, complete)``: the cheapest candidates of ``mask``,
+        cheapest first, ties by position, exactly as sorting every estimate would rank
+        them; ``complete`` is true once every candidate is in the list. ``None`` when the
+        request's price is not a fixed linear form of the base rates (long-context tiers
+        reached, or off-peak prices at ``at``): then price every candidate.
+
+        This is Fagin's threshold algorithm. Estimates are sums of token counts times
+        rates, all >= 0, so walking each rate column in ascending order, any candidate
+        not yet met in any column costs at least the estimate at the columns' current
+        rates, computed with the same float operations (rounding is monotone). Every
+        candidate priced below that bound is therefore already found. Which positions
+        each step meets does not depend on the request, so the steps are built once per
+        catalog and kind of request (with or without reasoning or cached tokens).
+        """
+        a = float(request.input_tokens)
+        if a > self.min_tier_threshold or (at is not None and self.off_peak):
+            return None
+        b = float(request.output_tokens)
+        c = float(request.reasoning_tokens)
+        cached = float(request.cached_input_tokens)
+        kind = 4 if cached else 3 if c else 2
+        steps = self._cost_steps.get(kind)
+        if steps is None:
+            steps = self._cost_steps[kind] = _cost_steps(
+                self.rate_quads
+                if kind == 4
+                else self.rate_triples
+                if kind == 3
+                else self.rate_pairs
+            )
+        return _cheapest_first(steps, mask, a, b, c, cached, kind)
+
+
+# One step of the threshold walk: the mask of the positions it meets first, those
+# positions with their rates, and each rate column's next value (None: all met).
+_Step = tuple[int, tuple[tuple[Any, ...], ...], "tuple[float, ...] | None"]
+
+# Each step walks this many more entries of every rate column than the last, doubled.
+_FIRST_STEP = 8
+
+
+def _cost_steps(rates: Sequence[tuple[float, ...]]) -> tuple[_Step, ...]:
+    """The steps of the threshold walk over ``rates`` (one column per kind of token)."""
+    n = len(rates)
+    width = len(rates[0]) if rates else 0
+    orders = [
+        [i for _, i in sorted((row[k], i) for i, row in enumerate(rates))] for k in range(width)
+    ]
+    steps: list[_Step] = []
+    met = 0
+    depth = _FIRST_STEP
+    while True:
+        depth = min(depth, n)
+        new = 0
+        for order in orders:
+            for i in order[:depth]:
+                new |= 1 << i
+        new &= ~met
+        met |= new
+        rows = tuple((i, *rates[i]) for i in range(n) if new >> i & 1)
+        bounds = (
+            None if depth == n else tuple(rates[order[depth]][k] for k, order in enumerate(orders))
+        )
+        steps.append((new, rows, bounds))
+        if depth == n:
+            return tuple(steps)
+        depth *= 2
+
+
+def _cheapest_first(
+    steps: tuple[_Step, ...], mask: int, a: float, b: float, c: float, cached: float, kind: int
+) -> Iterator[tuple[list[int], bool]]:
+    # The arithmetic of Columns.estimates, term for term, for the rows and the bounds.
+    plain = a - cached
+    found: list[tuple[float, int]] = []
+    for step_mask, rows, bounds in steps:
+        chosen = mask & step_mask
+        if chosen == step_mask:
+            if kind == 2:
+                found += [((a * x + b * y) / 1_000_000.0, i) for i, x, y in rows]
+            elif kind == 3:
+                found += [((a * x + b * y + c * z) / 1_000_000.0, i) for i, x, y, z in rows]
+            else:
+                found += [
+                    ((plain * x + cached * w + b * y + c * z) / 1_000_000.0, i)
+                    for i, x, w, y, z in rows
+                ]
+            found.sort()
+        elif chosen:
+            if kind == 2:
+                found += [((a * x + b * y) / 1_000_000.0, i) for i, x, y in rows if chosen >> i & 1]
+            elif kind == 3:
+                found += [
+                    ((a * x + b * y + c * z) / 1_000_000.0, i)
+                    for i, x, y, z in rows
+                    if chosen >> i & 1
+                ]
+            else:
+                found += [
+                    ((plain * x + cached * w + b * y + c * z) / 1_000_000.0, i)
+                    for i, x, w, y, z in rows
+                    if chosen >> i & 1
+                ]
+            found.sort()
+        if bounds is None:
+            yield [i for _, i in found], True
+            return
+        if kind == 2:
+            x, y = bounds
+            bound = (a * x + b * y) / 1_000_000.0
+        elif kind == 3:
+            x, y, z = bounds
+            bound = (a * x + b * y + c * z) / 1_000_000.0
+        else:
+            x, w, y, z = bounds
+            bound = (plain * x + cached * w + b * y + c * z) / 1_000_000.0
+        yield [i for _, i in found[: bisect_left(found, (bound,))]], False
 
 
 _UNKNOWN = 1 << 62  # an unknown window sorts above every real one

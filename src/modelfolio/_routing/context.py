@@ -25,6 +25,8 @@ from modelfolio._routing.state import State
 
 __all__ = ["Filter", "RouteContext", "Run", "Scorer"]
 
+_NONE: frozenset[int] = frozenset()
+
 
 @frozen(kw_only=True)
 class RouteContext:
@@ -61,6 +63,7 @@ class Run:
         "catalog",
         "columns",
         "demoted",
+        "mask",
         "now",
         "order",
         "positions",
@@ -89,11 +92,14 @@ class Run:
         self._estimated: tuple[Sequence[int], list[float]] | None = None
         self._context: RouteContext | None = None
         # Route sets, once it has ranked: the survivors' positions, their scores, the
-        # full order if it was computed, and which survivors rank after the rest.
-        self.positions: tuple[int, ...]
-        self.scores: list[float]
-        self.order: list[int] | None
-        self.demoted: frozenset[int]
+        # full order if it was computed, and which survivors rank after the rest. When
+        # it ranked by cost without pricing every survivor, it sets only ``mask`` (the
+        # survivors as a bit set) and leaves positions and scores None until asked.
+        self.mask: int | None = None
+        self.positions: tuple[int, ...] | None = None
+        self.scores: list[float] | None = None
+        self.order: list[int] | None = None
+        self.demoted: frozenset[int] = _NONE
 
     @property
     def context(self) -> RouteContext:

@@ -229,10 +229,21 @@ class Policy:
     share_window_s: float = field(default=3600.0, validator=_window)
     """The window ``max_vendor_share`` is measured over, in seconds."""
     _plan: tuple[tuple[Filter, BulkFilter | None], ...] = field(init=False, repr=False, eq=False)
+    _by_cost_alone: bool = field(init=False, repr=False, eq=False)
+    """Ranks by cost alone: no surcharge, share cap or split can reorder the ranking."""
 
     def __attrs_post_init__(self) -> None:
         plan = tuple((f, f if isinstance(f, BulkFilter) else None) for f in self.filters)
         object.__setattr__(self, "_plan", _BULK_DEFAULTS if plan == _BULK_DEFAULTS else plan)
+        object.__setattr__(
+            self,
+            "_by_cost_alone",
+            self.score is by_cost
+            and not self.vendor_surcharge
+            and not self.max_vendor_share
+            and self.split is None
+            and self.split_by_tag is None,
+        )
 
 
 class _Pass(Run):
@@ -342,6 +353,20 @@ def _pick(
         return [], False
     if first is None:
         first = order[0]
+        if diversity != "none":
+            # The usual case, in one pass: while each next pick can come from a new
+            # vendor (provider), the best such one is the next one met in rank order.
+            key = vendors if diversity == "vendor" else providers
+            if not count:
+                return [first], True
+            picked = [first]
+            used = {key[first]}
+            for k in order[1:]:
+                if key[k] not in used:
+                    picked.append(k)
+                    if len(picked) > count:
+                        return picked, True
+                    used.add(key[k])
     picked = [first]
     pool = list(order[1:]) if first == order[0] else [k for k in order if k != first]
     used_vendors, used_providers = {vendors[first]}, {providers[first]}
@@ -435,11 +460,17 @@ class Decision:
 
     @property
     def _positions(self) -> tuple[int, ...]:
-        return self._run.positions
+        run = self._run
+        if run.positions is None:  # ranked by cost without listing every survivor
+            run.positions = run.columns.positions(run.mask or 0)
+        return run.positions
 
     @property
     def _scores(self) -> list[float]:
-        return self._run.scores
+        run = self._run
+        if run.scores is None:  # ranked by cost without pricing every survivor
+            run.scores = run.estimates(self._positions)
+        return run.scores
 
     @property
     def _demoted(self) -> frozenset[int]:
@@ -448,8 +479,22 @@ class Decision:
     def _ranked(self) -> list[int]:
         run = self._run
         if run.order is None:
-            run.order = _full_order(run.scores, run.demoted)
+            run.order = _full_order(self._scores, run.demoted)
         return run.order
+
+    @classmethod
+    def _made(cls, chosen: Deployment, fallbacks: tuple[Deployment, ...], run: _Pass) -> Decision:
+        """A decision not drawn by a split, made without ``__init__``'s keyword parsing.
+
+        Routing makes one per request; this is half the cost of the generated
+        ``__init__``, which has no validators or converters to skip.
+        """
+        decision = _new(cls)
+        _set_chosen(decision, chosen)
+        _set_fallbacks(decision, fallbacks)
+        _set_split_target(decision, False)
+        _set_run(decision, run)
+        return decision
 
     def __repr__(self) -> str:
         fallbacks = ", ".join(repr(d.id) for d in self.fallbacks)
@@ -573,6 +618,14 @@ class Decision:
         return html_table(rows, caption=f"Decision: {self.chosen.id}")
 
 
+# The slot setters of Decision's fields, for Decision._made.
+_new = object.__new__
+_set_chosen = Decision.__dict__["chosen"].__set__
+_set_fallbacks = Decision.__dict__["fallbacks"].__set__
+_set_split_target = Decision.__dict__["split_target"].__set__
+_set_run = Decision.__dict__["_run"].__set__
+
+
 def _money(value: float) -> str:
     return f"${value:.6g}"
 
@@ -670,8 +723,47 @@ def route(
     run.policy = policy
     run.raw_scores = None
     run.over_cap = _NO_SHARES
-    positions = _filter(run)
-    if not positions:
+    if policy._plan is _BULK_DEFAULTS and not request.constrained and not policy.budgets:
+        # The default filters without the general loop, skipping the ones that cannot
+        # reject anything here: constraints (none set), budgets (none set),
+        # capabilities (none needed) and health (no marks).
+        mask: int | None = columns.full
+        positions: tuple[int, ...] = ()
+        if not columns.tiers_sold <= request.tiers:  # inline: the usual answer is "all"
+            mask = columns.in_tiers(columns.full, request.tiers)
+        if request.needs:
+            mask = has_capabilities.narrow(run, mask)  # type: ignore[arg-type]
+        mask = fits_context.narrow(run, mask)  # type: ignore[arg-type]
+        if mask and (state.cooldowns or state.breakers):
+            mask = is_healthy.narrow(run, mask)
+    else:
+        mask, positions = _filter(run)
+    if mask is not None:
+        if not mask:
+            raise _no_route(run)
+        # Ranked by cost alone, the picks come from the cheapest few candidates, found
+        # without pricing the rest (positions and scores are listed only if asked).
+        prefixes = (
+            columns.cheapest_first(request, mask, at)
+            if policy._by_cost_alone and not (state.vendor_failures or state.breakers)
+            else None
+        )
+        if prefixes is not None:
+            count, diversity = policy.fallbacks, policy.diversity
+            for prefix, complete in prefixes:
+                if prefix:
+                    picks, settled = _pick(
+                        prefix, count, diversity, columns.vendors, columns.providers
+                    )
+                    if settled or complete:
+                        break
+            run.mask = mask
+            deployments = columns.deployments
+            return Decision._made(
+                deployments[picks[0]], tuple([deployments[i] for i in picks[1:]]), run
+            )
+        positions = columns.positions(mask)
+    elif not positions:
         raise _no_route(run)
 
     scorer = policy.score
@@ -756,33 +848,24 @@ def _unknown(kind: str, name: str, known: list[str]) -> str:
     return f"unknown {kind} {name!r}: no deployment of the catalog has it{hint} (the {kind}s are {', '.join(known)})"
 
 
-def _filter(run: _Pass) -> tuple[int, ...]:
-    """Apply the policy's filters: on bit masks while they can, then on positions."""
+def _filter(run: _Pass) -> tuple[int | None, tuple[int, ...]]:
+    """Apply the policy's filters: on bit masks while they can, then on positions.
+
+    (Route applies the default filters itself, on masks, when the request sets no
+    constraint and the policy no budget.) Returns the survivors as a mask while only bulk filters have run (positions are
+    then left to the caller), else as positions (with ``None`` for the mask).
+    """
     columns, request = run.columns, run.request
     mask: int | None = columns.full
     positions: tuple[int, ...] = ()
     plan = run.policy._plan
-    if plan is _BULK_DEFAULTS and not request.constrained and not run.policy.budgets:
-        # The default filters, called in order without the general loop, skipping
-        # the ones that cannot reject anything here: constraints (none set), budgets
-        # (none set), capabilities (none needed) and health (no marks).
-        fused = columns.full
-        if not columns.tiers_sold <= request.tiers:  # inline: the usual answer is "all"
-            fused = columns.in_tiers(fused, request.tiers)
-        if request.needs:
-            fused = has_capabilities.narrow(run, fused)  # type: ignore[assignment]
-        fused = fits_context.narrow(run, fused)  # type: ignore[assignment]
-        state = run.state
-        if fused and (state.cooldowns or state.breakers):
-            fused = is_healthy.narrow(run, fused)  # type: ignore[assignment]
-        return columns.positions(fused) if fused else ()
     for function, bulk in plan:
         if mask is not None and bulk is not None:
             narrowed = bulk.narrow(run, mask)
             if narrowed is not None:
                 mask = narrowed
                 if not mask:
-                    return ()
+                    return 0, ()
                 continue
         if mask is not None:
             positions, mask = columns.positions(mask), None
@@ -794,8 +877,8 @@ def _filter(run: _Pass) -> tuple[int, ...]:
                 i for i in positions if function(request, deployments[i], context) is None
             )
         if not positions:
-            return ()
-    return columns.positions(mask) if mask is not None else positions
+            return None, ()
+    return mask, positions
 
 
 _NO_SHARES: Mapping[str, float] = MappingProxyType({})
