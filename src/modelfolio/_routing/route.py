@@ -42,7 +42,7 @@ from modelfolio._common.table import html_table
 from modelfolio._common.validate import did_you_mean, finite, instances, text
 from modelfolio._routing.budget import Budget
 from modelfolio._routing.columns import Columns
-from modelfolio._routing.context import Filter, Run, Scorer
+from modelfolio._routing.context import _NONE, Filter, Run, Scorer
 from modelfolio._routing.filters import (
     BulkFilter,
     fits_context,
@@ -326,8 +326,6 @@ def _full_order(scores: list[float], demoted: frozenset[int]) -> list[int]:
         return sorted(range(len(scores)), key=lambda k: (k in demoted, scores[k]))
     return sorted(range(len(scores)), key=scores.__getitem__)
 
-
-_NONE: frozenset[int] = frozenset()
 
 # Below this many candidates a keyed sort of all of them is cheaper than lazy ranking.
 _LAZY_FROM = 48
@@ -723,21 +721,7 @@ def route(
     run.policy = policy
     run.raw_scores = None
     run.over_cap = _NO_SHARES
-    if policy._plan is _BULK_DEFAULTS and not request.constrained and not policy.budgets:
-        # The default filters without the general loop, skipping the ones that cannot
-        # reject anything here: constraints (none set), budgets (none set),
-        # capabilities (none needed) and health (no marks).
-        mask: int | None = columns.full
-        positions: tuple[int, ...] = ()
-        if not columns.tiers_sold <= request.tiers:  # inline: the usual answer is "all"
-            mask = columns.in_tiers(columns.full, request.tiers)
-        if request.needs:
-            mask = has_capabilities.narrow(run, mask)  # type: ignore[arg-type]
-        mask = fits_context.narrow(run, mask)  # type: ignore[arg-type]
-        if mask and (state.cooldowns or state.breakers):
-            mask = is_healthy.narrow(run, mask)
-    else:
-        mask, positions = _filter(run)
+    mask, positions = _filter(run)
     if mask is not None:
         if not mask:
             raise _no_route(run)
@@ -851,14 +835,27 @@ def _unknown(kind: str, name: str, known: list[str]) -> str:
 def _filter(run: _Pass) -> tuple[int | None, tuple[int, ...]]:
     """Apply the policy's filters: on bit masks while they can, then on positions.
 
-    (Route applies the default filters itself, on masks, when the request sets no
-    constraint and the policy no budget.) Returns the survivors as a mask while only bulk filters have run (positions are
+    Returns the survivors as a mask while only bulk filters have run (positions are
     then left to the caller), else as positions (with ``None`` for the mask).
     """
     columns, request = run.columns, run.request
     mask: int | None = columns.full
     positions: tuple[int, ...] = ()
     plan = run.policy._plan
+    if plan is _BULK_DEFAULTS and not request.constrained and not run.policy.budgets:
+        # The default filters, called in order without the general loop, skipping
+        # the ones that cannot reject anything here: constraints (none set), budgets
+        # (none set), capabilities (none needed) and health (no marks).
+        fused = columns.full
+        if not columns.tiers_sold <= request.tiers:  # inline: the usual answer is "all"
+            fused = columns.in_tiers(fused, request.tiers)
+        if request.needs:
+            fused = has_capabilities.narrow(run, fused)  # type: ignore[assignment]
+        fused = fits_context.narrow(run, fused)  # type: ignore[assignment]
+        state = run.state
+        if fused and (state.cooldowns or state.breakers):
+            fused = is_healthy.narrow(run, fused)  # type: ignore[assignment]
+        return fused, ()
     for function, bulk in plan:
         if mask is not None and bulk is not None:
             narrowed = bulk.narrow(run, mask)
