@@ -315,34 +315,53 @@ def _cost_steps(rates: Sequence[tuple[float, ...]]) -> tuple[_Step, ...]:
         depth *= 2
 
 
-def _priced(
-    rows: Iterable[tuple[Any, ...]], kind: int, a: float, b: float, c: float, cached: float
-) -> list[tuple[float, int]]:
-    """``(estimate, position)`` of each row: the arithmetic of :meth:`Columns.estimates`,
-    term for term, so rows and bounds are rounded alike."""
-    if kind == 2:
-        return [((a * x + b * y) / 1_000_000.0, i) for i, x, y in rows]
-    if kind == 3:
-        return [((a * x + b * y + c * z) / 1_000_000.0, i) for i, x, y, z in rows]
-    plain = a - cached
-    return [((plain * x + cached * w + b * y + c * z) / 1_000_000.0, i) for i, x, w, y, z in rows]
-
-
 def _cheapest_first(
     steps: tuple[_Step, ...], mask: int, a: float, b: float, c: float, cached: float, kind: int
 ) -> Iterator[tuple[list[int], bool]]:
+    # The arithmetic of Columns.estimates, term for term, for the rows and the bounds.
+    plain = a - cached
     found: list[tuple[float, int]] = []
     for step_mask, rows, bounds in steps:
         chosen = mask & step_mask
-        if chosen:
-            if chosen != step_mask:
-                rows = tuple(row for row in rows if chosen >> row[0] & 1)
-            found += _priced(rows, kind, a, b, c, cached)
+        if chosen == step_mask:
+            if kind == 2:
+                found += [((a * x + b * y) / 1_000_000.0, i) for i, x, y in rows]
+            elif kind == 3:
+                found += [((a * x + b * y + c * z) / 1_000_000.0, i) for i, x, y, z in rows]
+            else:
+                found += [
+                    ((plain * x + cached * w + b * y + c * z) / 1_000_000.0, i)
+                    for i, x, w, y, z in rows
+                ]
+            found.sort()
+        elif chosen:
+            if kind == 2:
+                found += [((a * x + b * y) / 1_000_000.0, i) for i, x, y in rows if chosen >> i & 1]
+            elif kind == 3:
+                found += [
+                    ((a * x + b * y + c * z) / 1_000_000.0, i)
+                    for i, x, y, z in rows
+                    if chosen >> i & 1
+                ]
+            else:
+                found += [
+                    ((plain * x + cached * w + b * y + c * z) / 1_000_000.0, i)
+                    for i, x, w, y, z in rows
+                    if chosen >> i & 1
+                ]
             found.sort()
         if bounds is None:
             yield [i for _, i in found], True
             return
-        bound = _priced(((-1, *bounds),), kind, a, b, c, cached)[0][0]
+        if kind == 2:
+            x, y = bounds
+            bound = (a * x + b * y) / 1_000_000.0
+        elif kind == 3:
+            x, y, z = bounds
+            bound = (a * x + b * y + c * z) / 1_000_000.0
+        else:
+            x, w, y, z = bounds
+            bound = (plain * x + cached * w + b * y + c * z) / 1_000_000.0
         yield [i for _, i in found[: bisect_left(found, (bound,))]], False
 
 
