@@ -8,7 +8,7 @@ plain function is called once per deployment. Both give the same answers.
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from operator import itemgetter
 from typing import Any, TypeVar
 
@@ -241,13 +241,18 @@ class Columns:
         return result
 
     def cheapest_first(
-        self, request: Request, mask: int, at: float | None = None
-    ) -> Iterator[tuple[list[int], bool]] | None:
-        """Ever longer exact prefixes of the cost ranking of ``mask``, pricing few candidates.
+        self,
+        request: Request,
+        mask: int,
+        at: float | None,
+        pick: Callable[[list[int]], tuple[list[int], bool]],
+    ) -> list[int] | None:
+        """Picks from ever longer exact prefixes of the cost ranking of ``mask``.
 
-        Each item is ``(positions, complete)``: the cheapest candidates of ``mask``,
-        cheapest first, ties by position, exactly as sorting every estimate would rank
-        them; ``complete`` is true once every candidate is in the list. ``None`` when the
+        ``pick(prefix)`` is handed the cheapest candidates of ``mask``, cheapest first,
+        ties by position, exactly as sorting every estimate would rank them, and returns
+        its picks and whether they are settled inside the prefix; the walk goes on until
+        they are (or the prefix is every candidate) and returns them. ``None`` when the
         request's price is not a fixed linear form of the base rates (long-context tiers
         reached, or off-peak prices at ``at``): then price every candidate.
 
@@ -275,7 +280,7 @@ class Columns:
                 if kind == 3
                 else self.rate_pairs
             )
-        return _cheapest_first(steps, mask, a, b, c, cached, kind)
+        return _cheapest_first(steps, mask, a, b, c, cached, kind, pick)
 
 
 # One step of the threshold walk: the mask of the positions it meets first, those
@@ -316,9 +321,18 @@ def _cost_steps(rates: Sequence[tuple[float, ...]]) -> tuple[_Step, ...]:
 
 
 def _cheapest_first(
-    steps: tuple[_Step, ...], mask: int, a: float, b: float, c: float, cached: float, kind: int
-) -> Iterator[tuple[list[int], bool]]:
+    steps: tuple[_Step, ...],
+    mask: int,
+    a: float,
+    b: float,
+    c: float,
+    cached: float,
+    kind: int,
+    pick: Callable[[list[int]], tuple[list[int], bool]],
+) -> list[int]:
     # The arithmetic of Columns.estimates, term for term, for the rows and the bounds.
+    # A plain loop calling ``pick``, not a generator: at 20 deployments this walk is
+    # most of a decision, and resuming a generator was a fifth of it.
     plain = a - cached
     found: list[tuple[float, int]] = []
     for step_mask, rows, bounds in steps:
@@ -351,8 +365,9 @@ def _cheapest_first(
                 ]
             found.sort()
         if bounds is None:
-            yield [i for _, i in found], True
-            return
+            return pick([i for _, i in found])[0]
+        if not found:
+            continue
         if kind == 2:
             x, y = bounds
             bound = (a * x + b * y) / 1_000_000.0
@@ -362,7 +377,12 @@ def _cheapest_first(
         else:
             x, w, y, z = bounds
             bound = (plain * x + cached * w + b * y + c * z) / 1_000_000.0
-        yield [i for _, i in found[: bisect_left(found, (bound,))]], False
+        below = bisect_left(found, (bound,))
+        if below:
+            picks, settled = pick([i for _, i in found[:below]])
+            if settled:
+                return picks
+    raise AssertionError("the last step of a threshold walk has no bound")  # pragma: no cover
 
 
 _UNKNOWN = 1 << 62  # an unknown window sorts above every real one

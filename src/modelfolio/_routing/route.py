@@ -727,20 +727,19 @@ def route(
             raise _no_route(run)
         # Ranked by cost alone, the picks come from the cheapest few candidates, found
         # without pricing the rest (positions and scores are listed only if asked).
-        prefixes = (
-            columns.cheapest_first(request, mask, at)
+        picks = (
+            columns.cheapest_first(
+                request,
+                mask,
+                at,
+                lambda prefix: _pick(
+                    prefix, policy.fallbacks, policy.diversity, columns.vendors, columns.providers
+                ),
+            )
             if policy._by_cost_alone and not (state.vendor_failures or state.breakers)
             else None
         )
-        if prefixes is not None:
-            count, diversity = policy.fallbacks, policy.diversity
-            for prefix, complete in prefixes:
-                if prefix:
-                    picks, settled = _pick(
-                        prefix, count, diversity, columns.vendors, columns.providers
-                    )
-                    if settled or complete:
-                        break
+        if picks is not None:
             run.mask = mask
             deployments = columns.deployments
             return Decision._made(
