@@ -132,11 +132,14 @@ def serve() -> Iterator[tuple[str, list[tuple[str, str]]]]:
 
 
 @contextmanager
-def serve_with(base: type[BaseHTTPRequestHandler]) -> Iterator[tuple[str, list[tuple[str, str]]]]:
+def serve_with(
+    base: type[BaseHTTPRequestHandler], release: threading.Event | None = None
+) -> Iterator[tuple[str, list[tuple[str, str]]]]:
     """Run ``base`` on 127.0.0.1 (a port the OS picks) until the block ends; yields the
-    base URL and the log of (api, model) calls. Hangs are released when it stops."""
+    base URL and the log of (api, model) calls. Hangs wait on ``release`` (a new event
+    unless given), which is set when the server stops."""
     log: list[tuple[str, str]] = []
-    release = threading.Event()
+    release = threading.Event() if release is None else release
     handler = type("Handler", (base,), {"log": log, "release": release})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True

@@ -22,8 +22,11 @@ if TYPE_CHECKING:
     from modelfolio._calling.execute import (
         Router,
         aexecute,
+        aexecute_stream,
         execute,
+        execute_stream,
     )
+    from modelfolio._calling.observers import Observer
     from modelfolio._calling.plan import (
         Execution,
         ExecutionError,
@@ -35,6 +38,11 @@ if TYPE_CHECKING:
         SharedStore,
         Ticket,
         apply_update,
+    )
+    from modelfolio._calling.stream import (
+        AsyncExecutionStream,
+        ExecutionStream,
+        StreamInterrupted,
     )
     from modelfolio._catalog.catalog import (
         TIERS,
@@ -132,11 +140,13 @@ if TYPE_CHECKING:
     )
     from modelfolio._formats.sdks import (
         usage_from_anthropic,
+        usage_from_anthropic_stream,
         usage_from_bedrock,
         usage_from_cohere,
         usage_from_gemini,
         usage_from_mistral,
         usage_from_openai,
+        usage_from_openai_stream,
     )
     from modelfolio._learning.bridge import (
         Bridge,
@@ -252,6 +262,8 @@ _WHERE: dict[str, str] = {
     "from_litellm": "modelfolio._formats.litellm",
     "usage_from_anthropic": "modelfolio._formats.sdks",
     "usage_from_openai": "modelfolio._formats.sdks",
+    "usage_from_openai_stream": "modelfolio._formats.sdks",
+    "usage_from_anthropic_stream": "modelfolio._formats.sdks",
     "usage_from_bedrock": "modelfolio._formats.sdks",
     "usage_from_cohere": "modelfolio._formats.sdks",
     "usage_from_gemini": "modelfolio._formats.sdks",
@@ -290,6 +302,12 @@ _WHERE: dict[str, str] = {
     "Router": "modelfolio._calling.execute",
     "aexecute": "modelfolio._calling.execute",
     "execute": "modelfolio._calling.execute",
+    "aexecute_stream": "modelfolio._calling.execute",
+    "execute_stream": "modelfolio._calling.execute",
+    "Observer": "modelfolio._calling.observers",
+    "AsyncExecutionStream": "modelfolio._calling.stream",
+    "ExecutionStream": "modelfolio._calling.stream",
+    "StreamInterrupted": "modelfolio._calling.stream",
     "Execution": "modelfolio._calling.plan",
     "ExecutionError": "modelfolio._calling.plan",
     "Reply": "modelfolio._calling.plan",
@@ -372,6 +390,7 @@ _WHERE: dict[str, str] = {
 
 __all__ = [
     "Allocation",
+    "AsyncExecutionStream",
     "Attempt",
     "Battle",
     "BattleSummary",
@@ -394,6 +413,7 @@ __all__ = [
     "EvalRecord",
     "Execution",
     "ExecutionError",
+    "ExecutionStream",
     "ExitRow",
     "ExitTable",
     "Failure",
@@ -415,6 +435,7 @@ __all__ = [
     "ModelfolioError",
     "NoRouteError",
     "NonInferiority",
+    "Observer",
     "OffPeak",
     "OffPeakWindow",
     "OutcomeSummary",
@@ -439,6 +460,7 @@ __all__ = [
     "SharedStore",
     "SimulationReport",
     "State",
+    "StreamInterrupted",
     "TIERS",
     "Ticket",
     "Tier",
@@ -450,6 +472,7 @@ __all__ = [
     "VendorRule",
     "WorkloadClass",
     "aexecute",
+    "aexecute_stream",
     "aiq",
     "allocate",
     "apgr",
@@ -472,6 +495,7 @@ __all__ = [
     "drift_monitor",
     "estimate_cost",
     "execute",
+    "execute_stream",
     "featurize",
     "fit_quality",
     "fit_query_quality",
@@ -502,11 +526,13 @@ __all__ = [
     "sweep",
     "threshold_router",
     "usage_from_anthropic",
+    "usage_from_anthropic_stream",
     "usage_from_bedrock",
     "usage_from_cohere",
     "usage_from_gemini",
     "usage_from_mistral",
     "usage_from_openai",
+    "usage_from_openai_stream",
     "usage_shares",
     "vendor_exit",
     "within_budgets",

@@ -698,6 +698,7 @@ class RedisStore:
                 attempt.vendor,
                 attempt.provider,
                 attempt.tenant,
+                attempt.first_chunk_s,
             ]
         )
         member = json.dumps(
@@ -738,7 +739,8 @@ class RedisStore:
         mine = self.replica + "-" if skip_mine else None
         attempts = []
         for (_, fields), with_cost in events:
-            attempt_id, deployment, failure, retry_after, cost, vendor, provider, tenant = (
+            # an event written before first_chunk_s was recorded has eight fields
+            attempt_id, deployment, failure, retry_after, cost, vendor, provider, tenant, *more = (
                 json.loads(fields["e"])
             )
             if mine is not None and attempt_id.startswith(mine):
@@ -752,6 +754,7 @@ class RedisStore:
                 vendor=vendor,
                 provider=provider,
                 tenant=tenant,
+                first_chunk_s=more[0] if more else None,
             )
             attempts.append((attempt, float(fields["at"]) + shift))
         return attempts

@@ -140,6 +140,72 @@ class _Call:
 
 _Outcome = tuple[Any, BaseException | None, float, float]  # reply, error, started, finished
 
+# How a plan tells observers: ``notify(method name, key, *arguments)``; the driver
+# calls each observer's method, guarding the call (see modelfolio._calling.execute).
+Notify = Callable[..., None]
+
+
+class _Opened:
+    """What a stream driver sends back for a call whose first chunk arrived.
+
+    ``first`` is that chunk (``_NO_CHUNK`` for a stream that ended without any), and
+    ``source`` the object ``call`` returned (closed when the stream is).
+    """
+
+    __slots__ = ("first", "first_chunk_s", "iterator", "source")
+
+    def __init__(self, source: Any, iterator: Any, first: Any, first_chunk_s: float | None) -> None:
+        self.source = source
+        self.iterator = iterator
+        self.first = first
+        self.first_chunk_s = first_chunk_s
+
+
+_NO_CHUNK = object()
+
+
+class _Committed:
+    """What a streaming plan returns: the deployment that sent a first chunk, and what
+    the stream needs to record its attempt once it ends (the plan records the rest)."""
+
+    __slots__ = (
+        "at",
+        "attempts",
+        "deployment",
+        "index",
+        "key",
+        "opened",
+        "put_attempt",
+        "started",
+        "state",
+        "ticket",
+    )
+
+    def __init__(
+        self,
+        *,
+        at: float | None,
+        attempts: tuple[Attempt, ...],
+        deployment: Deployment,
+        index: int,
+        key: object,
+        opened: _Opened,
+        put_attempt: Callable[[Attempt, float, Ticket | None], State],
+        started: float,
+        state: State,
+        ticket: Ticket | None,
+    ) -> None:
+        self.at = at
+        self.attempts = attempts
+        self.deployment = deployment
+        self.index = index
+        self.key = key
+        self.opened = opened
+        self.put_attempt = put_attempt
+        self.started = started
+        self.state = state
+        self.ticket = ticket
+
 
 def _plan(
     request: Request,
@@ -154,13 +220,68 @@ def _plan(
     classify: Callable[[BaseException], Any],
     rng: random.Random,
     wall_clock: Callable[[], float] | None = None,
-    reserve: Callable[[Request, Deployment, float | None], Ticket] | None = None,
-) -> Generator[_Sleep | _Call, _Outcome | None, Execution[Any]]:
+    reserve: Callable[[Request, Deployment, float | None], Ticket | None] | None = None,
+    streaming: bool = False,
+    notify: Notify | None = None,
+) -> Generator[_Sleep | _Call, _Outcome | None, Any]:
     """The execution as a generator: it yields what to do (sleep, call) and is sent outcomes.
 
+    Returns the :class:`Execution`, or for ``streaming`` the :class:`_Committed` stream
+    whose first chunk came (its own attempt is recorded by the stream when it ends).
+    ``notify``, when given, is told of the execution's start and end and of each
+    attempt (the :class:`~modelfolio.Observer` protocol).
+    """
+    arguments = (request, catalog, policy)
+    options: dict[str, Any] = {
+        "get_state": get_state,
+        "put_attempt": put_attempt,
+        "now": now,
+        "max_attempts": max_attempts,
+        "deadline_s": deadline_s,
+        "classify": classify,
+        "rng": rng,
+        "wall_clock": wall_clock,
+        "reserve": reserve,
+        "streaming": streaming,
+    }
+    if notify is None:
+        return (yield from _attempts(*arguments, **options, notify=None, key=None))
+    key = object()
+    notify("execution_started", key, request, streaming)
+    try:
+        result = yield from _attempts(*arguments, **options, notify=notify, key=key)
+    except Exception as error:
+        notify("execution_finished", key, getattr(error, "attempts", ()), error)
+        raise
+    if isinstance(result, Execution):
+        notify("execution_finished", key, result.attempts, None)
+    return result
+
+
+def _attempts(
+    request: Request,
+    catalog: Catalog,
+    policy: Policy,
+    *,
+    get_state: Callable[[], State],
+    put_attempt: Callable[[Attempt, float, Ticket | None], State],
+    now: Callable[[], float],
+    max_attempts: int,
+    deadline_s: float | None,
+    classify: Callable[[BaseException], Any],
+    rng: random.Random,
+    wall_clock: Callable[[], float] | None = None,
+    reserve: Callable[[Request, Deployment, float | None], Ticket | None] | None,
+    streaming: bool,
+    notify: Notify | None,
+    key: object,
+) -> Generator[_Sleep | _Call, _Outcome | None, Any]:
+    """The attempts of :func:`_plan`.
+
     Sync and async execution drive the same plan; only the waiting and calling differ.
-    ``reserve``, when given (a router with a shared store), is asked for a ticket before
-    each call; a refused ticket rules the deployment out like a local budget would.
+    ``reserve``, when given (a router with a shared store or budgets), is asked for a
+    ticket before each call; a refused ticket rules the deployment out like a local
+    budget would.
     """
     start = now()
     attempts: list[Attempt] = []
@@ -207,14 +328,31 @@ def _plan(
         ticket = None
         if reserve is not None:
             ticket = reserve(request, deployment, at)
-            if not ticket.granted:
+            if ticket is not None and not ticket.granted:
                 refused[deployment.id] = ticket.reason or "refused by the shared store"
                 continue
         attempt_id = None if ticket is None else ticket.attempt_id
+        index = len(attempts)
+        if notify is not None:
+            notify("attempt_started", key, index, deployment, decision)
         outcome = yield _Call(deployment)
         assert outcome is not None
         reply, raised, started, finished = outcome
         latency = finished - started
+        if raised is None and streaming:
+            assert isinstance(reply, _Opened)
+            return _Committed(
+                at=at,
+                attempts=tuple(attempts),
+                deployment=deployment,
+                index=index,
+                key=key,
+                opened=reply,
+                put_attempt=put_attempt,
+                started=started,
+                state=state,
+                ticket=ticket,
+            )
         if raised is None:
             if not isinstance(reply, Reply):
                 raise ValidationError(f"call must return a Reply, got {reply!r}")
@@ -229,6 +367,8 @@ def _plan(
             )
             attempts.append(attempt)
             state = put_attempt(attempt, finished, ticket)
+            if notify is not None:
+                notify("attempt_finished", key, index, attempt, None)
             return Execution(
                 response=reply.response,
                 deployment=deployment,
@@ -247,6 +387,8 @@ def _plan(
         )
         attempts.append(attempt)
         state = put_attempt(attempt, finished, ticket)
+        if notify is not None:
+            notify("attempt_finished", key, index, attempt, raised)
         failure = verdict.failure
         if failure in (Failure.AUTH, Failure.BAD_REQUEST):
             raise ExecutionError(
@@ -363,7 +505,10 @@ def _local_plan(
     classify: Callable[[BaseException], Any],
     rng: random.Random | None,
     wall_clock: Callable[[], float] | None,
-) -> Generator[Any, Any, Execution[Any]]:
+    *,
+    streaming: bool = False,
+    notify: Notify | None = None,
+) -> Generator[Any, Any, Any]:
     """The plan of one execution over its own copy of ``state``."""
     _check(max_attempts, deadline_s)
     get_state, put_attempt = _local_state(State() if state is None else state, now)
@@ -379,4 +524,6 @@ def _local_plan(
         classify=classify,
         rng=_rng_for(request, rng),
         wall_clock=wall_clock,
+        streaming=streaming,
+        notify=notify,
     )

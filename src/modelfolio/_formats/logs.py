@@ -653,6 +653,7 @@ _INPUT = ("gen_ai.usage.input_tokens", "gen_ai.usage.prompt_tokens")
 _OUTPUT = ("gen_ai.usage.output_tokens", "gen_ai.usage.completion_tokens")
 _CACHED = ("gen_ai.usage.cache_read.input_tokens", "gen_ai.usage.cache_read_input_tokens")
 _WRITTEN = ("gen_ai.usage.cache_creation.input_tokens", "gen_ai.usage.cache_creation_input_tokens")
+_REASONING = ("gen_ai.usage.reasoning.output_tokens",)
 _GENAI_OPERATIONS = frozenset(
     {"chat", "text_completion", "generate_content", "invoke_agent", "execute_tool", "embeddings"}
 )
@@ -728,6 +729,18 @@ def _vendor_and_price(
     return None, None
 
 
+_FAILURE_VALUES = frozenset(failure.value for failure in Failure)
+
+
+def _recorded_cost(value: Any, where: str) -> float | None:
+    """``modelfolio.cost_usd`` of a span: a finite number >= 0, or absent."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < math.inf:
+        raise FormatError(f"{where}: modelfolio.cost_usd is {value!r}, not a cost in US dollars")
+    return float(value)
+
+
 def otlp_records(
     documents: Iterable[tuple[str, Any]],
     *,
@@ -774,21 +787,41 @@ def otlp_records(
             output_tokens = _token(attrs, _OUTPUT, where)
             cached = _token(attrs, _CACHED, where) or 0
             written = _token(attrs, _WRITTEN, where) or 0
+            reasoning = _token(attrs, _REASONING, where) or 0
             usage = None
             if input_tokens is not None or output_tokens is not None:
                 usage = Usage(
                     input_tokens=max(input_tokens or 0, cached + written),
-                    output_tokens=output_tokens or 0,
+                    output_tokens=max(output_tokens or 0, reasoning),
                     cached_input_tokens=cached,
                     cache_write_tokens=written,
+                    reasoning_tokens=reasoning,
                 )
             status = span.get("status") or {}
             error = attrs.get("error.type")
             if error is None and status.get("code") in (2, "STATUS_CODE_ERROR"):
                 error = str(status.get("message") or "error")
-            vendor, price = _vendor_and_price(
-                catalog, vendor_of, provider, [m for m in (answered, requested) if m]
+            # Spans modelfolio.otel wrote say which deployment was called, its vendor,
+            # the failure kind and what the call cost (estimates and off-peak prices
+            # included): read as written, they give back what the execution recorded.
+            deployment_id = attrs.get("modelfolio.deployment.id")
+            known = (
+                catalog.deployment(deployment_id)
+                if catalog is not None
+                and isinstance(deployment_id, str)
+                and deployment_id in catalog
+                else None
             )
+            if known is not None:
+                vendor, price = known.vendor, known.price
+            else:
+                vendor, price = _vendor_and_price(
+                    catalog, vendor_of, provider, [m for m in (answered, requested) if m]
+                )
+            if isinstance(attrs.get("modelfolio.vendor"), str) and vendor is None:
+                vendor = attrs["modelfolio.vendor"]
+            recorded_cost = _recorded_cost(attrs.get("modelfolio.cost_usd"), where)
+            kind = attrs.get("modelfolio.failure")
             records.append(
                 (
                     start,
@@ -799,13 +832,18 @@ def otlp_records(
                         provider=provider,
                         vendor=vendor,
                         usage=usage,
-                        # A failed call is not billed; a success is priced through the catalog.
-                        cost_usd=0.0
+                        # A failed call is not billed; a success is priced through the
+                        # catalog; a cost the span records is taken as recorded.
+                        cost_usd=recorded_cost
+                        if recorded_cost is not None
+                        else 0.0
                         if error is not None
                         else (None if usage is None or price is None else cost(usage, price)),
                         latency_s=(end - start) / 1e9,
                         started_at=start / 1e9,
-                        failure=None if error is None else failure_of(str(error)),
+                        failure=None
+                        if error is None
+                        else (Failure(kind) if kind in _FAILURE_VALUES else failure_of(str(error))),
                         error=None if error is None else str(error),
                     ),
                 )

@@ -16,6 +16,7 @@ counts every input token and whose output counts the reasoning too.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from modelfolio._catalog.prices import Usage
@@ -23,11 +24,13 @@ from modelfolio._common.errors import ValidationError
 
 __all__ = [
     "usage_from_anthropic",
+    "usage_from_anthropic_stream",
     "usage_from_bedrock",
     "usage_from_cohere",
     "usage_from_gemini",
     "usage_from_mistral",
     "usage_from_openai",
+    "usage_from_openai_stream",
 ]
 
 
@@ -186,3 +189,64 @@ def usage_from_bedrock(response: Any) -> Usage:
     """
     names = ("inputTokens", "outputTokens", "cacheReadInputTokens", "cacheWriteInputTokens")
     return _cache_apart(_usage_of(response), *names)
+
+
+def usage_from_openai_stream(chunks: Sequence[Any]) -> Usage | None:
+    """The :class:`~modelfolio.Usage` of an OpenAI chat stream, from the chunks seen.
+
+    OpenAI sends usage only when asked (``stream_options={"include_usage": True}``), on
+    a last chunk with no choices; ``None`` until that chunk has come (the stream ended
+    early, or usage was not asked for), so the caller charges the request's estimate.
+
+    Examples:
+        >>> chunks = [{"choices": [{"delta": {"content": "Hi"}}], "usage": None},
+        ...           {"choices": [], "usage": {"prompt_tokens": 20, "completion_tokens": 2}}]
+        >>> usage_from_openai_stream(chunks)
+        Usage(input_tokens=20, output_tokens=2, cached_input_tokens=0, cache_write_tokens=0, reasoning_tokens=0)
+        >>> usage_from_openai_stream(chunks[:1]) is None
+        True
+    """
+    for chunk in reversed(chunks):
+        if _field(chunk, "usage") is not None:
+            return usage_from_openai(chunk)
+    return None
+
+
+def usage_from_anthropic_stream(events: Sequence[Any]) -> Usage | None:
+    """The :class:`~modelfolio.Usage` of an Anthropic message stream, from the events seen.
+
+    ``message_start`` carries the input (and cache) tokens and a first output count;
+    each ``message_delta`` carries the output tokens so far (and, from some API
+    versions, updated input counts), so a stream cut short still reports what it used
+    up to there. ``None`` before ``message_start``.
+
+    Examples:
+        >>> events = [
+        ...     {"type": "message_start", "message": {"usage": {"input_tokens": 30,
+        ...         "output_tokens": 1, "cache_read_input_tokens": 1000}}},
+        ...     {"type": "content_block_delta", "delta": {"type": "text_delta", "text": "Hi"}},
+        ...     {"type": "message_delta", "usage": {"output_tokens": 12}}]
+        >>> usage_from_anthropic_stream(events)
+        Usage(input_tokens=1030, output_tokens=12, cached_input_tokens=1000, cache_write_tokens=0, reasoning_tokens=0)
+        >>> usage_from_anthropic_stream(events[:2]).output_tokens
+        1
+    """
+    names = (
+        "input_tokens",
+        "output_tokens",
+        "cache_read_input_tokens",
+        "cache_creation_input_tokens",
+    )
+    merged: dict[str, Any] | None = None
+    for event in events:
+        kind = _field(event, "type")
+        if kind == "message_start":
+            usage = _field(_field(event, "message"), "usage")
+            merged = {name: _field(usage, name) for name in names}
+        elif kind == "message_delta" and merged is not None:
+            usage = _field(event, "usage")
+            for name in names:
+                value = _field(usage, name)
+                if value is not None:  # counts so far, not increments
+                    merged[name] = value
+    return None if merged is None else _cache_apart(merged, *names)

@@ -54,15 +54,25 @@ class _ByLatency(BulkScorer):
     name = "by_latency"
 
     def __call__(self, request: Request, deployment: Deployment, context: RouteContext) -> float:
-        if deployment.latency is None:
+        hint = deployment.latency
+        seen = None if context is None else context.state.first_chunk_s.get(deployment.id)
+        if seen is not None:  # measured on streamed calls: it replaces the hint's guess
+            if hint is None:
+                return seen
+            return (
+                seen + (request.output_tokens + request.reasoning_tokens) / hint.output_tokens_per_s
+            )
+        if hint is None:
             return math.inf
-        return deployment.latency.expected_s(request.output_tokens + request.reasoning_tokens)
+        return hint.expected_s(request.output_tokens + request.reasoning_tokens)
 
 
 by_cost: BulkScorer = _ByCost()
 """Scorer: the estimated cost in US dollars (the default)."""
 by_latency: BulkScorer = _ByLatency()
-"""Scorer: expected seconds from the deployment's latency hint (unknown ranks last)."""
+"""Scorer: expected seconds: time to the first chunk plus output tokens over the hint's
+speed. The first-chunk time is the one observed on streamed calls (``State.first_chunk_s``)
+where there is one, else the hint's ``ttft_s``; a deployment with neither ranks last."""
 
 
 class _ByQuality(BulkScorer):

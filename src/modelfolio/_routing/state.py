@@ -18,7 +18,10 @@ The rules, with the thresholds in :class:`HealthConfig`:
 - when ``vendor_failures`` distinct deployments of one vendor fail (rate limits,
   timeouts, server errors) within ``vendor_window_s``, the vendor is *degraded*: its
   deployments still serve, but rank below every healthy vendor's;
-- every attempt's ``cost_usd`` is charged to the spend ledger.
+- every attempt's ``cost_usd`` is charged to the spend ledger;
+- every attempt that measured its time to first chunk (a streamed call) moves the
+  deployment's observed first-chunk time towards it (an exponentially weighted mean,
+  newest weight ``first_chunk_weight``), which :data:`~modelfolio.by_latency` ranks on.
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ from modelfolio._common.validate import (
     check,
     fail,
     finite,
+    is_bool,
     number,
     optional_number,
     optional_text,
@@ -119,6 +123,12 @@ class Attempt:
     id: str | None = field(default=None, validator=optional_text)
     """A unique id for the attempt, if it has one: a shared store (``modelfolio.redis``)
     gives each attempt one and records it exactly once under it."""
+    first_chunk_s: float | None = field(default=None, validator=check(optional_number))
+    """Seconds from the call to its first chunk, for a streamed call; ``None`` otherwise
+    (or when no chunk came)."""
+    cost_estimated: bool = field(default=False, validator=is_bool)
+    """Whether ``cost_usd`` is the request's estimate rather than the priced usage (a
+    stream that reported no usage)."""
 
     @property
     def ok(self) -> bool:
@@ -137,6 +147,8 @@ class Attempt:
         latency_s: float | None = None,
         tenant: str | None = None,
         id: str | None = None,
+        first_chunk_s: float | None = None,
+        cost_estimated: bool = False,
     ) -> Attempt:
         """An attempt on ``deployment``; its cost is priced from ``usage`` unless given.
 
@@ -160,7 +172,14 @@ class Attempt:
             provider=deployment.provider,
             tenant=tenant,
             id=id,
+            first_chunk_s=first_chunk_s,
+            cost_estimated=cost_estimated,
         )
+
+
+def _weight(instance: object, attribute: Any, value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 1:
+        raise ValidationError(f"{attribute.name} must be a number in (0, 1], got {value!r}")
 
 
 @frozen(kw_only=True)
@@ -179,6 +198,9 @@ class HealthConfig:
     """Distinct failing deployments of one vendor that mark it degraded."""
     vendor_window_s: float = field(default=60.0, validator=check(number))
     """The window those failures are counted in, and how long degradation lasts."""
+    first_chunk_weight: float = field(default=0.3, validator=_weight)
+    """The newest measurement's weight in a deployment's observed first-chunk time
+    (1: only the latest counts)."""
 
 
 def _charge_time(instance: object, attribute: Any, value: Any) -> None:
@@ -238,6 +260,14 @@ def _cooldowns(value: Any) -> Mapping[str, float]:
 
 def _breakers(value: Any) -> Mapping[str, float]:
     return _times("breakers", value)
+
+
+def _first_chunks(value: Any) -> Mapping[str, float]:
+    """Deployment id -> observed seconds to the first chunk (finite, >= 0)."""
+    checked = _mapping("first_chunk_s", value)
+    for key, seconds in checked.items():
+        number(seconds, f"first_chunk_s[{key!r}]")
+    return checked
 
 
 def _failure_times(value: Any) -> Mapping[str, tuple[float, ...]]:
@@ -348,6 +378,9 @@ class State:
     """Vendor to its recent ``(time, deployment id)`` failures."""
     ledger: tuple[Charge, ...] = field(default=(), converter=_charges)
     """Every charge, in time order."""
+    first_chunk_s: Mapping[str, float] = field(factory=dict, converter=_first_chunks)
+    """Deployment id to its observed seconds to the first chunk (streamed calls), a
+    weighted mean of the measurements (see ``HealthConfig.first_chunk_weight``)."""
 
     def cooling_down(self, deployment_id: str, *, now: float) -> bool:
         """Whether a rate limit still holds ``deployment_id`` back at ``now``."""
@@ -550,6 +583,15 @@ def record(state: State, attempt: Attempt, *, now: float) -> State:
             tenant=attempt.tenant,
         )
         changes["ledger"] = _insert_charge(state.ledger, charge)
+    if attempt.first_chunk_s is not None:
+        seen = state.first_chunk_s.get(deployment)
+        weight = config.first_chunk_weight
+        mean = (
+            attempt.first_chunk_s
+            if seen is None
+            else seen + weight * (attempt.first_chunk_s - seen)
+        )
+        changes["first_chunk_s"] = {**state.first_chunk_s, deployment: mean}
     return _evolved(state, changes) if changes else state
 
 
@@ -597,3 +639,15 @@ def vendor_spend_shares(state: State, *, now: float, window_s: float) -> dict[st
         if charge.vendor is not None:
             spent.setdefault(charge.vendor, []).append(charge.cost_usd)
     return {vendor: math.fsum(costs) / total for vendor, costs in sorted(spent.items())}
+
+
+def with_charges(state: State, charges: Iterable[Charge]) -> State:
+    """``state`` with ``charges`` added to its ledger (in time order), nothing else changed.
+
+    A router shows routing its in-flight reservations this way: as charges of their
+    estimated cost, so budgets and vendor shares count them until the call settles.
+    """
+    ledger = state.ledger
+    for charge in charges:
+        ledger = _insert_charge(ledger, charge)
+    return state if ledger is state.ledger else _evolved(state, {"ledger": ledger})
