@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import pathlib
+import sys
 
 import pytest
 from hypothesis import settings
@@ -18,6 +19,8 @@ ROOT = pathlib.Path(__file__).resolve().parent
 SHARED_DATA = ROOT.parent / "shared" / "data"
 collect_ignore = ["tests/fixtures/make_litellm_costs.py", "tools"]
 MISSING = f"needs the shared public data at {SHARED_DATA}, which is absent"
+# docs/calling.md streams from the tests' local server (tests/fake_streams.py)
+sys.path.insert(0, str(ROOT / "tests"))
 
 settings.register_profile("default", deadline=None, max_examples=100)
 # CI (which sets CI=true) draws the same examples on every run: a landing is never

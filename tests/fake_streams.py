@@ -20,6 +20,7 @@ being written, so a test can see a stream it closed early really end.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 from collections.abc import Iterator
@@ -45,10 +46,8 @@ class _StreamHandler(BaseHTTPRequestHandler):
         return
 
     def handle(self) -> None:
-        try:
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # a client left
             super().handle()
-        except (BrokenPipeError, ConnectionResetError):  # a client closed its connection
-            pass
 
     def _frame(self, data: bytes) -> None:
         self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")

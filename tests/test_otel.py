@@ -98,7 +98,7 @@ def test_one_span_per_execution_and_one_child_per_attempt(
             sleep=lambda s: None,
             observers=[telemetry.observer],
         ) as stream:
-            text = [chunk for chunk in stream]
+            text = list(stream)
     finally:
         clients.close()
     assert text
@@ -107,18 +107,19 @@ def test_one_span_per_execution_and_one_child_per_attempt(
     children = sorted(
         (span for span in spans if span.parent is not None), key=lambda span: span.start_time
     )
-    assert len(spans) == 3 and len(children) == 2
+    assert len(spans) == 3
+    assert len(children) == 2
     assert all(child.parent.span_id == parent.context.span_id for child in children)
     assert all(child.context.trace_id == parent.context.trace_id for child in children)
-    assert parent.kind is SpanKind.INTERNAL and not any(
-        k.startswith("gen_ai.") for k in parent.attributes
-    )
+    assert parent.kind is SpanKind.INTERNAL
+    assert not any(k.startswith("gen_ai.") for k in parent.attributes)
     assert parent.attributes["modelfolio.attempts"] == 2
     assert parent.attributes["modelfolio.cost_usd"] == stream.cost_usd
     assert parent.attributes["modelfolio.streaming"] is True
 
     failed, served = children
-    assert failed.name == f"chat {limited.api_model}" and failed.kind is SpanKind.CLIENT
+    assert failed.name == f"chat {limited.api_model}"
+    assert failed.kind is SpanKind.CLIENT
     assert failed.attributes["gen_ai.operation.name"] == "chat"
     assert failed.attributes["gen_ai.provider.name"] == "openai"
     assert failed.attributes["gen_ai.request.model"] == limited.api_model
@@ -166,12 +167,14 @@ def test_the_genai_client_metrics(server: Running, telemetry: Telemetry) -> None
         clients.close()
     tokens = telemetry.points("gen_ai.client.token.usage")
     by_type = {point.attributes["gen_ai.token.type"]: point for point in tokens}
-    assert by_type["input"].count == 3 and by_type["input"].sum == 3 * stream.usage.input_tokens
+    assert by_type["input"].count == 3
+    assert by_type["input"].sum == 3 * stream.usage.input_tokens
     assert by_type["output"].sum == 3 * stream.usage.output_tokens
     assert by_type["input"].attributes["gen_ai.request.model"] == ok.api_model
     assert by_type["input"].attributes["modelfolio.deployment.id"] == ok.id
     (duration,) = telemetry.points("gen_ai.client.operation.duration")
-    assert duration.count == 3 and duration.sum > 0
+    assert duration.count == 3
+    assert duration.sum > 0
     (spent,) = telemetry.points("modelfolio.client.cost")
     assert spent.value == pytest.approx(3 * stream.cost_usd, rel=1e-12)
 
@@ -191,7 +194,7 @@ def test_spans_read_back_give_what_the_executions_recorded(
     clients = Clients(server.base_url)
     attempts = []
     try:
-        with execute_stream(
+        stream = execute_stream(  # rate-limited, then cut after three chunks
             REQUEST,
             catalog,
             Policy(),
@@ -199,10 +202,9 @@ def test_spans_read_back_give_what_the_executions_recorded(
             usage=usage_of,
             sleep=lambda s: None,
             observers=[telemetry.observer],
-        ) as stream:  # rate-limited, then cut after three chunks
-            with pytest.raises(StreamInterrupted):
-                for _ in stream:
-                    pass
+        )
+        with pytest.raises(StreamInterrupted):
+            list(stream)
         attempts += stream.attempts
         served = execute(  # a whole (not streamed) answer from the third
             REQUEST,
@@ -224,10 +226,11 @@ def test_spans_read_back_give_what_the_executions_recorded(
     assert json.loads(lines[0])["resourceSpans"]  # OTLP/JSON, as the collector writes it
     records = read_otel_genai(path, catalog=catalog)
     assert len(records) == len(attempts)  # the execution spans are not calls
-    for record, attempt in zip(records, attempts):
+    for record, attempt in zip(records, attempts, strict=False):
         d = catalog.deployment(attempt.deployment_id)
         assert record.model == d.api_model
-        assert record.provider == d.provider and record.vendor == d.vendor
+        assert record.provider == d.provider
+        assert record.vendor == d.vendor
         assert record.usage == attempt.usage
         assert record.cost_usd == attempt.cost_usd
         assert record.failure == attempt.failure
@@ -259,7 +262,8 @@ def test_an_observer_that_raises_never_breaks_a_call(
             )
             assert done.response == "ok"
     complaints = [r for r in caplog.records if r.name == "modelfolio"]
-    assert len(complaints) == 1 and "the call goes on" in complaints[0].getMessage()
+    assert len(complaints) == 1
+    assert "the call goes on" in complaints[0].getMessage()
     # the observer after the broken one still saw everything
     assert len(telemetry.finished()) == 4
 

@@ -747,3 +747,20 @@ def test_an_object_that_only_looks_like_a_client_is_refused() -> None:
 
     with pytest.raises(ValidationError, match=r"client must be a redis\.Redis client, got <"):
         RedisStore(LooksLikeRedis())
+
+
+def test_first_chunk_times_reach_the_other_replicas(server: Any) -> None:
+    ns = namespace()
+    stores = [store_for(server.port, namespace=ns, sync_s=0.05) for _ in range(2)]
+    first, second = (Router(fleet_catalog(), Policy(), store=store) for store in stores)
+    with first.stream(REQUEST, lambda d, r: iter(["a", "b"])) as stream:
+        list(stream)
+    served = stream.deployment.id
+    assert stream.attempts[-1].first_chunk_s is not None
+    assert stores[0].flush() == 0
+    time.sleep(0.3)  # a few sync periods
+    second.complete(REQUEST, call_ok)
+    seen = second.state.first_chunk_s
+    assert seen == {served: stream.attempts[-1].first_chunk_s}
+    for store in stores:
+        store.close()

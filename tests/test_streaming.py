@@ -219,10 +219,12 @@ def test_a_whole_stream_with_its_usage(server: Running, mode: str, vendor: str) 
         else anthropic.types.RawMessageStartEvent
     )
     assert isinstance(chunks[0], kind)
-    assert stream.deployment == d and stream.finished
+    assert stream.deployment == d
+    assert stream.finished
     assert stream.usage == Usage(input_tokens=INPUT_TOKENS, output_tokens=len(WORDS))
     (attempt,) = stream.attempts
-    assert attempt.ok and not attempt.cost_estimated
+    assert attempt.ok
+    assert not attempt.cost_estimated
     assert attempt.cost_usd == cost(stream.usage, d.price) == stream.cost_usd
     assert 0 < stream.first_chunk_s <= attempt.latency_s
     assert attempt.first_chunk_s == stream.first_chunk_s
@@ -242,12 +244,16 @@ def test_a_rate_limit_before_the_first_chunk_fails_over_to_another_vendor(
     stream, chunks, error = stream_all(
         mode, server, Catalog(deployments=[limited, same_vendor, fallback])
     )
-    assert error is None and text_of(chunks) == "".join(WORDS)
+    assert error is None
+    assert text_of(chunks) == "".join(WORDS)
     first, second = stream.attempts
-    assert first.deployment_id == limited.id and first.failure is Failure.RATE_LIMITED
-    assert first.retry_after_s == 20.0 and first.first_chunk_s is None
+    assert first.deployment_id == limited.id
+    assert first.failure is Failure.RATE_LIMITED
+    assert first.retry_after_s == 20.0
+    assert first.first_chunk_s is None
     # a rate limit is not the vendor's outage: the next cheapest may be the same vendor
-    assert second.deployment_id == same_vendor.id and second.ok
+    assert second.deployment_id == same_vendor.id
+    assert second.ok
     assert stream.state.cooling_down(limited.id, now=time.monotonic())
 
 
@@ -256,7 +262,7 @@ def test_a_server_error_fails_over_to_another_vendor_first(server: Running, mode
     broken = deployment("openai", "boom", 1.0)
     same_vendor = deployment("openai", "ok", 2.0)
     other = deployment("anthropic", "ok", 3.0)
-    stream, chunks, error = stream_all(
+    stream, _chunks, error = stream_all(
         mode, server, Catalog(deployments=[broken, same_vendor, other])
     )
     assert error is None
@@ -279,14 +285,17 @@ def test_a_failure_after_three_chunks_is_interrupted_not_resent(
     assert isinstance(error.__cause__, expected_cause)
     assert server.log[before:] == [(vendor, cut.api_model)]  # never re-sent
     (attempt,) = error.attempts
-    assert attempt.deployment_id == cut.id and attempt.failure is Failure.SERVER_ERROR
-    assert error.deployment == cut and stream.attempts == error.attempts
+    assert attempt.deployment_id == cut.id
+    assert attempt.failure is Failure.SERVER_ERROR
+    assert error.deployment == cut
+    assert stream.attempts == error.attempts
     if vendor == "anthropic":  # message_start and a message_delta said what was used
         assert attempt.usage == Usage(input_tokens=INPUT_TOKENS, output_tokens=2)
         assert not attempt.cost_estimated
         assert attempt.cost_usd == cost(attempt.usage, cut.price)
     else:  # OpenAI sends usage only at the end: the estimate is charged, and said
-        assert attempt.usage is None and attempt.cost_estimated
+        assert attempt.usage is None
+        assert attempt.cost_estimated
         assert attempt.cost_usd == estimate_cost(REQUEST, cut)
     assert error.state.spent_usd() == attempt.cost_usd
     assert error.state.failures[cut.id]  # counted towards its breaker
@@ -302,11 +311,14 @@ def test_no_first_chunk_in_time_is_a_timeout_and_fails_over(server: Running, mod
         Catalog(deployments=[slow, other]),
         first_chunk_timeout_s=FIRST_CHUNK_TIMEOUT_S,
     )
-    assert error is None and text_of(chunks) == "".join(WORDS)
+    assert error is None
+    assert text_of(chunks) == "".join(WORDS)
     first, second = stream.attempts
-    assert first.deployment_id == slow.id and first.failure is Failure.TIMEOUT
+    assert first.deployment_id == slow.id
+    assert first.failure is Failure.TIMEOUT
     assert first.latency_s >= FIRST_CHUNK_TIMEOUT_S * 0.99
-    assert second.deployment_id == other.id and second.ok
+    assert second.deployment_id == other.id
+    assert second.ok
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -332,21 +344,25 @@ def test_closing_early_ends_the_call_and_records_what_was_used(
     d = deployment(vendor, "ok", 1.0)
     ended = server.ended_streams
     stream, chunks, error = stream_all(mode, server, Catalog(deployments=[d]), stop_after=1)
-    assert error is None and len(chunks) == 1 and stream.finished
+    assert error is None
+    assert len(chunks) == 1
+    assert stream.finished
     wait_until(lambda: server.ended_streams > ended)  # the connection really closed
     (attempt,) = stream.attempts
     assert attempt.ok
     if vendor == "anthropic":  # message_start came: the input and first output token
         assert attempt.usage == Usage(input_tokens=INPUT_TOKENS, output_tokens=1)
     else:
-        assert attempt.cost_estimated and attempt.cost_usd == estimate_cost(REQUEST, d)
+        assert attempt.cost_estimated
+        assert attempt.cost_usd == estimate_cost(REQUEST, d)
     assert stream.state.spent_usd() == attempt.cost_usd
 
 
 def test_without_a_usage_reader_the_estimate_is_charged(server: Running) -> None:
     d = deployment("openai", "ok", 1.0)
-    stream, chunks, error = stream_all("sync", server, Catalog(deployments=[d]), usage=None)
-    assert error is None and stream.usage is None
+    stream, _chunks, error = stream_all("sync", server, Catalog(deployments=[d]), usage=None)
+    assert error is None
+    assert stream.usage is None
     assert stream.attempts[-1].cost_estimated
     assert stream.cost_usd == estimate_cost(REQUEST, d)
 
@@ -410,7 +426,8 @@ def test_concurrent_streams_through_one_router_keep_the_budget_exactly(
 
         asyncio.run(go())
     # While all were open, reservations held the budget: at most 5 estimates fit.
-    assert len(costs) == 5 and len(refused) == 3
+    assert len(costs) == 5
+    assert len(refused) == 3
     assert router.reserved_usd == 0.0
     ledger = router.state.ledger
     assert math.fsum(charge.cost_usd for charge in ledger) == math.fsum(costs)

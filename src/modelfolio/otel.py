@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import math
 import threading
+from collections.abc import Sequence
 from importlib import metadata
 from typing import Any
 
@@ -299,10 +300,15 @@ def _error_type(error: BaseException) -> str:
     return kind.__qualname__ if module == "builtins" else f"{module}.{kind.__qualname__}"
 
 
-def _histogram(meter: Any, name: str, *, unit: str, description: str, buckets: list[float]) -> Any:
+def _histogram(
+    meter: Any, name: str, *, unit: str, description: str, buckets: Sequence[float]
+) -> Any:
     try:
         return meter.create_histogram(
-            name, unit=unit, description=description, explicit_bucket_boundaries_advisory=buckets
+            name,
+            unit=unit,
+            description=description,
+            explicit_bucket_boundaries_advisory=list(buckets),
         )
     except TypeError:  # an opentelemetry-api before the advisory argument
         return meter.create_histogram(name, unit=unit, description=description)

@@ -812,6 +812,7 @@ def otlp_records(
                 and deployment_id in catalog
                 else None
             )
+            vendor: str | None
             if known is not None:
                 vendor, price = known.vendor, known.price
             else:
