@@ -239,11 +239,8 @@ def test_a_rate_limit_before_the_first_chunk_fails_over_to_another_vendor(
 ) -> None:
     other = "anthropic" if vendor == "openai" else "openai"
     limited = deployment(vendor, "rate", 1.0)
-    same_vendor = deployment(vendor, "ok", 2.0)
     fallback = deployment(other, "ok", 3.0)
-    stream, chunks, error = stream_all(
-        mode, server, Catalog(deployments=[limited, same_vendor, fallback])
-    )
+    stream, chunks, error = stream_all(mode, server, Catalog(deployments=[limited, fallback]))
     assert error is None
     assert text_of(chunks) == "".join(WORDS)
     first, second = stream.attempts
@@ -251,10 +248,22 @@ def test_a_rate_limit_before_the_first_chunk_fails_over_to_another_vendor(
     assert first.failure is Failure.RATE_LIMITED
     assert first.retry_after_s == 20.0
     assert first.first_chunk_s is None
-    # a rate limit is not the vendor's outage: the next cheapest may be the same vendor
-    assert second.deployment_id == same_vendor.id
+    assert second.deployment_id == fallback.id
     assert second.ok
+    assert stream.deployment.vendor == other
     assert stream.state.cooling_down(limited.id, now=time.monotonic())
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_rate_limit_is_not_an_outage_of_the_vendor(server: Running, mode: str) -> None:
+    # A 429 is one deployment's quota, not its vendor's outage: the next cheapest may be
+    # the same vendor's, as with execute (a server error would move to another vendor).
+    limited = deployment("openai", "rate", 1.0)
+    same_vendor = deployment("openai", "ok", 2.0)
+    other = deployment("anthropic", "ok", 3.0)
+    stream, _, error = stream_all(mode, server, Catalog(deployments=[limited, same_vendor, other]))
+    assert error is None
+    assert [a.deployment_id for a in stream.attempts] == [limited.id, same_vendor.id]
 
 
 @pytest.mark.parametrize("mode", MODES)
