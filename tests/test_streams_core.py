@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import weakref
 from typing import Any
 
 import pytest
@@ -231,3 +232,25 @@ def test_the_ledger_is_exactly_the_settled_streams_and_budgets_hold_while_open(
         assert router.reserved_usd == 0.0
     ledger = router.state.ledger
     assert sorted(charge.cost_usd for charge in ledger) == sorted(settled)
+
+
+def test_without_a_usage_reader_the_chunks_are_not_kept() -> None:
+    class Chunk:
+        pass
+
+    made: list[Any] = []
+
+    def source(d: Any, r: Any) -> Any:
+        for _ in range(3):
+            chunk = Chunk()
+            made.append(weakref.ref(chunk))
+            yield chunk
+
+    stream = execute_stream(REQUEST, CATALOG, Policy(), call=source, now=Clock())
+    for chunk in stream:
+        del chunk
+    gc.collect()
+    assert stream.finished
+    assert len(made) == 3
+    assert all(ref() is None for ref in made)  # the stream (still alive) holds none
+    assert "3 chunks" in repr(stream)

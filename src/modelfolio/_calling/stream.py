@@ -83,7 +83,11 @@ class _Stream:
         self._iterator = opened.iterator
         self._source = opened.source
         has_first = opened.first is not _NO_CHUNK
-        self._chunks: list[Any] = [opened.first] if has_first else []
+        # The chunks are kept only for a usage reader; without one, only counted.
+        self._chunks: list[Any] = [opened.first] if has_first and usage is not None else []
+        self._first = opened.first
+        opened.first = None  # the stream hands it out, and keeps no other reference
+        self._count = 1 if has_first else 0
         self._first_pending = has_first
         self._finished = False
         self._attempts = committed.attempts
@@ -133,7 +137,7 @@ class _Stream:
         status = "finished" if self._finished else "open"
         return (
             f"<{type(self).__name__} from {self.deployment.id}, {status}, "
-            f"{len(self._chunks)} chunks, {len(self._attempts)} attempts recorded>"
+            f"{self._count} chunks, {len(self._attempts)} attempts recorded>"
         )
 
     def _read_usage(self) -> Usage | None:
@@ -148,8 +152,14 @@ class _Stream:
         """The first chunk if it has not been handed out, else ``_NO_CHUNK``."""
         if self._first_pending:
             self._first_pending = False
-            return self._chunks[0]
+            first, self._first = self._first, None  # not kept past its handing out
+            return first
         return _NO_CHUNK
+
+    def _seen(self, chunk: Any) -> None:
+        self._count += 1
+        if self._reader is not None:
+            self._chunks.append(chunk)
 
     def _finish(self, error: BaseException | None, *, quiet: bool = False) -> None:
         """Record the streaming attempt once: ok (``error`` None) or failed."""
@@ -200,7 +210,7 @@ class _Stream:
     def _interrupted(self, error: BaseException) -> StreamInterrupted:
         """Record the failed attempt and the error to raise in the SDK error's place."""
         self._finish(error)
-        chunks = len(self._chunks)
+        chunks = self._count
         interrupted = StreamInterrupted(
             f"the stream from {self.deployment.id} failed after {chunks} "
             f"chunk{'s' if chunks != 1 else ''} ({type(error).__name__}: {error}); "
@@ -264,7 +274,7 @@ class ExecutionStream(_Stream, Generic[_C]):
             raise
         except Exception as error:
             raise self._interrupted(error) from error
-        self._chunks.append(chunk)
+        self._seen(chunk)
         return chunk  # type: ignore[no-any-return]
 
     def close(self) -> None:
@@ -319,7 +329,7 @@ class AsyncExecutionStream(_Stream, Generic[_C]):
             raise
         except Exception as error:
             raise self._interrupted(error) from error
-        self._chunks.append(chunk)
+        self._seen(chunk)
         return chunk  # type: ignore[no-any-return]
 
     async def aclose(self) -> None:
