@@ -24,7 +24,13 @@ def mmlu() -> Dataset:
 
 
 def test_names_lists_every_shipped_set_and_load_rejects_others() -> None:
-    assert ("llmfao", "routellm-gsm8k", "routellm-mmlu", "routellm-mt-bench") == datasets.names()
+    assert (
+        "alpaca-eval",
+        "llmfao",
+        "routellm-gsm8k",
+        "routellm-mmlu",
+        "routellm-mt-bench",
+    ) == datasets.names()
     assert datasets.names() == Dataset.names()
     for bad in ("mmlu", "", None, 3, "routerbench"):
         with pytest.raises(ValidationError, match="no shipped data set is named"):
@@ -94,11 +100,43 @@ def test_llmfao_battles_and_vendors() -> None:
     assert "Anthropic" == votes.vendors["Claude v2"]
     assert set(votes.battle_items) <= set(votes.texts)
     assert "GPT 4" == bradley_terry(votes.battles).models[0]
+    # every battle carries both answers' styles (length and markdown counts)
+    assert all(b.style_a is not None and b.style_b is not None for b in votes.battles)
+    assert set(votes.battles[0].style_a or {}) == {"length", "headers", "list_items", "bold"}
+
+
+def test_alpaca_eval_judgements_vendors_and_published_figures() -> None:
+    alpaca = datasets.load("alpaca-eval")
+    judged = alpaca.judgements
+    assert judged is not None
+    assert alpaca.outcomes is None
+    assert alpaca.battles is None
+    assert 46_680 == len(judged)
+    assert 58 == len(judged.models)
+    assert ("gpt4_1106_preview",) == judged.baselines
+    assert 805 == len(set(judged.item))
+    assert {"helpful_base", "koala", "oasst", "selfinstruct", "vicuna"} == {
+        tag for tags in judged.tags for tag in tags
+    }
+    assert set(alpaca.vendors) == set(judged.models)
+    assert alpaca.vendors["claude-2.1_concise"] == "anthropic"
+    assert alpaca.vendors["gemma-7b-it"] == "google"
+    assert alpaca.vendors["phi-2-sft"] == "microsoft"
+    assert alpaca.vendors["Qwen-14B-Chat"] == "alibaba"
+    assert alpaca.vendors["falcon-40b-instruct"] == "tii"
+    assert alpaca.vendors["Mixtral-8x7B-Instruct-v0.1_concise"] == "mistral"
+    assert alpaca.vendors["NullModel"] == "null"
+    assert 57 == len(alpaca.published)
+    assert 50.0 == alpaca.published["gpt4_1106_preview"]["win_rate"]
 
 
 def test_licences_and_notices_ship_beside_the_data() -> None:
     root = resources.files("modelfolio").joinpath("_data")
-    for source, licence in (("routellm", "LICENSE.Apache-2.0"), ("llmfao", "LICENSE.CC-BY")):
+    for source, licence in (
+        ("routellm", "LICENSE.Apache-2.0"),
+        ("llmfao", "LICENSE.CC-BY"),
+        ("alpaca_eval", "LICENSE.Apache-2.0"),
+    ):
         folder = root.joinpath(source)
         assert folder.joinpath(licence).read_text(encoding="utf-8").strip()
         assert "Modified by modelfolio" in folder.joinpath("NOTICE").read_text(encoding="utf-8")
@@ -172,6 +210,50 @@ class TestAgainstUpstream:
                 float(g["score"])
                 == mt.outcomes.scores(g["model"])[f"{g['question_id']}:{g['turn']}"]
             )
+
+    def test_alpaca_eval_judgements_match_upstream(self) -> None:
+        import gzip
+
+        with gzip.open(
+            shared("alpaca_eval/annotations.csv.gz"), "rt", encoding="utf-8", newline=""
+        ) as handle:
+            rows = list(csv.DictReader(handle))
+        judged = datasets.load("alpaca-eval").judgements
+        assert judged is not None
+        ours = {
+            (m, i): (p, ml, bl)
+            for m, i, p, ml, bl in zip(
+                judged.model,
+                judged.item,
+                judged.preference,
+                judged.model_length,
+                judged.baseline_length,
+                strict=True,
+            )
+        }
+        assert len(rows) == len(ours)
+        for row in rows:
+            preference = float(row["preference"])
+            expected = (1.5 if preference == 0 else preference) - 1
+            p, ml, bl = ours[(row["model"], int(row["index"]))]
+            assert expected == p
+            assert float(row["model_length"]) == ml
+            assert float(row["baseline_length"]) == bl
+
+    def test_llmfao_styles_are_those_of_the_upstream_answers(self) -> None:
+        from modelfolio import style_features
+
+        with shared("llmfao/results.jsonl").open(encoding="utf-8") as handle:
+            answers = {
+                (a["prompt"], a["name"]): a["result"]
+                for a in (json.loads(line) for line in handle if line.strip())
+            }
+        votes = datasets.load("llmfao")
+        assert votes.battles is not None
+        assert votes.battle_items is not None
+        for prompt, battle in list(zip(votes.battle_items, votes.battles, strict=True))[:500]:
+            assert dict(battle.style_a or {}) == style_features(answers[(prompt, battle.a)])
+            assert dict(battle.style_b or {}) == style_features(answers[(prompt, battle.b)])
 
     def test_llmfao_votes_match_upstream(self) -> None:
         upstream = read_battles(shared("llmfao/crowd-comparisons.csv"), a="left", b="right")

@@ -90,6 +90,12 @@ if TYPE_CHECKING:
         leaderboard,
         non_inferiority,
     )
+    from modelfolio._evaluation.judgements import (
+        Judgements,
+        WinRate,
+        WinRates,
+        win_rates,
+    )
     from modelfolio._evaluation.outcomes import (
         EvalRecord,
         Outcomes,
@@ -104,6 +110,7 @@ if TYPE_CHECKING:
         NonInferiority,
         frontier,
     )
+    from modelfolio._evaluation.style import style_features
     from modelfolio._evaluation.summary import (
         GroupSummary,
         OutcomeSummary,
@@ -231,6 +238,12 @@ if TYPE_CHECKING:
 
 # Each public name and the module that defines it, grouped by concept folder.
 _WHERE: dict[str, str] = {
+    "style_features": "modelfolio._evaluation.style",
+    # _evaluation/: judgements against a baseline, length-controlled win rates
+    "Judgements": "modelfolio._evaluation.judgements",
+    "WinRate": "modelfolio._evaluation.judgements",
+    "WinRates": "modelfolio._evaluation.judgements",
+    "win_rates": "modelfolio._evaluation.judgements",
     # _common/: errors
     "CatalogError": "modelfolio._common.errors",
     "MissingDependencyError": "modelfolio._common.errors",
@@ -422,6 +435,7 @@ __all__ = [
     "GroupSummary",
     "HealthConfig",
     "InfeasibleError",
+    "Judgements",
     "Latency",
     "Leaderboard",
     "LeaderboardEntry",
@@ -470,6 +484,8 @@ __all__ = [
     "VENDOR_RULES",
     "ValidationError",
     "VendorRule",
+    "WinRate",
+    "WinRates",
     "WorkloadClass",
     "aexecute",
     "aexecute_stream",
@@ -519,6 +535,7 @@ __all__ = [
     "reference_catalog",
     "route",
     "simulate",
+    "style_features",
     "summarize",
     "summarize_battles",
     "summarize_pair",
@@ -535,6 +552,7 @@ __all__ = [
     "usage_from_openai_stream",
     "usage_shares",
     "vendor_exit",
+    "win_rates",
     "within_budgets",
 ]
 

@@ -14,8 +14,21 @@ name                      what it holds
 ``routellm-mt-bench``     80 MT-Bench questions × 2 turns × the same two models,
                           graded 1–10 by GPT-4 (RouteLLM)
 ``llmfao``                8,931 crowd votes over 59 models' answers to 13 prompts,
-                          with each model's organisation (LLMFAO, CC BY 4.0)
+                          with each model's organisation and each answer's style
+                          (length, markdown counts) (LLMFAO, CC BY 4.0)
+``alpaca-eval``           46,680 judgements by AlpacaEval 2's weighted GPT-4 Turbo
+                          judge of 58 models' answers against ``gpt4_1106_preview``
+                          on its 805 instructions, with both answers' lengths and the
+                          published leaderboard (AlpacaEval, Apache-2.0; numbers and
+                          ids only)
 ========================  ==========================================================
+
+AlpacaEval's vendors are read from the model names (documented in
+:data:`ALPACA_EVAL_VENDORS`'s rules): ``gpt*``/``text_davinci*`` OpenAI, ``claude*``
+Anthropic, ``gemma*`` Google, ``phi-2*`` Microsoft, ``Qwen*`` Alibaba, ``falcon*`` and
+``openbuddy-falcon*`` TII, ``Mixtral*``/``Mistral*`` Mistral; fine-tunes of another
+lab's base model (FuseChat, Vicuna, WizardLM, Alpaca, ...) count as the fine-tuner's.
+The ``NullModel`` (one constant adversarial answer) is its own vendor, ``null``.
 
 Costs: RouteLLM logged no costs, so each outcome's cost is estimated as
 
@@ -34,7 +47,7 @@ The same prices are in each data set's :attr:`Dataset.catalog`.
 Examples:
     >>> from modelfolio import datasets, leaderboard
     >>> datasets.names()
-    ('llmfao', 'routellm-gsm8k', 'routellm-mmlu', 'routellm-mt-bench')
+    ('alpaca-eval', 'llmfao', 'routellm-gsm8k', 'routellm-mmlu', 'routellm-mt-bench')
     >>> mmlu = datasets.load("routellm-mmlu")
     >>> mmlu.outcomes
     Outcomes(14042 items, 2 models, 28084 rows)
@@ -60,6 +73,7 @@ from modelfolio._catalog.catalog import Catalog, Deployment, Model
 from modelfolio._catalog.prices import Price
 from modelfolio._common.errors import ValidationError
 from modelfolio._evaluation.arena import Battle
+from modelfolio._evaluation.judgements import Judgements
 from modelfolio._evaluation.outcomes import Outcomes
 
 __all__ = ["Dataset", "load", "names"]
@@ -96,7 +110,62 @@ _LLMFAO_CITATION = (
 _APACHE = "Apache-2.0 (RouteLLM); see modelfolio/_data/routellm/LICENSE.Apache-2.0 and NOTICE"
 _CC_BY = "CC BY 4.0 (LLMFAO); see modelfolio/_data/llmfao/LICENSE.CC-BY and NOTICE"
 
-_NAMES = ("llmfao", "routellm-gsm8k", "routellm-mmlu", "routellm-mt-bench")
+_ALPACA_EVAL_CITATION = (
+    "Dubois, Y., Galambosi, B., Liang, P., & Hashimoto, T. B. (2024). Length-Controlled "
+    "AlpacaEval: A Simple Way to Debias Automatic Evaluators. arXiv:2404.04475. Data: "
+    "https://github.com/tatsu-lab/alpaca_eval (commit cd543a149df89434d8a54582c0151c0b945c3d20)."
+)
+_ALPACA_APACHE = (
+    "Apache-2.0 (AlpacaEval); see modelfolio/_data/alpaca_eval/LICENSE.Apache-2.0 and NOTICE"
+)
+
+_NAMES = ("alpaca-eval", "llmfao", "routellm-gsm8k", "routellm-mmlu", "routellm-mt-bench")
+
+ALPACA_EVAL_VENDORS: tuple[tuple[str, str], ...] = (
+    ("NullModel", "null"),
+    ("gpt", "openai"),
+    ("text_davinci", "openai"),
+    ("claude", "anthropic"),
+    ("gemma", "google"),
+    ("phi-2", "microsoft"),
+    ("Qwen", "alibaba"),
+    ("falcon", "tii"),
+    ("openbuddy-falcon", "tii"),
+    ("Mixtral", "mistral"),
+    ("Mistral", "mistral"),
+    ("FuseChat", "fusechat"),
+    ("OpenHermes", "nous-research"),
+    ("nous-hermes", "nous-research"),
+    ("openbuddy", "openbuddy"),
+    ("vicuna", "lmsys"),
+    ("alpaca", "stanford"),
+    ("humpback", "meta"),
+    ("oasst", "open-assistant"),
+    ("pythia", "eleutherai"),
+    ("wizardlm", "wizardlm"),
+    ("baize", "baize"),
+    ("chatglm", "zhipu"),
+    ("jina", "jina"),
+    ("minichat", "geb"),
+    ("minotaur", "openaccess-ai"),
+    ("ultralm", "openbmb"),
+)
+"""Name prefix -> vendor for AlpacaEval's models, the longest matching prefix first."""
+
+
+def alpaca_eval_vendor(model: str) -> str:
+    """The vendor of an AlpacaEval model, by the longest prefix in :data:`ALPACA_EVAL_VENDORS`.
+
+    Examples:
+        >>> alpaca_eval_vendor("claude-2.1_concise"), alpaca_eval_vendor("openbuddy-falcon-40b-v9")
+        ('anthropic', 'tii')
+    """
+    found = max(
+        (prefix for prefix, _ in ALPACA_EVAL_VENDORS if model.startswith(prefix)),
+        key=len,
+        default=None,
+    )
+    return dict(ALPACA_EVAL_VENDORS)[found] if found is not None else model
 
 
 def _mapping(value: Mapping[Any, Any]) -> Mapping[Any, Any]:
@@ -123,7 +192,8 @@ class Dataset:
     outcomes: Outcomes | None
     """Scored outcomes (item × model), or ``None`` for preference data."""
     battles: list[Battle] | None
-    """Pairwise preferences, or ``None`` for scored data."""
+    """Pairwise preferences, or ``None`` for scored data (LLMFAO's carry each answer's
+    style: :func:`~modelfolio.style_features` of its text)."""
     battle_items: tuple[Hashable, ...] | None = None
     """The prompt id each battle judged, parallel to :attr:`battles`."""
     texts: Mapping[Hashable, str] = field(converter=_mapping)
@@ -132,6 +202,12 @@ class Dataset:
     """Model to the organisation that makes it."""
     contaminated: frozenset[Hashable] = frozenset()
     """Items the source's authors excluded because they leaked into training data."""
+    judgements: Judgements | None = None
+    """A judge's preferences against a baseline (AlpacaEval), or ``None``."""
+    published: Mapping[str, Mapping[str, float]] = field(factory=dict, converter=_mapping)
+    """Figures the source published per model (AlpacaEval: ``win_rate``,
+    ``standard_error``, ``length_controlled_winrate``, ``lc_standard_error``,
+    ``avg_length``), to compare with."""
     catalog: Catalog | None = None
     """Deployments at the list prices used to estimate :attr:`outcomes` costs."""
     citation: str
@@ -148,6 +224,8 @@ class Dataset:
         what = (
             repr(self.outcomes)
             if self.outcomes is not None
+            else repr(self.judgements)
+            if self.judgements is not None
             else f"{len(self.battles or ())} battles"
         )
         return f"Dataset({self.name!r}, {what})"
@@ -328,9 +406,22 @@ _WINNER = {"left": "a", "right": "b", "tie": "tie"}
 def _llmfao() -> Dataset:
     raw = _read("llmfao")
     vendors = {name: org for name, org, _, _ in raw["models"]}
+    names = raw["style_names"]
+    styles = {
+        (prompt, model): dict(zip(names, counts, strict=True))
+        for prompt, model, *counts in raw["styles"]
+    }
     battles, items = [], []
     for prompt, left, right, winner in raw["votes"]:
-        battles.append(Battle(a=left, b=right, winner=_WINNER[winner]))  # type: ignore[arg-type]
+        battles.append(
+            Battle(
+                a=left,
+                b=right,
+                winner=_WINNER[winner],  # type: ignore[arg-type]
+                style_a=styles[(prompt, left)],
+                style_b=styles[(prompt, right)],
+            )
+        )
         items.append(prompt)
     voted = {b.a for b in battles} | {b.b for b in battles}
     return Dataset(
@@ -349,7 +440,61 @@ def _llmfao() -> Dataset:
     )
 
 
+def _alpaca_eval() -> Dataset:
+    raw = _read("alpaca-eval")
+    models, sets = raw["models"], raw["sets"]
+    columns: dict[str, list[Any]] = {
+        "item": [],
+        "model": [],
+        "preference": [],
+        "model_length": [],
+        "baseline_length": [],
+        "tags": [],
+    }
+    tag_sets = [frozenset({name}) for name in sets]
+    for model, index, source, preference, baseline_length, model_length in raw["rows"]:
+        # AlpacaEval's preference is in [1, 2] (2: the model preferred); 0 marks a tie.
+        columns["item"].append(index)
+        columns["model"].append(models[model])
+        columns["preference"].append((1.5 if preference == 0 else preference) - 1.0)
+        columns["model_length"].append(model_length)
+        columns["baseline_length"].append(baseline_length)
+        columns["tags"].append(tag_sets[source])
+    judgements = Judgements.from_columns(baseline=raw["baseline"], **columns)
+    published = {
+        name: {
+            key: float(value)
+            for key, value in (
+                ("win_rate", win_rate),
+                ("standard_error", standard_error),
+                ("length_controlled_winrate", lc),
+                ("lc_standard_error", lc_error),
+                ("avg_length", length),
+            )
+            if value is not None  # the baseline has no LC standard error
+        }
+        for name, win_rate, standard_error, lc, lc_error, length in raw["leaderboard"]
+    }
+    return Dataset(
+        name="alpaca-eval",
+        description=(
+            "AlpacaEval 2: the weighted GPT-4 Turbo judge's preference for 58 models' answers "
+            "over gpt4_1106_preview's on 805 instructions (tag: the source set), with both "
+            "answers' lengths in characters, and the published leaderboard."
+        ),
+        outcomes=None,
+        battles=None,
+        judgements=judgements,
+        published=published,
+        texts={},
+        vendors={name: alpaca_eval_vendor(name) for name in models},
+        citation=_ALPACA_EVAL_CITATION,
+        licence=_ALPACA_APACHE,
+    )
+
+
 _LOADERS = {
+    "alpaca-eval": _alpaca_eval,
     "llmfao": _llmfao,
     "routellm-gsm8k": _gsm8k,
     "routellm-mmlu": _mmlu,
@@ -370,7 +515,7 @@ def load(name: str) -> Dataset:
         >>> load("mmlu")
         Traceback (most recent call last):
         ...
-        modelfolio._common.errors.ValidationError: no shipped data set is named 'mmlu'; the names are: llmfao, routellm-gsm8k, routellm-mmlu, routellm-mt-bench
+        modelfolio._common.errors.ValidationError: no shipped data set is named 'mmlu'; the names are: alpaca-eval, llmfao, routellm-gsm8k, routellm-mmlu, routellm-mt-bench
     """
     if not isinstance(name, str) or name not in _LOADERS:
         raise ValidationError(

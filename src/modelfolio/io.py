@@ -31,10 +31,12 @@ from modelfolio._catalog.catalog import Catalog
 from modelfolio._common.errors import MissingDependencyError, ModelfolioError, ValidationError
 from modelfolio._common.validate import check, positive_count
 from modelfolio._evaluation.arena import VERDICTS
+from modelfolio._evaluation.judgements import Judgements
 from modelfolio._evaluation.outcomes import Outcomes
 from modelfolio._exposure.traffic import UsageRecord
 from modelfolio._formats.litellm import VENDOR_RULES, PriceMapImport, VendorRule, from_litellm
 from modelfolio._formats.logs import (
+    FormatError,
     inspect_outcomes,
     inspect_queries,
     inspect_usage,
@@ -48,6 +50,7 @@ __all__ = [
     "DEFAULT_LIMITS",
     "ReadLimits",
     "load_litellm",
+    "read_alpaca_eval",
     "read_battles",
     "read_inspect_log",
     "read_inspect_queries",
@@ -860,6 +863,92 @@ def read_battles(
 
 
 # ---------------------------------------------------------------- other tools' logs
+
+
+def read_alpaca_eval(
+    path: PathLike | Iterable[PathLike],
+    *,
+    skip_missing: bool = False,
+    limits: ReadLimits = DEFAULT_LIMITS,
+) -> Judgements:
+    """Read AlpacaEval's ``annotations.json`` files (one per model) into :class:`~modelfolio.Judgements`.
+
+    Each annotation is an instruction, the baseline's answer (``output_1``, by
+    ``generator_1``), the model's (``output_2``, by ``generator_2``) and the judge's
+    ``preference`` in ``[1, 2]`` (2: the model's answer preferred; weighted annotators
+    give fractions; 0 or 1.5 is a tie). The item is the instruction's text, the lengths
+    are the answers' lengths in characters, the tag is the instruction's ``dataset``.
+    An annotation without a preference (the judge failed) is an error naming it, unless
+    ``skip_missing=True``. No text is kept.
+
+    Examples:
+        >>> import json, pathlib, tempfile
+        >>> rows = [{"instruction": "Say hi.", "output_1": "Hello there!", "generator_1": "base",
+        ...          "output_2": "Hi", "generator_2": "mine", "dataset": "demo", "preference": 1.25}]
+        >>> path = pathlib.Path(tempfile.mkdtemp()) / "annotations.json"
+        >>> _ = path.write_text(json.dumps(rows))
+        >>> judgements = read_alpaca_eval(path)
+        >>> judgements.preference, judgements.model_length, judgements.baseline_length
+        ((0.25,), (2.0,), (12.0,))
+    """
+    paths = _paths(path, "path")
+    if not isinstance(skip_missing, bool):
+        raise ValidationError(f"skip_missing must be True or False, got {skip_missing!r:.80}")
+    columns: dict[str, list[Any]] = {
+        "item": [],
+        "model": [],
+        "baseline": [],
+        "preference": [],
+        "model_length": [],
+        "baseline_length": [],
+        "tags": [],
+    }
+    origins: list[str] = []
+    with _reading(_several(paths), limits):
+        for name in paths:
+            with _reading(name, limits):
+                annotations = _parse(_read_text(name), name)
+            if not isinstance(annotations, list):
+                raise FormatError(
+                    f"{name}: an AlpacaEval annotations file is a JSON array, got {type(annotations).__name__}"
+                )
+            for number, row in enumerate(annotations):
+                where = f"{name} annotation {number}"
+                if not isinstance(row, Mapping):
+                    raise FormatError(f"{where}: not an object")
+                for key in ("instruction", "output_1", "output_2", "generator_1", "generator_2"):
+                    if not isinstance(row.get(key), str):
+                        raise FormatError(f"{where}: {key} is {row.get(key)!r:.80}, not a string")
+                preference = row.get("preference")
+                if preference is None or (
+                    isinstance(preference, float) and preference != preference
+                ):
+                    if skip_missing:
+                        continue
+                    raise FormatError(
+                        f"{where}: no preference (the judge gave none); pass skip_missing=True "
+                        "to leave such annotations out"
+                    )
+                if (
+                    isinstance(preference, bool)
+                    or not isinstance(preference, (int, float))
+                    or not (preference == 0 or 1 <= preference <= 2)
+                ):
+                    raise FormatError(
+                        f"{where}: preference {preference!r:.80} is not in [1, 2] (or 0 for a tie)"
+                    )
+                dataset = row.get("dataset")
+                columns["item"].append(row["instruction"])
+                columns["model"].append(row["generator_2"])
+                columns["baseline"].append(row["generator_1"])
+                columns["preference"].append((1.5 if preference == 0 else float(preference)) - 1.0)
+                columns["model_length"].append(len(row["output_2"]))
+                columns["baseline_length"].append(len(row["output_1"]))
+                columns["tags"].append([dataset] if isinstance(dataset, str) and dataset else [])
+                origins.append(where)
+    if not origins:
+        raise FormatError(f"{', '.join(paths)}: no annotations")
+    return Judgements.from_columns(**columns, origins=origins)
 
 
 def _paths(path: PathLike | Iterable[PathLike], name: str) -> list[str]:

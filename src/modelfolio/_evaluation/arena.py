@@ -49,6 +49,7 @@ from modelfolio._common.plot import intervals
 from modelfolio._common.table import html_table
 from modelfolio._common.validate import finite, text, unit_interval
 from modelfolio._evaluation.stats import percentile_interval, poisson
+from modelfolio._evaluation.style import check_style, fit_style, normalised_differences
 
 __all__ = [
     "Battle",
@@ -86,13 +87,28 @@ def _winner(value: Any) -> str:
     return str(value)
 
 
+def _style_a(value: Any) -> Mapping[str, float] | None:
+    checked = check_style(value, "style_a")
+    return None if checked is None else MappingProxyType(checked)
+
+
+def _style_b(value: Any) -> Mapping[str, float] | None:
+    checked = check_style(value, "style_b")
+    return None if checked is None else MappingProxyType(checked)
+
+
 @frozen(kw_only=True)
 class Battle:
-    """One pairwise preference between two models' answers.
+    """One pairwise preference between two models' answers, optionally with their styles.
+
+    ``style_a`` and ``style_b`` are each answer's style features (numbers ``>= 0`` by
+    name, such as :func:`style_features` measures) for ``bradley_terry(..., style=...)``.
 
     Examples:
         >>> Battle(a="gpt-4", b="claude-v1", winner="a").winner
         'a'
+        >>> Battle(a="x", b="y", winner="b", style_a={"length": 1200}, style_b={"length": 300}).style_b
+        mappingproxy({'length': 300.0})
     """
 
     a: str = field(validator=lambda i, a, v: text(v, "a"))
@@ -101,10 +117,36 @@ class Battle:
     """The other model."""
     winner: Winner = field(validator=lambda i, a, v: _winner(v))
     """``"a"``, ``"b"`` or ``"tie"``."""
+    style_a: Mapping[str, float] | None = field(
+        default=None, converter=_style_a, hash=False, repr=False
+    )
+    """``a``'s answer's style features, if measured."""
+    style_b: Mapping[str, float] | None = field(
+        default=None, converter=_style_b, hash=False, repr=False
+    )
+    """``b``'s answer's style features, if measured."""
 
     def __attrs_post_init__(self) -> None:
         if self.a == self.b:
             raise ValidationError(f"a battle needs two different models, got {self.a!r} twice")
+        if (self.style_a is None) != (self.style_b is None):
+            raise ValidationError(
+                f"battle {self.a!r} vs {self.b!r} has style features on one side only: give "
+                "style_a and style_b together"
+            )
+        if (
+            self.style_a is not None
+            and self.style_b is not None
+            and set(self.style_a) != set(self.style_b)
+        ):
+            raise ValidationError(
+                f"battle {self.a!r} vs {self.b!r} measures different style features on its "
+                f"two sides: {sorted(self.style_a)} and {sorted(self.style_b)}"
+            )
+
+
+def _frozen_mapping(value: Mapping[Any, Any]) -> Mapping[Any, Any]:
+    return MappingProxyType(dict(value))
 
 
 @frozen(kw_only=True)
@@ -127,6 +169,13 @@ class Ratings:
     """The intervals' confidence level."""
     bootstrap: int = field(repr=False)
     """How many bootstrap refits the intervals come from."""
+    style: Mapping[str, float] = field(factory=dict, repr=False, converter=_frozen_mapping)
+    """With style control, each style feature's coefficient (logit per unit of its
+    normalised difference; > 0: the judge rewards more of it); empty without."""
+    style_intervals: Mapping[str, tuple[float, float]] = field(
+        factory=dict, repr=False, converter=_frozen_mapping
+    )
+    """Each style coefficient's percentile interval (the coefficient twice without bootstrap)."""
 
     def rating(self, model: str) -> float:
         """The rating of ``model``."""
@@ -175,12 +224,16 @@ class Ratings:
         ]
 
     def __repr__(self) -> str:
-        lines = [f"Ratings({len(self.models)} models, bootstrap={self.bootstrap})"]
+        controlled = f", style-controlled for {', '.join(self.style)}" if self.style else ""
+        lines = [f"Ratings({len(self.models)} models, bootstrap={self.bootstrap}{controlled})"]
         for row in self.to_rows():
             lines.append(
                 f"  {row['rank']:>2} {row['model']}: {row['rating']:.1f} "
                 f"[{row['ci_low']:.1f}, {row['ci_high']:.1f}]"
             )
+        for name, value in self.style.items():
+            low, high = self.style_intervals[name]
+            lines.append(f"  style {name}: {value:+.3f} [{low:+.3f}, {high:+.3f}]")
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
@@ -642,6 +695,7 @@ def bradley_terry(
     bootstrap: int = 0,
     level: float = 0.95,
     seed: int = 0,
+    style: Sequence[str] | None = None,
 ) -> Ratings:
     """Maximum-likelihood Bradley–Terry ratings on the Elo scale (see the module notes).
 
@@ -649,6 +703,13 @@ def bradley_terry(
     :class:`BattleSummary` of them. The ratings average ``init`` unless
     ``anchor=(model, rating)`` pins one model. The result depends only on how many
     times each (a, b, winner) occurs, not on the battles' order.
+
+    ``style=("length", "headers", ...)`` controls for those style features, which every
+    battle must carry (``Battle(style_a=..., style_b=...)``), as Chatbot Arena's style
+    control does (see :mod:`modelfolio._evaluation.style`): the ratings are the models'
+    strengths with the style effects removed, and ``Ratings.style`` holds each
+    feature's coefficient with its interval. Without ``style`` the result is the plain
+    fit's, unchanged.
 
     Examples:
         >>> battles = [("gpt-4", "vicuna", "a")] * 7 + [("gpt-4", "vicuna", "b")] * 3 + \\
@@ -678,6 +739,10 @@ def bradley_terry(
     ):
         raise ValidationError(
             f"battles must be a collection of Battle values or (a, b, winner) tuples, got {battles!r:.80}"
+        )
+    if style is not None:
+        return _style_controlled(
+            battles, style, scale, base, init, ties, anchor, bootstrap, level, seed
         )
     counts = _aggregate(battles)
     models = counts.models
@@ -737,4 +802,128 @@ def bradley_terry(
         base=float(base),
         level=float(level),
         bootstrap=bootstrap,
+    )
+
+
+def _style_names(style: Any) -> tuple[str, ...]:
+    if isinstance(style, (str, bytes)) or not isinstance(style, Iterable):
+        raise ValidationError(
+            f"style must be a sequence of style feature names (such as ('length', 'bold')), got {style!r:.80}"
+        )
+    names = tuple(style)
+    if not names:
+        raise ValidationError("style must name at least one style feature, got none")
+    for name in names:
+        text(name, "style")
+    if len(set(names)) != len(names):
+        raise ValidationError(f"style names a feature twice: {list(names)!r}")
+    return names
+
+
+def _style_controlled(
+    battles: Any,
+    style: Any,
+    scale: float,
+    base: float,
+    init: float,
+    ties: str,
+    anchor: tuple[str, float] | None,
+    bootstrap: int,
+    level: float,
+    seed: int,
+) -> Ratings:
+    """:func:`bradley_terry` with style covariates (see modelfolio._evaluation.style)."""
+    names = _style_names(style)
+    if isinstance(battles, BattleSummary):
+        raise ValidationError(
+            "style control needs the battles themselves, with their styles; a "
+            "BattleSummary keeps only counts"
+        )
+    kept: list[Battle] = []
+    for place, battle in enumerate(battles):
+        if not isinstance(battle, Battle):
+            raise ValidationError(
+                f"battle {place} is {battle!r:.80}: style control needs Battle values "
+                "with style_a and style_b"
+            )
+        if battle.style_a is None or battle.style_b is None:
+            raise ValidationError(
+                f"battle {place} ({battle.a!r} vs {battle.b!r}) has no style features; "
+                f"style control for {list(names)} needs them on every battle"
+            )
+        missing = [name for name in names if name not in battle.style_a]
+        if missing:
+            raise ValidationError(
+                f"battle {place} ({battle.a!r} vs {battle.b!r}) lacks style feature "
+                f"{missing[0]!r} (it has {sorted(battle.style_a)})"
+            )
+        if battle.winner == "tie" and ties == "ignore":
+            continue
+        kept.append(battle)
+    models = sorted({name for battle in kept for name in (battle.a, battle.b)})
+    if len(models) < 2:
+        raise RatingError(f"ratings need battles between at least two models, got {models!r}")
+    if anchor is not None and (
+        not isinstance(anchor, tuple) or len(anchor) != 2 or anchor[0] not in models
+    ):
+        raise ValidationError(
+            f"anchor must be (model, rating) for a model in the battles, got {anchor!r}"
+        )
+    if anchor is not None:
+        finite(anchor[1], "anchor rating")
+    counts = _aggregate([(battle.a, battle.b, battle.winner) for battle in kept])
+    rows, _ = counts.credits(ties)
+    _check_connected(counts.models, rows)
+    number = {name: k for k, name in enumerate(models)}
+    features = normalised_differences(
+        [
+            ([battle.style_a[n] for n in names], [battle.style_b[n] for n in names])  # type: ignore[index]
+            for battle in kept
+        ],
+        names,
+    )
+    outcome = {"a": 1.0, "b": 0.0, "tie": 0.5}
+    theta, beta, theta_draws, beta_draws = fit_style(
+        len(models),
+        [number[battle.a] for battle in kept],
+        [number[battle.b] for battle in kept],
+        [outcome[battle.winner] for battle in kept],
+        features,
+        bootstrap=bootstrap,
+        seed=seed,
+    )
+    ratings = _to_elo(theta, models, scale, base, init, anchor)
+    size = len(models)
+    draws: list[list[float]] = [[] for _ in range(size)]
+    for draw in theta_draws:
+        for k, value in enumerate(_to_elo(draw, models, scale, base, init, anchor)):
+            draws[k].append(value)
+    intervals = {
+        models[k]: percentile_interval(sorted(draws[k]), level)
+        if bootstrap
+        else (ratings[k], ratings[k])
+        for k in range(size)
+    }
+    coefficient_draws = [sorted(draw[f] for draw in beta_draws) for f in range(len(names))]
+    games = [0.0] * size
+    for battle in kept:
+        games[number[battle.a]] += 1.0
+        games[number[battle.b]] += 1.0
+    order = sorted(range(size), key=lambda k: (-ratings[k], models[k]))
+    return Ratings(
+        models=tuple(models[k] for k in order),
+        ratings={models[k]: ratings[k] for k in range(size)},
+        intervals=intervals,
+        games={models[k]: games[k] for k in range(size)},
+        scale=float(scale),
+        base=float(base),
+        level=float(level),
+        bootstrap=bootstrap,
+        style={name: beta[f] for f, name in enumerate(names)},
+        style_intervals={
+            name: percentile_interval(coefficient_draws[f], level)
+            if bootstrap
+            else (beta[f], beta[f])
+            for f, name in enumerate(names)
+        },
     )
