@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import math
 import pathlib
+import random
 import re
 import subprocess
 import sys
@@ -27,6 +29,7 @@ from modelfolio import (
     quality_floor,
     sweep,
     threshold_router,
+    win_rates,
 )
 from modelfolio.__main__ import _write_atomically, main, parser
 from modelfolio._report.analysis import analyse, halve
@@ -71,6 +74,7 @@ def test_the_default_report_is_a_readable_self_contained_page(
         "4. How exposed are we?",
         "5. The cheapest split",
         "6. Arena ratings",
+        "7. Is the judge being gamed?",
     ):
         assert section in page
     # Nothing to fetch: no scripts, no external stylesheets, fonts or images.
@@ -101,6 +105,17 @@ def test_the_report_prints_the_public_apis_numbers(default_run: tuple[pathlib.Pa
     assert votes.battles is not None
     best = bradley_terry(votes.battles).models[0]
     assert f"best {best};" in printed
+    styled = bradley_terry(
+        votes.battles, bootstrap=100, seed=0, style=["bold", "headers", "length", "list_items"]
+    )
+    assert (
+        f"with style control best {styled.models[0]}, length coefficient {styled.style['length']:+.2f}"
+        in printed
+    )
+    judged = datasets.load("alpaca-eval").judgements
+    assert judged is not None
+    null = win_rates(judged).entry("NullModel")
+    assert f"NullModel {null.win_rate:.1%} raw, {null.lc_win_rate:.1%} controlled" in printed
 
 
 def test_analyse_is_a_thin_shell_over_the_public_api() -> None:
@@ -181,6 +196,8 @@ def test_help_documents_every_option_with_an_example(capsys: pytest.CaptureFixtu
         "--catalog",
         "--telemetry",
         "--spend-logs",
+        "--judgements",
+        "--judgement-columns",
         "--vendors",
         "--incumbent",
         "--challenger",
@@ -218,6 +235,20 @@ def files(tmp_path: pathlib.Path) -> pathlib.Path:
         json.dumps({"<script>alert(1)</script>": "acme", "small": "tiny"}), encoding="utf-8"
     )
     (tmp_path / "broken.json").write_text('{"a": ', encoding="utf-8")
+    # judged.csv: a judge that likes length; "wordy" is no better than "terse"
+    rng = random.Random(0)
+    rows = ["prompt,who,ref,pref,len,ref_len"]
+    for k in range(200):
+        base = rng.randint(300, 1500)
+        for model, (low, high) in (("terse", (150, 900)), ("wordy", (700, 2200))):
+            length = rng.randint(low, high)
+            pref = 1 / (1 + math.exp(-2 * math.tanh((length - base) / 500)))
+            rows.append(f"q{k},{model},gpt-4o,{pref:.4f},{length},{base}")
+    (tmp_path / "judged.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    (tmp_path / "judged_bad.csv").write_text(
+        "item,model,baseline,preference,model_length,baseline_length\nq1,a,b,1.5,10,10\n",
+        encoding="utf-8",
+    )
     # routed.csv: "strong" gets every item right but one in five, "weak" the easy ones
     # (even k) only; the prompts say which items are easy.
     (tmp_path / "routed.csv").write_text(
@@ -319,6 +350,34 @@ BAD = [
             "small",
         ],
         r"incumbent and challenger must differ",
+    ),
+]
+
+
+BAD += [
+    (
+        [
+            "--outcomes",
+            "{d}/ok.csv",
+            "--vendors",
+            "{d}/vendors.json",
+            "--judgements",
+            "{d}/judged_bad.csv",
+        ],
+        r"judged_bad\.csv line 2: preference\[0\] must be in \[0, 1\]",
+    ),
+    (
+        [
+            "--outcomes",
+            "{d}/ok.csv",
+            "--vendors",
+            "{d}/vendors.json",
+            "--judgements",
+            "{d}/judged.csv",
+            "--judgement-columns",
+            "prompt,who",
+        ],
+        r"--judgement-columns: expected ITEM,MODEL,BASELINE,PREFERENCE,MODEL_LENGTH,BASELINE_LENGTH",
     ),
 ]
 
@@ -524,7 +583,7 @@ def test_the_traffic_section_reads_telemetry_and_spend_logs(tmp_path: pathlib.Pa
     top = max(calls, key=lambda v: (calls[v], v))
     assert f"traffic: {len(records)} logged calls, 3 failed; top vendor {top}" in text
     page = out.read_text(encoding="utf-8")
-    assert "7. Real traffic" in page
+    assert "8. Real traffic" in page
     assert "Logged calls per vendor" in page
 
 
@@ -538,3 +597,61 @@ def test_the_notebook_is_committed_without_outputs() -> None:
         for cell in code:
             assert [] == cell["outputs"], notebook
             assert cell["execution_count"] is None, notebook
+
+
+def test_the_judge_section_reads_a_teams_own_judgements(files: pathlib.Path) -> None:
+    path = files / "judged.html"
+    argv = [
+        "report",
+        "-o",
+        str(path),
+        "--outcomes",
+        str(files / "ok.csv"),
+        "--vendors",
+        str(files / "vendors.json"),
+        "--judgements",
+        str(files / "judged.csv"),
+        "--judgement-columns",
+        "prompt,who,ref,pref,len,ref_len",
+    ]
+    status, printed = run_main(argv, files)
+    assert status == 0
+    page = path.read_text(encoding="utf-8")
+    assert "7. Is the judge being gamed?" in page
+    from modelfolio.io import read_judgements
+
+    judged = read_judgements(
+        files / "judged.csv",
+        item="prompt",
+        model="who",
+        baseline="ref",
+        preference="pref",
+        model_length="len",
+        baseline_length="ref_len",
+    )
+    rates = win_rates(judged)
+    assert "judge: 2 models against gpt-4o" in printed
+    for model in ("terse", "wordy"):
+        assert f"{rates.entry(model).lc_win_rate:.1%}" in page
+    # the length-loving judge: raw rates far apart, controlled ones close
+    gap = rates.entry("wordy").win_rate - rates.entry("terse").win_rate
+    assert gap > 0.3
+    assert abs(rates.entry("wordy").lc_win_rate - rates.entry("terse").lc_win_rate) < gap / 2
+    # without --judgements, a team's own report says the section needs them
+    plain = files / "plain.html"
+    status, _ = run_main(
+        [
+            "report",
+            "-o",
+            str(plain),
+            "--outcomes",
+            str(files / "ok.csv"),
+            "--vendors",
+            str(files / "vendors.json"),
+        ],
+        files,
+    )
+    assert status == 0
+    assert "No judgements against a baseline were given (--judgements)." in plain.read_text(
+        encoding="utf-8"
+    )

@@ -41,6 +41,8 @@ examples:
   modelfolio report --battles votes.jsonl --vendors vendors.json
   modelfolio report --outcomes evals.csv --queries prompts.json --vendors vendors.json
       adds routers that read each item's prompt (prompts.json: {"item id": "prompt text"})
+  modelfolio report --outcomes evals.csv --vendors vendors.json --judgements judged.csv
+      adds raw and length-controlled win rates of a judge's preferences against a baseline
 """
 
 
@@ -91,9 +93,10 @@ def parser() -> argparse.ArgumentParser:
         description=(
             "Run the whole analysis (leaderboards, incumbent vs challenger, routing savings "
             "per tag and per query, vendor exposure, the cheapest split under a vendor cap, "
-            "arena ratings) and write one self-contained HTML file. With no options it runs "
-            "on the public data shipped in the package (RouteLLM's MMLU, GSM8K and MT-Bench "
-            "results; LLMFAO's crowd votes)."
+            "arena ratings with and without style control, whether a judge is gamed by "
+            "length) and write one self-contained HTML file. With no options it runs on the "
+            "public data shipped in the package (RouteLLM's MMLU, GSM8K and MT-Bench "
+            "results; LLMFAO's crowd votes; AlpacaEval 2's judgements)."
         ),
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -170,6 +173,21 @@ def parser() -> argparse.ArgumentParser:
         default=["model_a", "model_b", "winner"],
         metavar="A,B,WINNER",
         help="the battles' columns (default: model_a,model_b,winner), e.g. left,right,winner",
+    )
+    data.add_argument(
+        "--judgements",
+        metavar="PATH",
+        help="a judge's preferences for models' answers against one baseline, as CSV or "
+        "JSONL (one row per judgement: preference in [0, 1], both answers' lengths) for "
+        "the section on judge bias, e.g. --judgements judged.csv",
+    )
+    data.add_argument(
+        "--judgement-columns",
+        type=_names,
+        default=["item", "model", "baseline", "preference", "model_length", "baseline_length"],
+        metavar="ITEM,MODEL,BASELINE,PREFERENCE,MODEL_LENGTH,BASELINE_LENGTH",
+        help="the judgements' columns (default: item,model,baseline,preference,"
+        "model_length,baseline_length), e.g. prompt,model,reference,pref,len,ref_len",
     )
     data.add_argument(
         "--telemetry",
@@ -396,6 +414,35 @@ def _inputs(options: argparse.Namespace) -> dict[str, Any]:
         sources.append(votes)
         battles = votes.battles
         battle_vendors = {**votes.vendors, **battle_vendors}
+    judgements = None
+    judgement_vendors: dict[str, str] = dict(given_vendors or {})
+    if options.judgements:
+        from modelfolio.io import read_judgements
+
+        if len(options.judgement_columns) != 6:
+            raise InputError(
+                "--judgement-columns: expected ITEM,MODEL,BASELINE,PREFERENCE,MODEL_LENGTH,"
+                f"BASELINE_LENGTH, got {','.join(options.judgement_columns)!r}"
+            )
+        item, model, baseline, preference, model_length, baseline_length = options.judgement_columns
+        path = options.judgements
+        judgements = _reading(
+            path,
+            lambda: read_judgements(
+                path,
+                item=item,
+                model=model,
+                baseline=baseline,
+                preference=preference,
+                model_length=model_length,
+                baseline_length=baseline_length,
+            ),
+        )
+    elif not options.outcomes:
+        judged = datasets.load("alpaca-eval")
+        sources.append(judged)
+        judgements = judged.judgements
+        judgement_vendors = {**judged.vendors, **judgement_vendors}
     for model in (options.incumbent, options.challenger):
         if model is not None and not any(model in t.models for t in benchmarks.values()):
             option = "--incumbent" if model == options.incumbent else "--challenger"
@@ -433,6 +480,8 @@ def _inputs(options: argparse.Namespace) -> dict[str, Any]:
         "catalog": catalog,
         "battles": battles,
         "battle_vendors": battle_vendors,
+        "judgements": judgements,
+        "judgement_vendors": judgement_vendors,
         "notes": notes,
         "sources": sources,
     }
@@ -507,6 +556,8 @@ def run_report(options: argparse.Namespace) -> int:
         seed=options.seed,
         traffic=inputs["traffic"] or None,
         queries=inputs["queries"],
+        judgements=inputs["judgements"],
+        judgement_vendors=inputs["judgement_vendors"],
     )
     page = render(report, notes=inputs["notes"], sources=inputs["sources"], svg=_svg)
     _write_atomically(output, page)

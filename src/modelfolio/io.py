@@ -56,6 +56,7 @@ __all__ = [
     "read_inspect_queries",
     "read_inspect_usage",
     "read_json",
+    "read_judgements",
     "read_litellm_spend_logs",
     "read_lm_eval",
     "read_lm_eval_queries",
@@ -863,6 +864,77 @@ def read_battles(
 
 
 # ---------------------------------------------------------------- other tools' logs
+
+
+def read_judgements(
+    path: PathLike,
+    *,
+    item: str | Sequence[str] = "item",
+    model: str = "model",
+    baseline: str = "baseline",
+    preference: str = "preference",
+    model_length: str = "model_length",
+    baseline_length: str = "baseline_length",
+    tags: str | Sequence[str] | None = None,
+    format: Format | None = None,
+    limits: ReadLimits = DEFAULT_LIMITS,
+) -> Judgements:
+    """Read a judge's preferences against a baseline from CSV or JSONL into :class:`~modelfolio.Judgements`.
+
+    One row per judgement; the columns are named by the options (several ``item``
+    columns are joined with ``:``). ``preference`` is in ``[0, 1]`` (1: the model's
+    answer preferred, 0.5: a tie); the lengths are the two answers' lengths. An error
+    names the file and line.
+
+    Examples:
+        >>> import pathlib, tempfile
+        >>> path = pathlib.Path(tempfile.mkdtemp()) / "judged.csv"
+        >>> lines = ["item,model,baseline,preference,model_length,baseline_length",
+        ...          "q1,mine,gpt-4o,1,900,700", "q2,mine,gpt-4o,0.5,400,650"]
+        >>> _ = path.write_text(chr(10).join(lines))
+        >>> read_judgements(path)
+        Judgements(2 rows, 1 models against gpt-4o)
+    """
+    name = _path(path)
+    item = _column_names(item, "item")
+    columns_named = {
+        "model": _column_name(model, "model"),
+        "baseline": _column_name(baseline, "baseline"),
+        "preference": _column_name(preference, "preference"),
+        "model_length": _column_name(model_length, "model_length"),
+        "baseline_length": _column_name(baseline_length, "baseline_length"),
+    }
+    tags = _column_names(tags, "tags", optional=True)
+    columns: dict[str, list[Any]] = {
+        key: []
+        for key in (
+            "item",
+            "model",
+            "baseline",
+            "preference",
+            "model_length",
+            "baseline_length",
+            "tags",
+        )
+    }
+    origins: list[str] = []
+    with _reading(name, limits):
+        for where, row in _rows(name, format):
+            columns["item"].append(_item_id(row, item, where))
+            columns["model"].append(_model_cell(row, columns_named["model"], where))
+            columns["baseline"].append(_model_cell(row, columns_named["baseline"], where))
+            for key in ("preference", "model_length", "baseline_length"):
+                value = _number(
+                    _cell(row, columns_named[key], where),
+                    f"{where}, {columns_named[key]}",
+                    frozenset(),
+                )
+                columns[key].append(None if value != value else value)
+            columns["tags"].append(sorted(_tags_of(row, tags, frozenset(), where)))
+            origins.append(where)
+    if not origins:
+        raise ValidationError(f"{name}: no judgements (a header and no rows)")
+    return Judgements.from_columns(**columns, origins=origins)
 
 
 def read_alpaca_eval(

@@ -28,7 +28,13 @@ The choices it makes, so a reader of the report can reproduce every figure:
   that serves a model scored at its model's mean on that benchmark, and no quality floor;
   it is solved with the vendor share cap and without one.
 - **Ratings** are Bradley–Terry with a seeded bootstrap; the top ten's concentration
-  counts models per vendor.
+  counts models per vendor. When every battle carries both answers' styles, the ratings
+  are also fitted with style control (length and markdown counts), and the report shows
+  how the ranking moves.
+- **Is the judge being gamed?** Judgements against a baseline get raw and
+  length-controlled win rates (:func:`~modelfolio.win_rates`); the null model (a
+  constant answer) and the ``_concise``/``_verbose`` variants of one model are called
+  out, with the spread of each family's raw and controlled rates.
 """
 
 from __future__ import annotations
@@ -52,6 +58,7 @@ from modelfolio._evaluation.evaluate import (
     leaderboard,
     non_inferiority,
 )
+from modelfolio._evaluation.judgements import Judgements, WinRates, win_rates
 from modelfolio._evaluation.outcomes import Outcomes
 from modelfolio._evaluation.quality import QualityTable
 from modelfolio._exposure.allocate import Allocation, InfeasibleError, WorkloadClass, allocate
@@ -163,6 +170,60 @@ class Arena:
     """The ten (or fewer) highest-rated models."""
     top_concentration: Concentration
     """How the top models are spread over vendors (each model counts once)."""
+    styled: Ratings | None = None
+    """The same ratings with style control (``None`` unless every battle has styles)."""
+
+
+@frozen(kw_only=True, eq=False)
+class Judge:
+    """Section 7: is the judge being gamed? Raw against length-controlled win rates."""
+
+    rates: WinRates
+    """Raw and length-controlled win rates against the baseline."""
+    vendors: Mapping[str, str]
+    """Model to vendor (``"unknown vendor"`` where none was given)."""
+    gamed: tuple[str, ...]
+    """Models called out: a null model, and each family with concise/verbose variants."""
+    families: tuple[tuple[str, tuple[str, ...], float, float], ...]
+    """Per family of variants: its base name, its models, and the largest/smallest ratio
+    of raw and of controlled win rates."""
+
+
+def _families(models: Sequence[str]) -> list[tuple[str, tuple[str, ...]]]:
+    """Models with ``_concise``/``_verbose`` variants, grouped with their base model."""
+    suffixes = ("_concise", "_verbose")
+    bases = sorted({m[: -len(s)] for m in models for s in suffixes if m.endswith(s)})
+    found = []
+    for base in bases:
+        members = tuple(m for m in (base, *(base + s for s in suffixes)) if m in models)
+        if len(members) >= 2:
+            found.append((base, members))
+    return found
+
+
+def _judge(judgements: Judgements, vendors: Mapping[str, str]) -> Judge:
+    rates = win_rates(judgements)
+    models = rates.models
+    families = []
+    for base, members in _families(models):
+        raw = [rates.entry(m).win_rate for m in members]
+        controlled = [rates.entry(m).lc_win_rate for m in members]
+        families.append(
+            (
+                base,
+                members,
+                max(raw) / min(raw) if min(raw) > 0 else float("inf"),
+                max(controlled) / min(controlled) if min(controlled) > 0 else float("inf"),
+            )
+        )
+    null = [m for m in models if m.lower().replace("_", "").replace("-", "") == "nullmodel"]
+    gamed = tuple(null) + tuple(m for _, members, _, _ in families for m in members)
+    return Judge(
+        rates=rates,
+        vendors={m: vendors.get(m, UNKNOWN_VENDOR) for m in models},
+        gamed=gamed,
+        families=tuple(families),
+    )
 
 
 @frozen(kw_only=True, eq=False)
@@ -250,6 +311,8 @@ class Report:
     """Section 3, per query (``None`` without the items' queries or a routing section)."""
     notes: tuple[str, ...] = field(default=())
     """Anything the reader should know about how the data was used."""
+    judge: Judge | None = None
+    """Section 7 (``None`` without judgements against a baseline)."""
 
     def headline(self) -> list[str]:
         """The main findings as short plain-text lines (the command line prints them)."""
@@ -300,6 +363,26 @@ class Report:
             lines.append(
                 f"arena: {len(a.ratings.models)} models rated, best {a.top[0]}; top ten HHI "
                 f"{a.top_concentration.hhi:,.0f} by vendor"
+                + (
+                    ""
+                    if a.styled is None
+                    else f"; with style control best {a.styled.models[0]}, length coefficient "
+                    f"{a.styled.style.get('length', 0.0):+.2f}"
+                )
+            )
+        if self.judge is not None:
+            j = self.judge
+            shown = [
+                f"{m} {j.rates.entry(m).win_rate:.1%} raw, {j.rates.entry(m).lc_win_rate:.1%} controlled"
+                for m in j.gamed[:1]
+            ]
+            spreads = [
+                f"{base} variants spread {raw:.2f}x raw, {controlled:.2f}x controlled"
+                for base, _, raw, controlled in j.families[:2]
+            ]
+            lines.append(
+                f"judge: {len(j.rates.models)} models against {j.rates.entries[0].baseline}"
+                + "".join(f"; {part}" for part in (*shown, *spreads))
             )
         return lines
 
@@ -501,7 +584,23 @@ def _arena(
     counts: dict[str, float] = {}
     for model in top:
         counts[named[model]] = counts.get(named[model], 0.0) + 1.0
-    return Arena(ratings=ratings, vendors=named, top=top, top_concentration=concentration(counts))
+    styled = None
+    if battles and all(isinstance(b, Battle) and b.style_a is not None for b in battles):
+        features = sorted(set.intersection(*(set(b.style_a or {}) for b in battles)))  # type: ignore[union-attr]
+        varying = [
+            name
+            for name in features
+            if any(b.style_a[name] != b.style_b[name] for b in battles)  # type: ignore[union-attr, index]
+        ]
+        if varying:
+            styled = bradley_terry(battles, bootstrap=bootstrap, seed=seed, style=varying)
+    return Arena(
+        ratings=ratings,
+        vendors=named,
+        top=top,
+        top_concentration=concentration(counts),
+        styled=styled,
+    )
 
 
 def _default_pair(board: Leaderboard) -> tuple[str, str]:
@@ -531,6 +630,8 @@ def analyse(
     volume_per_item: int = 1_000,
     traffic: Sequence[UsageRecord] | None = None,
     queries: Mapping[str, Mapping[Hashable, Any]] | None = None,
+    judgements: Judgements | None = None,
+    judgement_vendors: Mapping[str, str] | None = None,
 ) -> Report:
     """Run every section of the report on already-loaded data.
 
@@ -606,6 +707,9 @@ def analyse(
     arena = None
     if battles is not None:
         arena = _arena(battles, battle_vendors or {}, seed, bootstrap)
+    judge = None
+    if judgements is not None:
+        judge = _judge(judgements, judgement_vendors or {})
     notes = []
     if len(names) > 1:
         notes.append(
@@ -633,4 +737,5 @@ def analyse(
         traffic=None if not traffic else _traffic(traffic),
         query_routing=query_routing,
         notes=tuple(notes),
+        judge=judge,
     )

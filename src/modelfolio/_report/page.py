@@ -299,6 +299,95 @@ def _section_arena(report: Report, svg: Svg) -> list[str]:
             "Vendor concentration of the top models",
         )
     )
+    styled = a.styled
+    if styled is not None:
+        coefficients = ", ".join(
+            f"{name} {value:+.3f} [{styled.style_intervals[name][0]:+.3f}, "
+            f"{styled.style_intervals[name][1]:+.3f}]"
+            for name, value in styled.style.items()
+        )
+        parts.append(
+            _p(
+                "With style control (Chatbot Arena's method: the answers' normalised "
+                "differences in length and markdown counts as covariates of the same "
+                "Bradley-Terry fit), the ratings are what is left once the voters' taste "
+                f"for style is accounted for. Style coefficients (logit per unit): {coefficients}."
+            )
+        )
+        plain_rank = {m: k for k, m in enumerate(ratings.models, start=1)}
+        moves = [
+            {
+                "model": m,
+                "rank with style control": k,
+                "rank without": plain_rank[m],
+                "moved": plain_rank[m] - k,
+                "rating with style control": styled.ratings[m],
+                "rating without": ratings.ratings[m],
+            }
+            for k, m in enumerate(styled.models, start=1)
+        ]
+        parts.append(_table(moves, caption="Ranks with and without style control"))
+    return parts
+
+
+def _section_judge(report: Report, svg: Svg) -> list[str]:
+    parts = ["<h2>7. Is the judge being gamed?</h2>"]
+    j = report.judge
+    if j is None:
+        return [*parts, _p("No judgements against a baseline were given (--judgements).")]
+    rates = j.rates
+    baseline = rates.entries[0].baseline
+    parts.append(
+        _p(
+            f"An LLM judge compared {len(rates.models)} models' answers with {baseline}'s. "
+            "The raw win rate is the judge's mean preference; judges favour longer answers, "
+            "so the length-controlled win rate (AlpacaEval's method) predicts each "
+            "instruction's preference at equal length and averages: what the judge would "
+            "say if both answers were as long. A model far above its controlled rate wins "
+            "by writing more, not by answering better."
+        )
+    )
+    parts.append(
+        _figure(
+            svg,
+            lambda: rates.plot(top=min(30, len(rates.models))),
+            "Raw and length-controlled win rates (the 30 best controlled)",
+        )
+    )
+    if j.gamed:
+        rows = [
+            {
+                "model": m,
+                "raw": f"{rates.entry(m).win_rate:.1%}",
+                "length-controlled": f"{rates.entry(m).lc_win_rate:.1%}",
+                "mean length": round(rates.entry(m).mean_length),
+                "length effect": round(rates.entry(m).length_effect, 3),
+            }
+            for m in j.gamed
+        ]
+        parts.append(_table(rows, caption="Models that game the judge, or are asked to"))
+    for base, members, raw, controlled in j.families:
+        parts.append(
+            _p(
+                f"{base} asked to be concise or verbose ({', '.join(members)}): the largest "
+                f"raw win rate is {raw:.2f} times the smallest; controlled for length, "
+                f"{controlled:.2f} times."
+            )
+        )
+    rows = [
+        {
+            "model": e.model,
+            "vendor": j.vendors.get(e.model),
+            "n": e.n,
+            "raw": f"{e.win_rate:.1%} [{e.ci_low:.1%}, {e.ci_high:.1%}]",
+            "length-controlled": f"{e.lc_win_rate:.1%} [{e.lc_low:.1%}, {e.lc_high:.1%}]",
+            "mean length": round(e.mean_length),
+            "baseline's": round(e.baseline_mean_length),
+            "length effect": round(e.length_effect, 3),
+        }
+        for e in rates.entries
+    ]
+    parts.append(_table(rows, caption="Win rates against the baseline, best controlled first"))
     return parts
 
 
@@ -306,7 +395,7 @@ def _section_traffic(report: Report, svg: Svg) -> list[str]:
     t = report.traffic
     if t is None:
         return []
-    parts = ["<h2>7. Real traffic</h2>"]
+    parts = ["<h2>8. Real traffic</h2>"]
     parts.append(
         _p(
             f"{t.calls} logged calls ({t.failures} failed), by the vendor of the model that "
@@ -345,6 +434,7 @@ def render(report: Report, *, notes: Sequence[str], sources: Sequence[Any], svg:
         _section_exposure,
         _section_split,
         _section_arena,
+        _section_judge,
         _section_traffic,
     ):
         body.extend(section(report, svg))
