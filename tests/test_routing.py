@@ -752,6 +752,60 @@ class TestCheapestFirst:
         assert decision.ranking[:3] == ("cheap/m-00", "cheap/m-01", "cheap/m-02")
         assert len(decision.scores) == 31
 
+    @settings(max_examples=80)
+    @given(
+        st.lists(st.tuples(st.integers(0, 12), st.integers(0, 12)), min_size=2, max_size=12),
+        st.integers(0, 40),
+        st.integers(1, 40),
+        st.sampled_from(["vendor", "provider", "none"]),
+        st.integers(0, 3),
+    )
+    def test_rankings_by_direction_are_exact_at_and_near_crossings(
+        self,
+        rates: list[tuple[int, int]],
+        output: int,
+        scale: int,
+        diversity: str,
+        fallbacks: int,
+    ) -> None:
+        # Small whole-number rates cross at simple ratios; requests put t = b / (a + b)
+        # exactly on crossings (and next to them), where two rankings meet.
+        deployments = [
+            Deployment(
+                id=f"p{n % 3}/m{n:02d}",
+                model=Model(
+                    id=f"m{n:02d}",
+                    vendor=f"v{n % 4}",
+                    capabilities={"chat"},
+                    context_window=1_000_000,
+                    max_output_tokens=100_000,
+                ),
+                provider=f"p{n % 3}",
+                price=Price(input_per_mtok=x / 4, output_per_mtok=y / 4),
+            )
+            for n, (x, y) in enumerate(rates)
+        ]
+        catalog = Catalog(deployments=deployments)
+        fast = Policy(diversity=diversity, fallbacks=fallbacks)  # type: ignore[arg-type]
+        slow = Policy(diversity=diversity, fallbacks=fallbacks, score=plain(by_cost))  # type: ignore[arg-type]
+        for input_tokens in (scale, scale * 3, scale * 7 + 1, 0):
+            request = Request(input_tokens=input_tokens, output_tokens=output * scale)
+            expected = route(request, catalog, slow, now=0.0)
+            got = route(request, catalog, fast, now=0.0)
+            assert _everything_about(got) == _everything_about(expected)
+
+    def test_small_catalogs_read_their_ranking_by_direction(self) -> None:
+        from modelfolio._routing.columns import Columns
+
+        catalog = reference_catalog()
+        small = Catalog(deployments=list(catalog.deployments)[:20])
+        route(Request(input_tokens=1_000, output_tokens=200), small, now=0.0)
+        columns = Columns.of(small)
+        assert columns._directions is not None  # built on first use
+        crossings, orders = columns._directions
+        assert len(orders) == len(crossings) + 1
+        assert crossings == sorted(crossings)
+
     def test_equals_pricing_every_candidate_on_litellms_price_map(
         self, litellm_map: dict[str, Any]
     ) -> None:

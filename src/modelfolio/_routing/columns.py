@@ -32,6 +32,7 @@ class Columns:
     __slots__ = (
         "_chunks",
         "_cost_steps",
+        "_directions",
         "all",
         "capability_masks",
         "compliance_masks",
@@ -46,6 +47,7 @@ class Columns:
         "open_weights_mask",
         "output_limits",
         "output_masks",
+        "pickers",
         "provider_masks",
         "providers",
         "rate_pairs",
@@ -129,6 +131,9 @@ class Columns:
         self.min_tier_threshold = self.tier_floors[0] if self.tier_floors else float("inf")
         self._chunks: dict[tuple[int, int], tuple[int, ...]] = {}
         self._cost_steps: dict[int, tuple[_Step, ...]] = {}
+        self._directions: tuple[list[float], list[tuple[int, ...]]] | None = None
+        # Routing's pickers for this catalog, by (fallbacks, diversity): made once.
+        self.pickers: dict[tuple[int, str], Callable[[list[int]], tuple[list[int], bool]]] = {}
 
     def in_tiers(self, mask: int, tiers: frozenset[str]) -> int:
         """``mask`` less the deployments of tiers not in ``tiers``.
@@ -271,6 +276,10 @@ class Columns:
         c = float(request.reasoning_tokens)
         cached = float(request.cached_input_tokens)
         kind = 4 if cached else 3 if c else 2
+        if kind == 2 and len(self.rate_pairs) <= _DIRECTIONS_UP_TO:
+            picks = self._by_direction(mask, a, b, pick)
+            if picks is not None:
+                return picks
         steps = self._cost_steps.get(kind)
         if steps is None:
             steps = self._cost_steps[kind] = _cost_steps(
@@ -281,6 +290,85 @@ class Columns:
                 else self.rate_pairs
             )
         return _cheapest_first(steps, mask, a, b, c, cached, kind, pick)
+
+    def _by_direction(
+        self,
+        mask: int,
+        a: float,
+        b: float,
+        pick: Callable[[list[int]], tuple[list[int], bool]],
+    ) -> list[int] | None:
+        """The picks read off a precomputed ranking, checked exact; ``None`` if unsure.
+
+        With input and output rates only, an estimate ``(a x + b y) / 1e6`` ranks as
+        ``(1 - t) x + t y`` with ``t = b / (a + b)``: the ranking depends on ``t`` alone
+        and changes only where two deployments' lines cross. For a small catalog every
+        ranking between crossings is built once; a request finds its own by bisection.
+        The picks are then confirmed in the request's own float arithmetic: each
+        candidate up to the last pick, and the next one, must be clearly dearer than the
+        one before (by more than rounding can move them) or price the same on the same
+        rates (a tie, broken by position). Otherwise ``None``: the threshold walk decides.
+        """
+        total = a + b
+        if total <= 0:
+            return None
+        directions = self._directions
+        if directions is None:
+            directions = self._directions = _directions(self.rate_pairs)
+        crossings, orders = directions
+        t = b / total
+        k = bisect_left(crossings, t)
+        if k < len(crossings) and crossings[k] == t:
+            return None  # exactly where two rankings meet
+        order = orders[k]
+        candidates = order if mask == self.full else [i for i in order if mask >> i & 1]
+        if not candidates:
+            return None
+        picks, _ = pick(candidates)  # type: ignore[arg-type]  # a tuple reads as well
+        last = max(map(candidates.index, picks))
+        rates = self.rate_pairs
+        x, y = rates[candidates[0]]
+        previous = (a * x + b * y) / 1_000_000.0
+        for place in range(1, len(candidates)):
+            here = candidates[place]
+            x2, y2 = rates[here]
+            value = (a * x2 + b * y2) / 1_000_000.0
+            if value > previous * (1.0 + 1e-12) + 1e-300:
+                if place > last:
+                    return picks  # clearly dearer than every pick: the picks stand
+            elif not ((x2, y2) == (x, y) and here > candidates[place - 1]):
+                return None  # too close to call in floats
+            x, y, previous = x2, y2, value
+        return picks
+
+
+# Catalogs up to this many deployments keep every ranking by direction (at most
+# n (n - 1) / 2 crossings, each with its ranking of n positions).
+_DIRECTIONS_UP_TO = 32
+
+
+def _directions(rates: Sequence[tuple[float, ...]]) -> tuple[list[float], list[tuple[int, ...]]]:
+    """Where two deployments' cost lines cross in ``t``, and the ranking between crossings."""
+    n = len(rates)
+    crossings: set[float] = set()
+    for i in range(n):
+        xi, yi = rates[i]
+        for j in range(i + 1, n):
+            xj, yj = rates[j]
+            dx, dy = xi - xj, yi - yj
+            if dx != dy:
+                t = dx / (dx - dy)
+                if 0.0 < t < 1.0:
+                    crossings.add(t)
+    points = sorted(crossings)
+    edges = [0.0, *points, 1.0]
+    orders = []
+    for k in range(len(edges) - 1):
+        t = (edges[k] + edges[k + 1]) / 2.0
+        orders.append(
+            tuple(sorted(range(n), key=lambda i: ((1.0 - t) * rates[i][0] + t * rates[i][1], i)))
+        )
+    return points, orders
 
 
 # One step of the threshold walk: the mask of the positions it meets first, those

@@ -28,7 +28,7 @@ import hashlib
 import itertools
 import math
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from operator import itemgetter
 from types import MappingProxyType
 from typing import Any, Literal
@@ -329,6 +329,39 @@ def _full_order(scores: list[float], demoted: frozenset[int]) -> list[int]:
 
 # Below this many candidates a keyed sort of all of them is cheaper than lazy ranking.
 _LAZY_FROM = 48
+
+
+def _picker(columns: Columns, policy: Policy) -> Callable[[list[int]], tuple[list[int], bool]]:
+    """``_pick`` for this catalog and policy, made once: what the threshold walk calls."""
+    count, diversity = policy.fallbacks, policy.diversity
+    found = columns.pickers.get((count, diversity))
+    if found is not None:
+        return found
+    vendors, providers = columns.vendors, columns.providers
+
+    def general(prefix: list[int]) -> tuple[list[int], bool]:
+        return _pick(prefix, count, diversity, vendors, providers)
+
+    pick = general
+    if diversity != "none" and count:
+        key = vendors if diversity == "vendor" else providers
+
+        def diverse(prefix: list[int]) -> tuple[list[int], bool]:
+            # _pick's one-pass case, inline: each next pick is the next new vendor met
+            first = prefix[0]
+            picked = [first]
+            used = {key[first]}
+            for k in prefix:
+                if key[k] not in used:
+                    picked.append(k)
+                    if len(picked) > count:
+                        return picked, True
+                    used.add(key[k])
+            return _pick(prefix, count, diversity, vendors, providers)
+
+        pick = diverse
+    columns.pickers[(count, diversity)] = pick
+    return pick
 
 
 def _pick(
@@ -728,14 +761,7 @@ def route(
         # Ranked by cost alone, the picks come from the cheapest few candidates, found
         # without pricing the rest (positions and scores are listed only if asked).
         picks = (
-            columns.cheapest_first(
-                request,
-                mask,
-                at,
-                lambda prefix: _pick(
-                    prefix, policy.fallbacks, policy.diversity, columns.vendors, columns.providers
-                ),
-            )
+            columns.cheapest_first(request, mask, at, _picker(columns, policy))
             if policy._by_cost_alone and not (state.vendor_failures or state.breakers)
             else None
         )
