@@ -331,23 +331,27 @@ def _full_order(scores: list[float], demoted: frozenset[int]) -> list[int]:
 _LAZY_FROM = 48
 
 
-def _picker(columns: Columns, policy: Policy) -> Callable[[list[int]], tuple[list[int], bool]]:
-    """``_pick`` for this catalog and policy, made once: what the threshold walk calls."""
-    count, diversity = policy.fallbacks, policy.diversity
-    found = columns.pickers.get((count, diversity))
-    if found is not None:
-        return found
-    vendors, providers = columns.vendors, columns.providers
+class _Picker:
+    """``_pick`` for one catalog and policy, made once: what the threshold walk calls.
 
-    def general(prefix: list[int]) -> tuple[list[int], bool]:
-        return _pick(prefix, count, diversity, vendors, providers)
+    A class, not a closure, so that a catalog whose columns hold one still pickles.
+    """
 
-    pick = general
-    if diversity != "none" and count:
-        key = vendors if diversity == "vendor" else providers
+    __slots__ = ("count", "diversity", "key", "providers", "vendors")
 
-        def diverse(prefix: list[int]) -> tuple[list[int], bool]:
+    def __init__(
+        self, count: int, diversity: str, vendors: Sequence[str], providers: Sequence[str]
+    ) -> None:
+        self.count, self.diversity = count, diversity
+        self.vendors, self.providers = vendors, providers
+        diverse = diversity != "none" and count > 0
+        self.key = (vendors if diversity == "vendor" else providers) if diverse else None
+
+    def __call__(self, prefix: list[int]) -> tuple[list[int], bool]:
+        key = self.key
+        if key is not None:
             # _pick's one-pass case, inline: each next pick is the next new vendor met
+            count = self.count
             first = prefix[0]
             picked = [first]
             used = {key[first]}
@@ -357,11 +361,18 @@ def _picker(columns: Columns, policy: Policy) -> Callable[[list[int]], tuple[lis
                     if len(picked) > count:
                         return picked, True
                     used.add(key[k])
-            return _pick(prefix, count, diversity, vendors, providers)
+        return _pick(prefix, self.count, self.diversity, self.vendors, self.providers)
 
-        pick = diverse
-    columns.pickers[(count, diversity)] = pick
-    return pick
+
+def _picker(columns: Columns, policy: Policy) -> Callable[[list[int]], tuple[list[int], bool]]:
+    """The :class:`_Picker` of this catalog and policy (made on first use)."""
+    count, diversity = policy.fallbacks, policy.diversity
+    found = columns.pickers.get((count, diversity))
+    if found is None:
+        found = columns.pickers[(count, diversity)] = _Picker(
+            count, diversity, columns.vendors, columns.providers
+        )
+    return found
 
 
 def _pick(
