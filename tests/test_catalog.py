@@ -182,7 +182,9 @@ class TestCatalog:
         catalog = Catalog(
             deployments=[deployment("a"), deployment("b", model=model(context_window=500))]
         )
-        assert (1000, 500) == tuple(m.context_window for m in catalog.models)
+        # each model once, as its widest host serves it; each host keeps its own cap
+        assert (1000,) == tuple(m.context_window for m in catalog.models)
+        assert 500 == catalog.deployment("b").model.context_window
 
     def test_non_deployments_are_rejected(self) -> None:
         with pytest.raises(CatalogError, match="Deployment"):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import inspect
 import math
 import random
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Sequence
 from typing import Any, Generic, TypeVar
 
 from attrs import evolve, field, frozen
@@ -73,6 +73,114 @@ class Execution(Generic[_R]):
     def cost_usd(self) -> float:
         """What the calls cost, in US dollars."""
         return math.fsum(attempt.cost_usd for attempt in self.attempts)
+
+    def __repr__(self) -> str:
+        return (
+            f"Execution(deployment={self.deployment.id!r}, attempts={len(self.attempts)}, "
+            f"cost_usd={self.cost_usd:.6g}, response={_short(self.response)})"
+        )
+
+    def __str__(self) -> str:
+        """One line: who answered, after which failures, for how much.
+
+        Examples:
+            >>> from modelfolio import Attempt, State, reference_catalog
+            >>> catalog = reference_catalog()
+            >>> done = Execution(response="hi", deployment=catalog.deployment("bedrock/nova-micro"),
+            ...     attempts=(Attempt(deployment_id="local/phi-4-mini", failure="rate_limited",
+            ...                       retry_after_s=20),
+            ...               Attempt(deployment_id="bedrock/nova-micro", cost_usd=0.00041)),
+            ...     state=State())
+            >>> print(done)
+            served by bedrock/nova-micro after local/phi-4-mini was rate-limited (retry after 20 s); $0.00041, 2 attempts
+        """
+        return story(self.deployment.id, self.attempts, self.cost_usd)
+
+    def explain(self) -> str:
+        """Every attempt on its own line: what it cost, how long it took, why it failed.
+
+        Examples:
+            >>> from modelfolio import Attempt, State, Usage, reference_catalog
+            >>> catalog = reference_catalog()
+            >>> done = Execution(response="hi", deployment=catalog.deployment("bedrock/nova-micro"),
+            ...     attempts=(Attempt(deployment_id="local/phi-4-mini", failure="timeout",
+            ...                       latency_s=30.0),
+            ...               Attempt(deployment_id="bedrock/nova-micro", cost_usd=0.00041,
+            ...                       latency_s=0.8, usage=Usage(input_tokens=900, output_tokens=120))),
+            ...     state=State())
+            >>> print(done.explain())
+            1. local/phi-4-mini: timed out after 30 s (first choice)
+            2. bedrock/nova-micro: answered after 0.8 s, 900 tokens in and 120 out, $0.00041 (the next choice after 1 failure)
+        """
+        return explain_attempts(self.attempts)
+
+
+_FAILED = {
+    Failure.RATE_LIMITED: "was rate-limited",
+    Failure.TIMEOUT: "timed out",
+    Failure.SERVER_ERROR: "failed with a server error",
+    Failure.CONTEXT_TOO_LONG: "had too small a context window",
+    Failure.CONTENT_FILTERED: "filtered the content",
+    Failure.AUTH: "refused the credentials",
+    Failure.BAD_REQUEST: "refused the request",
+}
+
+
+def _failed(attempt: Attempt) -> str:
+    assert attempt.failure is not None
+    said = _FAILED[attempt.failure]
+    if attempt.retry_after_s is not None:
+        said += f" (retry after {attempt.retry_after_s:g} s)"
+    return said
+
+
+def _short(response: Any) -> str:
+    text = repr(response)
+    return text if len(text) <= 60 else f"<{type(response).__name__}>"
+
+
+def story(
+    served: str | None, attempts: Sequence[Attempt], cost_usd: float, verb: str = "served by"
+) -> str:
+    """One line on an execution: who answered, after which failures, for how much."""
+    failed = [a for a in attempts if a.failure is not None and a.deployment_id != served]
+    head = f"{verb} {served}" if served is not None else "no answer"
+    if failed:
+        head += " after " + ", ".join(f"{a.deployment_id} {_failed(a)}" for a in failed)
+    count = len(attempts)
+    return f"{head}; ${cost_usd:.6g}, {count} attempt{'s' if count != 1 else ''}"
+
+
+def explain_attempts(attempts: Sequence[Attempt]) -> str:
+    """One line per attempt: what happened, how long, what it used and cost, and why."""
+    lines = []
+    failures = 0
+    for place, attempt in enumerate(attempts, start=1):
+        took = "" if attempt.latency_s is None else f" after {attempt.latency_s:.3g} s"
+        if attempt.failure is None:
+            what = f"answered{took}"
+        else:
+            what = f"{_failed(attempt).removeprefix('was ')}{took}"
+        if attempt.first_chunk_s is not None:
+            what += f", first chunk after {attempt.first_chunk_s:.3g} s"
+        if attempt.usage is not None:
+            what += (
+                f", {attempt.usage.input_tokens:,} tokens in and "
+                f"{attempt.usage.output_tokens:,} out"
+            )
+        if attempt.cost_usd:
+            what += f", ${attempt.cost_usd:.6g}" + (
+                " (estimated)" if attempt.cost_estimated else ""
+            )
+        why = (
+            "first choice"
+            if place == 1
+            else f"the next choice after {failures} failure{'s' if failures != 1 else ''}"
+        )
+        lines.append(f"{place}. {attempt.deployment_id}: {what} ({why})")
+        if attempt.failure is not None:
+            failures += 1
+    return "\n".join(lines)
 
 
 class ExecutionError(ModelfolioError):

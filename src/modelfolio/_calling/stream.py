@@ -16,7 +16,14 @@ import math
 from collections.abc import Callable, Sequence
 from typing import Any, Generic, TypeVar
 
-from modelfolio._calling.plan import _NO_CHUNK, Notify, _classification, _Committed
+from modelfolio._calling.plan import (
+    _NO_CHUNK,
+    Notify,
+    _classification,
+    _Committed,
+    explain_attempts,
+    story,
+)
 from modelfolio._catalog.catalog import Deployment
 from modelfolio._catalog.prices import Usage, cost
 from modelfolio._common.errors import ModelfolioError, ValidationError
@@ -139,6 +146,14 @@ class _Stream:
             f"<{type(self).__name__} from {self.deployment.id}, {status}, "
             f"{self._count} chunks, {len(self._attempts)} attempts recorded>"
         )
+
+    def __str__(self) -> str:
+        verb = "streamed by" if self._finished else "streaming from"
+        return story(self.deployment.id, self._attempts, self.cost_usd, verb)
+
+    def explain(self) -> str:
+        """Every attempt on its own line (the streaming one once it is recorded)."""
+        return explain_attempts(self._attempts)
 
     def _read_usage(self) -> Usage | None:
         if self._reader is None:

@@ -157,6 +157,17 @@ class Model:
     open_weights: bool = field(default=False, validator=_is_bool)
     """Whether its weights are published, so anyone can host it."""
 
+    def __repr__(self) -> str:
+        capabilities = ", ".join(sorted(c.value for c in self.capabilities))
+        window = "None" if self.context_window is None else f"{self.context_window:_}"
+        output = "None" if self.max_output_tokens is None else f"{self.max_output_tokens:_}"
+        return (
+            f"Model(id={self.id!r}, vendor={self.vendor!r}, capabilities=[{capabilities}], "
+            f"context_window={window}, max_output_tokens={output}"
+            + (", open_weights=True" if self.open_weights else "")
+            + ")"
+        )
+
 
 def _positive_or_none(instance: object, attribute: object, value: Any) -> None:
     optional_positive_count(value, getattr(attribute, "name", "limit"), CatalogError)
@@ -484,23 +495,19 @@ class Catalog:
 
     @property
     def models(self) -> tuple[Model, ...]:
-        """Every distinct model description, sorted by id.
+        """Every model once, sorted by id.
 
-        Hosts may serve one model with a smaller window or fewer capabilities, so a
-        model id appears once per distinct description (the widest first).
+        Hosts may serve one model with a smaller window or fewer capabilities; each
+        model is described here as its widest host serves it (largest context window,
+        then largest output). Each deployment's own ``model`` says what that host serves.
         """
-        distinct: dict[Model, None] = {}
-        for deployments in self._by_model.values():
-            ordered = sorted(
-                deployments,
-                key=lambda d: (
-                    -(d.model.context_window or 0),
-                    -(d.model.max_output_tokens or 0),
-                    d.id,
-                ),
+        return tuple(
+            min(
+                (deployment.model for deployment in deployments),
+                key=lambda m: (-(m.context_window or 0), -(m.max_output_tokens or 0)),
             )
-            distinct.update((deployment.model, None) for deployment in ordered)
-        return tuple(distinct)
+            for deployments in self._by_model.values()
+        )
 
     @property
     def vendors(self) -> tuple[str, ...]:

@@ -170,6 +170,17 @@ class QualityTable:
             for _, e in sorted(self.entries.items(), key=lambda kv: (kv[0][0], kv[0][1] or ""))
         ]
 
+    def __repr__(self) -> str:
+        tags = {tag for _, tag in self.entries if tag is not None}
+        lines = [f"QualityTable({len(self.models)} models, {len(tags)} tags, level={self.level:g})"]
+        for model in self.models:
+            whole = self.entries[(model, None)]
+            lines.append(
+                f"  {model}: quality {whole.mean:.4f} [{whole.ci_low:.4f}, {whole.ci_high:.4f}] "
+                f"n={whole.n}, ${self.cost_per_item[model]:.6g}/item"
+            )
+        return "\n".join(lines)
+
     def _repr_html_(self) -> str:
         return html_table(self.to_rows(), caption="Quality table")
 

@@ -717,14 +717,16 @@ _EMPTY_STATE = State()
 def route(
     request: Request,
     catalog: Catalog,
-    policy: Policy = _DEFAULT_POLICY,
+    policy: Policy | None = None,
     *,
-    state: State = _EMPTY_STATE,
+    state: State | None = None,
     now: float,
     at: float | None = None,
 ) -> Decision:
     """Choose a deployment for ``request``, with ordered fallbacks.
 
+    ``policy`` defaults to ``Policy()`` (the default filters, ranked by estimated cost,
+    two vendor-diverse fallbacks) and ``state`` to ``State()`` (no failures, no spend).
     ``now`` is the caller's monotonic clock, in seconds: health (cooldowns, breakers)
     and budget windows are read against it. ``at`` is a different clock: the wall-clock
     moment, as a POSIX timestamp (seconds since 1970-01-01 UTC), at which prices are
@@ -745,6 +747,10 @@ def route(
         >>> d.explain()["openai/gpt-4o"]
         'meets_constraints: lacks compliance hipaa'
     """
+    if policy is None:
+        policy = _DEFAULT_POLICY  # Policy(): the default filters, by cost, 2 fallbacks
+    if state is None:
+        state = _EMPTY_STATE  # State(): nothing has failed, nothing is spent
     if not (
         isinstance(request, Request)
         and isinstance(catalog, Catalog)
