@@ -291,7 +291,8 @@ BAD = [
     (["--no-such-option"], r"unrecognized arguments: --no-such-option"),
     (["--battle-columns", "a,b", "--battles", "{d}/ok.csv"], r"--battle-columns: expected"),
     (["--battles", "{d}/ok.csv"], r"ok\.csv line 2: no column 'winner'"),
-    (["-o", "{d}/no/such/folder/r.html"], r"--output: the folder .* does not exist"),
+    (["-o", "{d}/ok.csv/r.html"], r"--output: .*ok\.csv' is a file, not a folder"),
+    (["--outcomes", "{d}", "--vendors", "{d}/vendors.json"], r": is a folder; name a file"),
     (["-o", "{d}"], r"--output: .* is a folder"),
     (["--queries", "{d}/prompts.json"], r"--queries: give it with --outcomes"),
     (
@@ -655,3 +656,27 @@ def test_the_judge_section_reads_a_teams_own_judgements(files: pathlib.Path) -> 
     assert "No judgements against a baseline were given (--judgements)." in plain.read_text(
         encoding="utf-8"
     )
+
+
+def test_the_output_folder_is_made_and_the_version_is_told(
+    files: pathlib.Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = files / "out" / "deeper" / "report.html"
+    status, _ = run_main(
+        [
+            "report",
+            "-o",
+            str(path),
+            "--outcomes",
+            str(files / "ok.csv"),
+            "--vendors",
+            str(files / "vendors.json"),
+        ],
+        files,
+    )
+    assert status == 0
+    assert path.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    with pytest.raises(SystemExit) as done:
+        main(["--version"])
+    assert done.value.code == 0
+    assert capsys.readouterr().out.startswith("modelfolio 0.")

@@ -80,11 +80,23 @@ def _names(text: str) -> list[str]:
     return names
 
 
+def _version() -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version("modelfolio")
+    except metadata.PackageNotFoundError:  # pragma: no cover - run from a bare source tree
+        return "(not installed)"
+
+
 def parser() -> argparse.ArgumentParser:
     """The argument parser of ``modelfolio`` (every option documented in ``--help``)."""
     top = _Parser(
         prog="modelfolio",
         description="Route, evaluate and de-risk LLM traffic across many vendors.",
+    )
+    top.add_argument(
+        "--version", action="version", version=f"modelfolio {_version()}", help="show the version"
     )
     commands = top.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     report = commands.add_parser(
@@ -261,6 +273,8 @@ def _reading(path: str, read: Callable[[], Any]) -> Any:
     The readers of :mod:`modelfolio.io` already name the file, line and column; this
     adds the path to what does not (an OS error, a message from deeper down).
     """
+    if os.path.isdir(path):
+        raise InputError(f"{path}: is a folder; name a file")
     try:
         return read()
     except (ModelfolioError, ValueError, KeyError, TypeError) as error:
@@ -539,8 +553,9 @@ def run_report(options: argparse.Namespace) -> int:
     output = pathlib.Path(options.output)
     if output.is_dir():
         raise InputError(f"--output: {str(output)!r} is a folder; name a file")
-    if not (output.parent if str(output.parent) else pathlib.Path(".")).is_dir():
-        raise InputError(f"--output: the folder {str(output.parent)!r} does not exist")
+    folder = output.parent if str(output.parent) else pathlib.Path(".")
+    if folder.exists() and not folder.is_dir():
+        raise InputError(f"--output: {str(folder)!r} is a file, not a folder")
     _pyplot()  # fail early, before any work, when matplotlib is missing
     inputs = _inputs(options)
     report = analyse(
@@ -560,6 +575,12 @@ def run_report(options: argparse.Namespace) -> int:
         judgement_vendors=inputs["judgement_vendors"],
     )
     page = render(report, notes=inputs["notes"], sources=inputs["sources"], svg=_svg)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)  # -o out/report.html makes out/
+    except OSError as error:
+        raise InputError(
+            f"--output: cannot make the folder {str(folder)!r}: {error.strerror or error}"
+        ) from None
     _write_atomically(output, page)
     print("modelfolio report")
     for line in report.headline():
