@@ -279,7 +279,6 @@ BAD = [
     (["--outcomes", "{d}/missing.csv"], r"missing\.csv: no such file"),
     (["--outcomes", "{d}/bad.csv", "--vendors", "{d}/vendors.json"], r"bad\.csv line 3.*'zzz'"),
     (["--outcomes", "{d}/latin1.csv"], r"latin1\.csv: not UTF-8"),
-    (["--outcomes", "{d}/ok.csv"], r"--vendors: no vendor for"),
     (["--vendors", "{d}/broken.json"], r"broken\.json column 7: not JSON"),
     (["--incumbent", "gpt-5"], r"--incumbent: no outcomes for 'gpt-5'; the models are"),
     (["--challenger", "gpt-5"], r"--challenger: no outcomes for 'gpt-5'"),
@@ -680,3 +679,102 @@ def test_the_output_folder_is_made_and_the_version_is_told(
         main(["--version"])
     assert done.value.code == 0
     assert capsys.readouterr().out.startswith("modelfolio 0.")
+
+
+def test_a_newcomers_small_file_runs_every_section_it_can(files: pathlib.Path) -> None:
+    """No --vendors, no --cost though the file has a cost column, one item: the report
+    still runs, says what it inferred and what it could not compute, and why."""
+    (files / "one.csv").write_text(
+        "item,model,score,total_cost\nq1,gpt-4o,1,0.01\nq1,house-model,0,0.001\n"
+    )
+    path = files / "one.html"
+    status, printed = run_main(
+        ["report", "-o", str(path), "--outcomes", str(files / "one.csv")], files
+    )
+    assert status == 0
+    assert "note: Vendor inferred from the model name for 1 model (gpt-4o -> openai)" in printed
+    assert (
+        "note: Vendor unknown for 1 model (house-model), each counted as its own vendor" in printed
+    )
+    assert "pass --cost total_cost to use it" in printed
+    assert "routing: not computed. Routing needs at least 10 items in each half" in printed
+    assert "the data has 1 item (" in printed
+    page = path.read_text(encoding="utf-8")
+    assert "Costs are unavailable" in page
+    assert "$0.000000" not in page
+    assert "1. Leaderboards" in page
+    assert "2. Can the challenger replace the incumbent?" in page
+
+
+def test_without_costs_the_challenger_is_the_next_best(files: pathlib.Path) -> None:
+    # three models, no costs: the default challenger is the second best, not an arbitrary one
+    rows = ["item,model,score"]
+    for k in range(60):
+        rows += [
+            f"q{k},best,{int(k % 10 != 0)}",
+            f"q{k},second,{int(k % 4 != 0)}",
+            f"q{k},third,{int(k % 2 == 0)}",
+        ]
+    (files / "three.csv").write_text("\n".join(rows) + "\n")
+    (files / "three_vendors.json").write_text(
+        json.dumps({"best": "a", "second": "b", "third": "c"})
+    )
+    path = files / "three.html"
+    status, printed = run_main(
+        [
+            "report",
+            "-o",
+            str(path),
+            "--outcomes",
+            str(files / "three.csv"),
+            "--vendors",
+            str(files / "three_vendors.json"),
+        ],
+        files,
+    )
+    assert status == 0
+    assert "three: second - best = " in printed
+    assert "costs unavailable: no cost column was given" in printed
+
+
+def test_a_routed_policy_worse_than_the_incumbent_is_named_plainly() -> None:
+    from modelfolio._report.analysis import halve
+    from modelfolio._report.page import render
+
+    # the challenger looks as good on the fit half and fails on the replay half
+    items = [f"q{k}" for k in range(80)]
+    scores = {
+        "incumbent": [1.0 if halve(i) == "replay" or k % 3 else 0.0 for k, i in enumerate(items)],
+        "challenger": [1.0 if halve(i) == "fit" else 0.0 for i in items],
+    }
+    # and looks cheap on the fit half, dear on the replay half
+    costs = {
+        "incumbent": [0.001 for _ in items],
+        "challenger": [0.0005 if halve(i) == "fit" else 0.005 for i in items],
+    }
+    outcomes = Outcomes.from_columns(
+        item=[i for m in scores for i in items],
+        model=[m for m in scores for _ in items],
+        score=[v for m in scores for v in scores[m]],
+        cost=[c for m in scores for c in costs[m]],
+    )
+    report = analyse(
+        {"flat": outcomes},
+        vendors={"incumbent": "a", "challenger": "b"},
+        incumbent="incumbent",
+        challenger="challenger",
+        margin=0.5,
+    )
+    assert report.routing is not None
+    assert report.routing.policy.quality < report.routing.policy.baselines["incumbent"].quality
+    page = render(report, notes=[], sources=[], svg=lambda ax: "<svg></svg>")
+    assert "Plainly: on this data the routed policy is worse than the incumbent" in page
+    assert "and costs more; keep the incumbent." in page
+
+
+def test_undefined_routing_metrics_say_why() -> None:
+    from modelfolio._report.analysis import _metrics
+
+    text = _metrics(0.5, None, None, {"apgr": "the two models have equal quality"})
+    assert "APGR n/a (the two models have equal quality)" in text
+    assert "CPT(50%) n/a" in text

@@ -362,8 +362,68 @@ def _vendors_from_catalog(catalog: Catalog, models: Sequence[str]) -> dict[str, 
     return found
 
 
+def _infer_vendors(vendors: dict[str, str], missing: list[str]) -> list[str]:
+    """Fill ``vendors`` for ``missing`` models by the known name rules, else each its own.
+
+    Returns the notes to tell the reader (nothing when nothing was missing).
+    """
+    if not missing:
+        return []
+    from modelfolio._formats.litellm import infer_vendor
+
+    inferred, unknown = [], []
+    for model in missing:
+        rule = infer_vendor(model, "")
+        if rule is not None:
+            vendors[model] = rule.vendor
+            inferred.append(f"{model} -> {rule.vendor}")
+        else:
+            vendors[model] = model
+            unknown.append(model)
+    notes = []
+    if inferred:
+        notes.append(
+            f"Vendor inferred from the model name for {len(inferred)} "
+            f"model{'s' if len(inferred) != 1 else ''} ({', '.join(inferred)}); pass "
+            "--vendors to set them."
+        )
+    if unknown:
+        notes.append(
+            f"Vendor unknown for {len(unknown)} model{'s' if len(unknown) != 1 else ''} "
+            f"({', '.join(unknown)}), each counted as its own vendor; pass --vendors."
+        )
+    return notes
+
+
+_COST_LIKE = ("cost", "price", "spend", "usd", "dollar")
+
+
+def _cost_like_columns(path: str) -> list[str]:
+    """The columns of a CSV or JSONL file whose names read like a cost (first line only)."""
+    try:
+        with open(path, encoding="utf-8-sig", errors="replace") as handle:
+            first = handle.readline(1 << 16)
+    except OSError:
+        return []
+    names: list[str] = []
+    if first.lstrip().startswith("{"):
+        try:
+            import json
+
+            row = json.loads(first)
+            names = [str(k) for k in row] if isinstance(row, dict) else []
+        except ValueError:
+            names = []
+    else:
+        import csv
+
+        names = next(csv.reader([first]), [])
+    return [n for n in names if any(word in n.lower() for word in _COST_LIKE)]
+
+
 def _inputs(options: argparse.Namespace) -> dict[str, Any]:
     catalog = _read_catalog(options.catalog) if options.catalog else None
+    costs = True
     given_vendors = _read_vendors(options.vendors) if options.vendors else None
     notes: list[str] = []
     sources: list[datasets.Dataset] = []
@@ -384,12 +444,20 @@ def _inputs(options: argparse.Namespace) -> dict[str, Any]:
         if catalog is not None:
             for model, vendor in _vendors_from_catalog(catalog, outcomes.models).items():
                 vendors.setdefault(model, vendor)
-        missing = [m for m in outcomes.models if m not in vendors]
-        if missing:
-            raise InputError(
-                "--vendors: no vendor for "
-                + ", ".join(repr(m) for m in missing)
-                + (f" (from {options.outcomes}); give a JSON map with --vendors")
+        notes.extend(_infer_vendors(vendors, [m for m in outcomes.models if m not in vendors]))
+        if not options.cost:
+            costs = False
+            unused = _cost_like_columns(options.outcomes)
+            notes.append(
+                "Costs unavailable: no --cost was given"
+                + (
+                    f"; the file has a column named like a cost ({', '.join(unused)}): pass "
+                    f"--cost {unused[0]} to use it"
+                    if unused
+                    else ""
+                )
+                + ". Cost figures are shown as unavailable and the default challenger is the "
+                "next best model."
             )
     else:
         shipped = [datasets.load(n) for n in ("routellm-mmlu", "routellm-gsm8k")]
@@ -496,6 +564,7 @@ def _inputs(options: argparse.Namespace) -> dict[str, Any]:
         "battle_vendors": battle_vendors,
         "judgements": judgements,
         "judgement_vendors": judgement_vendors,
+        "costs": costs,
         "notes": notes,
         "sources": sources,
     }
@@ -573,6 +642,7 @@ def run_report(options: argparse.Namespace) -> int:
         queries=inputs["queries"],
         judgements=inputs["judgements"],
         judgement_vendors=inputs["judgement_vendors"],
+        costs=inputs["costs"],
     )
     page = render(report, notes=inputs["notes"], sources=inputs["sources"], svg=_svg)
     try:
@@ -583,6 +653,9 @@ def run_report(options: argparse.Namespace) -> int:
         ) from None
     _write_atomically(output, page)
     print("modelfolio report")
+    for note in inputs["notes"]:
+        if note.startswith(("Vendor ", "Costs unavailable")):
+            print(f"  note: {note}")
     for line in report.headline():
         print(f"  {line}")
     print(f"report written to {output}")

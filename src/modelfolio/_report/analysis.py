@@ -114,6 +114,8 @@ class Routing:
     """The ``replay`` half every router above was replayed on."""
     router: LearnedRouter
     """The routed policy's router (``quality_floor(table, floor)``)."""
+    reasons: Mapping[str, str] = field(factory=dict)
+    """Why APGR or a CPT could not be computed, by metric (``apgr``, ``cpt50``, ``cpt80``)."""
 
     @property
     def fit_items(self) -> int:
@@ -137,6 +139,8 @@ class QueryRouting:
     """Share of incumbent calls needed to recover 50% of the gap."""
     cpt80: float | None
     """Share of incumbent calls needed to recover 80% of the gap."""
+    reasons: Mapping[str, str] = field(factory=dict)
+    """Why APGR or a CPT could not be computed, by metric."""
 
 
 @frozen(kw_only=True, eq=False)
@@ -313,6 +317,10 @@ class Report:
     """Anything the reader should know about how the data was used."""
     judge: Judge | None = None
     """Section 7 (``None`` without judgements against a baseline)."""
+    costs: bool = True
+    """Whether the outcomes carry costs (without, cost figures are shown as unavailable)."""
+    routing_note: str | None = None
+    """Why section 3 is absent, when it is (too few items or models)."""
 
     def headline(self) -> list[str]:
         """The main findings as short plain-text lines (the command line prints them)."""
@@ -327,16 +335,26 @@ class Report:
             )
         if self.routing is not None:
             r = self.routing
-            lines.append(
-                f"routing: {_metrics(r.aiq, r.apgr, r.cpt50)}; "
-                f"routed policy quality {r.policy.quality:.4f} at "
-                f"${r.policy.cost_per_item:.6f}/item vs incumbent "
-                f"{r.policy.baselines[self.incumbent].quality:.4f} at "
-                f"${r.policy.baselines[self.incumbent].cost / r.policy.n:.6f}/item"
-            )
+            incumbent = r.policy.baselines[self.incumbent]
+            if self.costs:
+                lines.append(
+                    f"routing: {_metrics(r.aiq, r.apgr, r.cpt50, r.reasons)}; "
+                    f"routed policy quality {r.policy.quality:.4f} at "
+                    f"${r.policy.cost_per_item:.6f}/item vs incumbent "
+                    f"{incumbent.quality:.4f} at "
+                    f"${incumbent.cost / r.policy.n:.6f}/item"
+                )
+            else:
+                lines.append(
+                    f"routing: {_metrics(r.aiq, r.apgr, r.cpt50, r.reasons)}; routed policy quality "
+                    f"{r.policy.quality:.4f} vs incumbent {incumbent.quality:.4f} "
+                    "(costs unavailable: no cost column was given)"
+                )
+        elif self.routing_note is not None:
+            lines.append(f"routing: not computed. {self.routing_note}")
         if self.query_routing is not None:
             q = self.query_routing
-            lines.append(f"routing per query: {_metrics(q.aiq, q.apgr, q.cpt50)}")
+            lines.append(f"routing per query: {_metrics(q.aiq, q.apgr, q.cpt50, q.reasons)}")
         routed = self.routed_concentration
         lines.append(
             f"exposure: HHI {self.incumbent_concentration.hhi:,.0f} on the incumbent alone"
@@ -387,10 +405,18 @@ class Report:
         return lines
 
 
-def _metrics(aiq: float, apgr: float | None, cpt50: float | None) -> str:
-    """``AIQ …, APGR …, CPT(50%) …`` for a headline (``n/a`` where undefined)."""
-    apgr_text = "n/a" if apgr is None else f"{apgr:.3f}"
-    cpt_text = "n/a" if cpt50 is None else f"{cpt50:.1%}"
+def _metrics(
+    aiq: float, apgr: float | None, cpt50: float | None, reasons: Mapping[str, str] | None = None
+) -> str:
+    """``AIQ …, APGR …, CPT(50%) …`` for a headline (the reason where undefined)."""
+    reasons = reasons or {}
+
+    def missing(name: str) -> str:
+        reason = reasons.get(name)
+        return "n/a" if reason is None else f"n/a ({reason})"
+
+    apgr_text = missing("apgr") if apgr is None else f"{apgr:.3f}"
+    cpt_text = missing("cpt50") if cpt50 is None else f"{cpt50:.1%}"
     return f"AIQ {aiq:.4f}, APGR {apgr_text}, CPT(50%) {cpt_text}"
 
 
@@ -423,10 +449,14 @@ def _routing_table(benchmarks: Mapping[str, Outcomes]) -> tuple[tuple[str, ...],
     return names, Outcomes.concat(_tagged(benchmarks[name], name) for name in names)
 
 
-def _optional_metric(function: Any, *args: Any, **kwargs: Any) -> float | None:
+def _optional_metric(
+    reasons: dict[str, str], name: str, function: Any, *args: Any, **kwargs: Any
+) -> float | None:
+    """The metric, or ``None`` with the API's reason kept under ``name``."""
     try:
         return float(function(*args, **kwargs))
-    except ValidationError:
+    except ValidationError as error:
+        reasons[name] = str(error)
         return None
 
 
@@ -435,27 +465,49 @@ class _CurveMetrics(TypedDict):
     apgr: float | None
     cpt50: float | None
     cpt80: float | None
+    reasons: Mapping[str, str]
 
 
 def _curve_metrics(curve: Curve, incumbent: str, challenger: str) -> _CurveMetrics:
     """AIQ, and APGR and CPT with the challenger as the weak model, the incumbent strong."""
+    reasons: dict[str, str] = {}
     return {
         "aiq": aiq(curve),
-        "apgr": _optional_metric(apgr, curve, weak=challenger, strong=incumbent),
-        "cpt50": _optional_metric(cpt, curve, 0.5, weak=challenger, strong=incumbent),
-        "cpt80": _optional_metric(cpt, curve, 0.8, weak=challenger, strong=incumbent),
+        "apgr": _optional_metric(reasons, "apgr", apgr, curve, weak=challenger, strong=incumbent),
+        "cpt50": _optional_metric(
+            reasons, "cpt50", cpt, curve, 0.5, weak=challenger, strong=incumbent
+        ),
+        "cpt80": _optional_metric(
+            reasons, "cpt80", cpt, curve, 0.8, weak=challenger, strong=incumbent
+        ),
+        "reasons": reasons,
     }
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+MIN_HALF_ITEMS = 10
+"""Routing is fitted on one half of the items and replayed on the other: each half needs
+at least this many items for its figures to mean anything."""
 
 
 def _routing(
     table: Outcomes, incumbent: str, challenger: str, margin: float, seed: int
-) -> Routing | None:
+) -> tuple[Routing | None, str | None]:
+    """The routing section, or ``None`` with the reason it cannot be computed."""
     if len(table.models) < 2:
-        return None
+        return None, "Routing needs at least two models in the routing table."
     halves = table.assign(split=halve)
     fit, replay = halves.subset(split="fit"), halves.subset(split="replay")
-    if not len(fit) or not len(replay):
-        raise ValidationError("too few items to split into a fit half and a replay half")
+    smaller = min(len(fit.items), len(replay.items))
+    if smaller < MIN_HALF_ITEMS:
+        return None, (
+            f"Routing needs at least {MIN_HALF_ITEMS} items in each half (a table is fitted on "
+            f"one half and replayed on the other); the data has {_count(len(table.items), 'item')} "
+            f"({len(fit.items)} in the fit half, {len(replay.items)} in the replay half)."
+        )
     quality = fit_quality(fit)
     values = sorted({float(row["mean"]) for row in quality.to_rows()})  # type: ignore[arg-type]
     knobs = [values[0] - 1.0, *values]
@@ -472,7 +524,7 @@ def _routing(
         fit=fit,
         replay=replay,
         router=router,
-    )
+    ), None
 
 
 def _queries_of(
@@ -504,6 +556,9 @@ def _queries_of(
             )
         for item, query in given.items():
             by_item[(name, item) if len(names) > 1 else item] = query
+    # checked here, whether or not the routing section can use them
+    if len({isinstance(query, str) for query in by_item.values()}) > 1:
+        raise ValidationError("queries must be all texts or all vectors, not a mix")
     return by_item
 
 
@@ -603,13 +658,16 @@ def _arena(
     )
 
 
-def _default_pair(board: Leaderboard) -> tuple[str, str]:
+def _default_pair(board: Leaderboard, costs: bool = True) -> tuple[str, str]:
+    """The best model, and the cheapest other one (without costs: the next best)."""
     incumbent = board.models[0]
     others = [e for e in board.entries if e.model != incumbent]
     if not others:
         raise ValidationError(
             f"a comparison needs two models; the outcomes have only {incumbent!r}"
         )
+    if not costs:
+        return incumbent, others[0].model
     challenger = min(others, key=lambda e: (e.cost_per_item, -e.mean, e.model)).model
     return incumbent, challenger
 
@@ -632,6 +690,7 @@ def analyse(
     queries: Mapping[str, Mapping[Hashable, Any]] | None = None,
     judgements: Judgements | None = None,
     judgement_vendors: Mapping[str, str] | None = None,
+    costs: bool = True,
 ) -> Report:
     """Run every section of the report on already-loaded data.
 
@@ -658,7 +717,7 @@ def analyse(
         )
     first = next(iter(benchmarks.values()))
     boards = {name: leaderboard(table, seed=seed) for name, table in benchmarks.items()}
-    default_incumbent, default_challenger = _default_pair(boards[next(iter(boards))])
+    default_incumbent, default_challenger = _default_pair(boards[next(iter(boards))], costs)
     incumbent = incumbent or default_incumbent
     challenger = challenger or (
         default_challenger
@@ -685,7 +744,7 @@ def analyse(
         for name, table in benchmarks.items()
     }
     names, table = _routing_table(benchmarks)
-    routing = _routing(table, incumbent, challenger, margin, seed)
+    routing, routing_note = _routing(table, incumbent, challenger, margin, seed)
     query_routing = None
     if queries is not None:
         by_item = _queries_of(queries, benchmarks, names)
@@ -738,4 +797,6 @@ def analyse(
         query_routing=query_routing,
         notes=tuple(notes),
         judge=judge,
+        costs=costs,
+        routing_note=routing_note,
     )

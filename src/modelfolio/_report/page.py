@@ -65,9 +65,14 @@ def _section_leaderboards(report: Report, svg: Svg) -> list[str]:
             "scores, a seeded bootstrap otherwise), and what each item cost."
         )
     )
+    if not report.costs:
+        parts.append(_p("Costs are unavailable: the outcomes came without a cost column (--cost)."))
     for name, board in report.leaderboards.items():
         parts.append(_figure(svg, partial(board.plot, title=name), f"Leaderboard: {name}"))
-        parts.append(_table(board.to_rows(), caption=f"{name}: leaderboard"))
+        rows = board.to_rows()
+        if not report.costs:
+            rows = [{k: v for k, v in row.items() if "cost" not in k} for row in rows]
+        parts.append(_table(rows, caption=f"{name}: leaderboard"))
     return parts
 
 
@@ -116,7 +121,10 @@ def _section_routing(report: Report, svg: Svg) -> list[str]:
     parts = ["<h2>3. How much does routing save?</h2>"]
     r = report.routing
     if r is None:
-        return [*parts, _p("Routing needs at least two models in the routing table.")]
+        return [
+            *parts,
+            _p(report.routing_note or "Routing needs at least two models in the routing table."),
+        ]
     benchmarks = ", ".join(report.routing_benchmarks)
     parts.append(
         _p(
@@ -144,7 +152,8 @@ def _section_routing(report: Report, svg: Svg) -> list[str]:
     def fmt(source: object, name: str, percent: bool) -> str:
         value = getattr(source, name)
         if value is None:
-            return "n/a"
+            reason = getattr(source, "reasons", {}).get(name)
+            return "n/a" if reason is None else f"n/a: {reason}"
         return f"{value:.1%}" if percent else f"{value:.4f}"
 
     metrics = [{"metric": label, "value": fmt(r, name, pc)} for label, name, pc in shown]
@@ -152,10 +161,30 @@ def _section_routing(report: Report, svg: Svg) -> list[str]:
     parts.append(
         _p(
             f"The routed policy (quality floor {r.floor:.4f}: the incumbent's fitted quality "
-            f"minus the margin) reaches {r.policy.quality:.4f} at "
-            f"{_money(r.policy.cost_per_item)} per item."
+            f"minus the margin) reaches {r.policy.quality:.4f}"
+            + (
+                f" at {_money(r.policy.cost_per_item)} per item."
+                if report.costs
+                else " (its cost is unavailable: no cost column was given)."
+            )
         )
     )
+    incumbent = r.policy.baselines[report.incumbent]
+    worse_quality = r.policy.quality < incumbent.quality
+    dearer = report.costs and r.policy.cost_per_item > incumbent.cost / r.policy.n
+    if worse_quality and (dearer or not report.costs):
+        parts.append(
+            _p(
+                f"Plainly: on this data the routed policy is worse than the incumbent "
+                f"({r.policy.quality:.4f} against {incumbent.quality:.4f})"
+                + (
+                    " and costs more; keep the incumbent."
+                    if dearer
+                    else ", and with no costs there is nothing it saves; keep the incumbent."
+                )
+                + " This happens on small data, or when the models differ little per tag."
+            )
+        )
     parts.append(_table(r.policy.to_rows(), caption="Routed policy and baselines"))
     q = report.query_routing
     if q is not None:
