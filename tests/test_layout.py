@@ -109,3 +109,21 @@ def test_the_api_page_has_one_section_per_folder_naming_every_public_name() -> N
         assert 1 == len(folders), f"section {section.splitlines()[0]!r} mixes {folders}"
         listed.extend(names)
     assert sorted(modelfolio.__all__) == sorted(listed)
+
+
+def test_no_example_rebinds_a_public_name() -> None:
+    """A doctest that assigns to ``cost`` or ``route`` breaks every later example that
+    uses the function (and teaches readers to shadow it)."""
+    import re
+
+    names = set(modelfolio.__all__) | {"datasets", "io"}
+    assignment = re.compile(r"^\s*(?:>>>|\.\.\.)\s+(?:for\s+([\w, ]+?)\s+in\s|([\w, ]+?)\s+=\s)")
+    files = [*(ROOT / "docs").glob("*.md"), ROOT / "README.md", *(ROOT / "src").rglob("*.py")]
+    found = []
+    for path in files:
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            match = assignment.match(line)
+            if match:
+                targets = re.split(r"\s*,\s*", (match.group(1) or match.group(2)).strip())
+                found += [f"{path.name}:{number}: {t}" for t in targets if t in names]
+    assert found == []

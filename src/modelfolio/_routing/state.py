@@ -622,9 +622,9 @@ def vendor_spend_shares(state: State, *, now: float, window_s: float) -> dict[st
     Examples:
         >>> from modelfolio import Attempt, record
         >>> state = State()
-        >>> for vendor, cost in (("openai", 0.6), ("anthropic", 0.4)):
+        >>> for vendor, spent in (("openai", 0.6), ("anthropic", 0.4)):
         ...     state = record(state, Attempt(deployment_id=f"{vendor}/m", vendor=vendor,
-        ...                                   cost_usd=cost), now=10.0)
+        ...                                   cost_usd=spent), now=10.0)
         >>> vendor_spend_shares(state, now=20.0, window_s=3600)
         {'anthropic': 0.4, 'openai': 0.6}
     """
