@@ -66,6 +66,7 @@ EXPECTED = {
     "WinRates",
     "win_rates",
     "style_features",
+    "from_openrouter",
     "Classification",
     "Execution",
     "ExecutionError",

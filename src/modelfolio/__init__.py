@@ -145,6 +145,7 @@ if TYPE_CHECKING:
         VendorRule,
         from_litellm,
     )
+    from modelfolio._formats.openrouter import from_openrouter
     from modelfolio._formats.sdks import (
         usage_from_anthropic,
         usage_from_anthropic_stream,
@@ -238,6 +239,7 @@ if TYPE_CHECKING:
 
 # Each public name and the module that defines it, grouped by concept folder.
 _WHERE: dict[str, str] = {
+    "from_openrouter": "modelfolio._formats.openrouter",
     "style_features": "modelfolio._evaluation.style",
     # _evaluation/: judgements against a baseline, length-controlled win rates
     "Judgements": "modelfolio._evaluation.judgements",
@@ -517,6 +519,7 @@ __all__ = [
     "fit_query_quality",
     "fits_context",
     "from_litellm",
+    "from_openrouter",
     "frontier",
     "has_capabilities",
     "is_healthy",
