@@ -736,6 +736,9 @@ def test_without_costs_the_challenger_is_the_next_best(files: pathlib.Path) -> N
     assert status == 0
     assert "three: second - best = " in printed
     assert "costs unavailable: no cost column was given" in printed
+    page = path.read_text(encoding="utf-8")
+    assert "Costs are unavailable" in page
+    assert "$0.000000" not in page
 
 
 def test_a_routed_policy_worse_than_the_incumbent_is_named_plainly() -> None:

@@ -185,7 +185,10 @@ def _section_routing(report: Report, svg: Svg) -> list[str]:
                 + " This happens on small data, or when the models differ little per tag."
             )
         )
-    parts.append(_table(r.policy.to_rows(), caption="Routed policy and baselines"))
+    policy_rows = r.policy.to_rows()
+    if not report.costs:
+        policy_rows = [{k: v for k, v in row.items() if "cost" not in k} for row in policy_rows]
+    parts.append(_table(policy_rows, caption="Routed policy and baselines"))
     q = report.query_routing
     if q is not None:
         parts.append("<h3>Routers that read the query</h3>")
