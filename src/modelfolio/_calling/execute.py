@@ -467,6 +467,44 @@ async def _adrive(
             return finished.value  # type: ignore[no-any-return]
 
 
+def _prepared(
+    request: Request,
+    catalog: Catalog,
+    policy: Policy,
+    state: State | None,
+    now: Callable[[], float],
+    sleep: Any,
+    call: Any,
+    max_attempts: int,
+    deadline_s: float | None,
+    classify: Callable[[BaseException], Any],
+    rng: random.Random | None,
+    wall_clock: Callable[[], float] | None,
+    observers: Iterable[Observer] | None,
+    *,
+    streaming: bool = False,
+) -> tuple[Generator[Any, Any, Any], Notify | None]:
+    """The checked inputs' plan, and the observers' notifier (all four entry points)."""
+    _check_inputs(request, catalog, policy, now, sleep)
+    _check_call(call)
+    notify = _notifier(observers)
+    plan = _local_plan(
+        request,
+        catalog,
+        policy,
+        state,
+        now,
+        max_attempts,
+        deadline_s,
+        classify,
+        rng,
+        wall_clock,
+        streaming=streaming,
+        notify=notify,
+    )
+    return plan, notify
+
+
 def execute(
     request: Request,
     catalog: Catalog,
@@ -508,22 +546,10 @@ def execute(
         >>> done.response, [(a.deployment_id, str(a.failure)) for a in done.attempts]
         ('answer from bedrock/nova-micro', [('local/phi-4-mini', 'timeout'), ('bedrock/nova-micro', 'None')])
     """
-    _check_inputs(request, catalog, policy, now, sleep)
-    _check_call(call)
-    notify = _notifier(observers)
-    plan = _local_plan(
-        request,
-        catalog,
-        policy,
-        state,
-        now,
-        max_attempts,
-        deadline_s,
-        classify,
-        rng,
-        wall_clock,
-        notify=notify,
-    )
+    plan, _ = _prepared(
+        request, catalog, policy, state, now, sleep, call, max_attempts, deadline_s,
+        classify, rng, wall_clock, observers,
+    )  # fmt: skip
     return _drive(plan, call, request, now, sleep)
 
 
@@ -555,22 +581,10 @@ async def aexecute(
         >>> done.response, len(done.attempts)
         ('local/phi-4-mini', 1)
     """
-    _check_inputs(request, catalog, policy, now, sleep)
-    _check_call(call)
-    notify = _notifier(observers)
-    plan = _local_plan(
-        request,
-        catalog,
-        policy,
-        state,
-        now,
-        max_attempts,
-        deadline_s,
-        classify,
-        rng,
-        wall_clock,
-        notify=notify,
-    )
+    plan, _ = _prepared(
+        request, catalog, policy, state, now, sleep, call, max_attempts, deadline_s,
+        classify, rng, wall_clock, observers,
+    )  # fmt: skip
     return await _adrive(plan, call, request, now, sleep)
 
 
@@ -623,24 +637,11 @@ def execute_stream(
         >>> stream.attempts[-1].cost_estimated, round(stream.cost_usd, 6)
         (True, 3.1e-05)
     """
-    _check_inputs(request, catalog, policy, now, sleep)
-    _check_call(call)
     _check_stream_options(usage, first_chunk_timeout_s)
-    notify = _notifier(observers)
-    plan = _local_plan(
-        request,
-        catalog,
-        policy,
-        state,
-        now,
-        max_attempts,
-        deadline_s,
-        classify,
-        rng,
-        wall_clock,
-        streaming=True,
-        notify=notify,
-    )
+    plan, notify = _prepared(
+        request, catalog, policy, state, now, sleep, call, max_attempts, deadline_s,
+        classify, rng, wall_clock, observers, streaming=True,
+    )  # fmt: skip
     committed = _drive_stream(plan, call, request, now, sleep, first_chunk_timeout_s)
     return ExecutionStream(
         committed, request=request, now=now, usage=usage, classify=classify, notify=notify
@@ -685,24 +686,11 @@ def aexecute_stream(
         >>> asyncio.run(main())
         ('Hello', 'local/phi-4-mini')
     """
-    _check_inputs(request, catalog, policy, now, sleep)
-    _check_call(call)
     _check_stream_options(usage, first_chunk_timeout_s)
-    notify = _notifier(observers)
-    plan = _local_plan(
-        request,
-        catalog,
-        policy,
-        state,
-        now,
-        max_attempts,
-        deadline_s,
-        classify,
-        rng,
-        wall_clock,
-        streaming=True,
-        notify=notify,
-    )
+    plan, notify = _prepared(
+        request, catalog, policy, state, now, sleep, call, max_attempts, deadline_s,
+        classify, rng, wall_clock, observers, streaming=True,
+    )  # fmt: skip
 
     async def opening() -> AsyncExecutionStream[Any]:
         committed = await _adrive_stream(plan, call, request, now, sleep, first_chunk_timeout_s)

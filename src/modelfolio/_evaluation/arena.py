@@ -668,6 +668,16 @@ def _solve(matrix: list[list[float]], vector: list[float]) -> list[float]:
     return result
 
 
+def _check_anchor(anchor: Any, models: Sequence[str]) -> None:
+    if anchor is None:
+        return
+    if not isinstance(anchor, tuple) or len(anchor) != 2 or anchor[0] not in models:
+        raise ValidationError(
+            f"anchor must be (model, rating) for a model in the battles, got {anchor!r}"
+        )
+    finite(anchor[1], "anchor rating")
+
+
 def _to_elo(
     theta: list[float],
     models: Sequence[str],
@@ -748,14 +758,7 @@ def bradley_terry(
     models = counts.models
     if len(models) < 2:
         raise RatingError(f"ratings need battles between at least two models, got {list(models)!r}")
-    if anchor is not None and (
-        not isinstance(anchor, tuple) or len(anchor) != 2 or anchor[0] not in models
-    ):
-        raise ValidationError(
-            f"anchor must be (model, rating) for a model in the battles, got {anchor!r}"
-        )
-    if anchor is not None:
-        finite(anchor[1], "anchor rating")
+    _check_anchor(anchor, models)
     rows, totals = counts.credits(ties)
     _check_connected(models, rows)
     size = len(models)
@@ -863,14 +866,7 @@ def _style_controlled(
     models = sorted({name for battle in kept for name in (battle.a, battle.b)})
     if len(models) < 2:
         raise RatingError(f"ratings need battles between at least two models, got {models!r}")
-    if anchor is not None and (
-        not isinstance(anchor, tuple) or len(anchor) != 2 or anchor[0] not in models
-    ):
-        raise ValidationError(
-            f"anchor must be (model, rating) for a model in the battles, got {anchor!r}"
-        )
-    if anchor is not None:
-        finite(anchor[1], "anchor rating")
+    _check_anchor(anchor, models)
     counts = _aggregate([(battle.a, battle.b, battle.winner) for battle in kept])
     rows, _ = counts.credits(ties)
     _check_connected(counts.models, rows)
