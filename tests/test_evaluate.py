@@ -269,3 +269,74 @@ def test_many_distinct_graded_scores_use_the_saddlepoint_with_the_monte_carlo_an
     error = math.sqrt(max(slow.p_value * (1 - slow.p_value), 1e-4) / 10_000)
     assert abs(fast.p_value - slow.p_value) < 4 * error + 2e-4
     assert 0.0 < fast.p_value < 0.2  # a real shift of 0.1 in sd 1 at n=700
+
+
+class TestContaminationGapBySaddlepoint:
+    """From SADDLEPOINT_FROM graded items a side, the two-sample bootstrap interval is read
+    by saddlepoint: it must agree with resampling within Monte Carlo error."""
+
+    @staticmethod
+    def resampled(
+        first: dict[float, int], second: dict[float, int], rounds: int
+    ) -> tuple[float, float]:
+        from modelfolio._evaluation.stats import percentile_interval, poisson_draws
+
+        rng = random.Random(5)
+        a = poisson_draws(first, rounds, rng)
+        b = poisson_draws(second, rounds, rng)
+        gaps = sorted(x - y for x, y in zip(a, b, strict=True) if x is not None and y is not None)
+        return percentile_interval(gaps, 0.95)
+
+    @pytest.mark.parametrize("shape", ["normal", "skewed", "grades"])
+    def test_agrees_with_resampling(self, shape: str) -> None:
+        from modelfolio._evaluation.stats import (
+            SADDLEPOINT_FROM,
+            bootstrap_difference_interval,
+            counts_of,
+        )
+
+        rng = random.Random(7)
+        draw = {
+            "normal": lambda m: round(rng.gauss(m, 2.0), 2),
+            "skewed": lambda m: round(rng.expovariate(1 / m), 2),
+            "grades": lambda m: float(min(10, max(1, round(rng.gauss(m, 2.5))))),
+        }[shape]
+        n = SADDLEPOINT_FROM
+        first = counts_of([draw(6.5) for _ in range(n)])
+        second = counts_of([draw(6.0) for _ in range(n)])
+        low, high = bootstrap_difference_interval(first, second, 0.95)
+        mc_low, mc_high = self.resampled(first, second, 8_000)
+        half = (high - low) / 2
+        # 8,000 rounds put a 2.5% quantile within about 3% of the half-width; the
+        # linearisation at 1,000 items a side adds about as much
+        assert abs(low - mc_low) < 0.1 * half
+        assert abs(high - mc_high) < 0.1 * half
+
+    def test_contamination_gap_uses_it_from_the_threshold_and_keeps_resampling_below(
+        self,
+    ) -> None:
+        from modelfolio._evaluation.stats import SADDLEPOINT_FROM
+
+        rng = random.Random(11)
+
+        def table(n: int) -> Outcomes:
+            scores = [round(rng.gauss(7, 2), 1) for _ in range(n)] + [
+                round(rng.gauss(6, 2), 1) for _ in range(n)
+            ]
+            return Outcomes.from_columns(
+                item=list(range(2 * n)),
+                model=["m"] * (2 * n),
+                score=scores,
+                split=["public"] * n + ["private"] * n,
+            )
+
+        big = table(SADDLEPOINT_FROM)
+        one = contamination_gap(big, "m", public="public", private="private", seed=1)
+        other = contamination_gap(big, "m", public="public", private="private", seed=2)
+        assert (one.ci_low, one.ci_high) == (other.ci_low, other.ci_high)  # no resampling
+        assert one.ci_low < one.gap < one.ci_high
+        assert one.flagged
+        small = table(SADDLEPOINT_FROM // 4)
+        first = contamination_gap(small, "m", public="public", private="private", seed=1)
+        second = contamination_gap(small, "m", public="public", private="private", seed=2)
+        assert (first.ci_low, first.ci_high) != (second.ci_low, second.ci_high)  # resampled

@@ -36,6 +36,8 @@ from modelfolio._evaluation.results import (
 )
 from modelfolio._evaluation.stats import (
     MANY_VALUES,
+    SADDLEPOINT_FROM,
+    bootstrap_difference_interval,
     counts_of,
     newcombe_unpaired,
     percentile_interval,
@@ -250,6 +252,10 @@ def contamination_gap(
     mean1, mean2 = math.fsum(public_scores) / n1, math.fsum(private_scores) / n2
     if outcomes.binary:
         low, high = newcombe_unpaired(sum(public_scores), n1, sum(private_scores), n2, level)
+    elif min(n1, n2) >= SADDLEPOINT_FROM:  # no resampling: the bootstrap's limit, read
+        low, high = bootstrap_difference_interval(
+            counts_of(public_scores), counts_of(private_scores), level
+        )
     else:
         rng = random.Random(seed)
         first = counts_of(public_scores)

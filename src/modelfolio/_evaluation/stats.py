@@ -24,6 +24,8 @@ from operator import itemgetter
 from statistics import NormalDist
 
 __all__ = [
+    "SADDLEPOINT_FROM",
+    "bootstrap_difference_interval",
     "MANY_VALUES",
     "binomial_cdf",
     "bootstrap_mean_interval",
@@ -355,6 +357,100 @@ def bootstrap_mean_interval(counts: Mapping[float, int], level: float) -> tuple[
         low, high = math.ldexp(low, exponent), math.ldexp(high, exponent)
     low, high = sorted((low, high))  # rounding at such spreads can cross the two ends
     return (min(max(low, values[0]), values[-1]), min(max(high, values[0]), values[-1]))
+
+
+def _sum_tail(
+    values: Sequence[float], counts: Sequence[int], t: float
+) -> tuple[float, float, float]:
+    """At tilt ``t``: the point ``q = K'(t)``, r* for P(Σ wᵢ vᵢ <= q), and dr/dt (approx.).
+
+    ``K(t) = Σ cᵢ (exp(t vᵢ) - 1)`` is the cumulant generating function of the sum of
+    the values weighted by independent Poisson(cᵢ) counts.
+    """
+    top = max(t * v for v in values)
+    scale = math.exp(top)
+    tilted = [c * math.exp(t * v - top) for v, c in zip(values, counts, strict=True)]
+    q = math.fsum([p * v for p, v in zip(tilted, values, strict=True)]) * scale
+    k2 = math.fsum([p * v * v for p, v in zip(tilted, values, strict=True)]) * scale
+    k = math.fsum([c * math.expm1(t * v) for v, c in zip(values, counts, strict=True)])
+    w = math.copysign(math.sqrt(max(0.0, 2.0 * (t * q - k))), t)
+    u = t * math.sqrt(k2)
+    slope = t * k2 / w if w else math.sqrt(k2)
+    return q, _r_star(w, u), slope
+
+
+def _sum_quantile(values: Sequence[float], counts: Sequence[int], alpha: float) -> float:
+    """The ``alpha`` quantile of Σ wᵢ vᵢ (Poisson(cᵢ) weights, mean 0), by saddlepoint."""
+    z = _NORMAL.inv_cdf(alpha)
+    spread = math.sqrt(math.fsum([c * v * v for v, c in zip(values, counts, strict=True)]))
+    t = z / spread
+    low = high = None
+    q = 0.0
+    for _ in range(200):
+        q, r, slope = _sum_tail(values, counts, t)
+        if r < z:
+            low = t
+        else:
+            high = t
+        step = (z - r) / slope if slope > 0 else math.inf
+        if abs(step) <= 1e-12 * abs(t) or r == z:
+            return q
+        proposal = t + step
+        if low is not None and high is not None:
+            if not low < proposal < high:
+                proposal = (low + high) / 2
+            if high - low <= 1e-13 * max(abs(low), abs(high)):
+                return q
+        elif not math.isfinite(proposal) or abs(proposal) > 4 * abs(t):
+            proposal = 4 * t if (low is None) == (t < 0) else t / 4
+        t = proposal
+    return q
+
+
+SADDLEPOINT_FROM = 1_000
+"""From this many items on each side, a two-sample bootstrap interval is read by
+saddlepoint (:func:`bootstrap_difference_interval`) rather than resampled."""
+
+
+def bootstrap_difference_interval(
+    first: Mapping[float, int], second: Mapping[float, int], level: float
+) -> tuple[float, float]:
+    """The central ``level`` interval of the Poisson-bootstrap difference of two means.
+
+    Each sample's resampled mean is Σ wᵢ xᵢ / Σ wᵢ with independent Poisson weights;
+    to first order it is the mean plus Σ wᵢ (xᵢ - mean) / n. The difference of the two
+    is then a sum of the values ``(xᵢ - mean₁) / n₁`` and ``-(yⱼ - mean₂) / n₂`` weighted
+    by independent Poisson counts, whose distribution is read exactly as
+    :func:`bootstrap_mean_interval` reads one mean's: by the saddlepoint in r* form, no
+    resampling. The linearisation moves an interval's ends by about their half-width
+    over the square root of the smaller sample; from :data:`SADDLEPOINT_FROM` items a
+    side that is below the Monte Carlo error of 2,000 rounds.
+
+    Examples:
+        >>> first = {float(v): 1 for v in range(2_000)}
+        >>> second = {float(v): 1 for v in range(100, 2_100)}
+        >>> low, high = bootstrap_difference_interval(first, second, 0.95)
+        >>> round(low, 1), round(high, 1)
+        (-135.8, -64.2)
+    """
+    pairs = []
+    for sample, sign in ((first, 1.0), (second, -1.0)):
+        n = sum(sample.values())
+        mean = math.fsum(v * c for v, c in sample.items()) / n
+        pairs += [(sign * (v - mean) / n, c) for v, c in sample.items() if c]
+    centre = math.fsum(v * c for v, c in first.items()) / sum(first.values()) - math.fsum(
+        v * c for v, c in second.items()
+    ) / sum(second.values())
+    values = [v for v, _ in pairs if v != 0.0]
+    counts = [c for v, c in pairs if v != 0.0]
+    if not values:
+        return (centre, centre)
+    scaled, exponent = _scaled_values(values)
+    tail = (1.0 - level) / 2.0
+    low = math.ldexp(_sum_quantile(scaled, counts, tail), exponent)
+    high = math.ldexp(_sum_quantile(scaled, counts, 1.0 - tail), exponent)
+    low, high = sorted((low, high))
+    return (centre + low, centre + high)
 
 
 def _normal_mean_interval(
