@@ -359,3 +359,74 @@ def test_curve_plot_draws_or_says_what_to_install() -> None:
     matplotlib.use("Agg")
     ax = curve.plot()
     assert "quality" == ax.get_ylabel()
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    items=st.integers(1, 60),
+    tag_count=st.integers(0, 4),
+    graded=st.booleans(),
+    family=st.sampled_from(["floor", "lower", "within", "cascade"]),
+    knobs=st.lists(st.floats(-0.5, 1.5, allow_nan=False), min_size=1, max_size=8),
+    holes=st.booleans(),
+)
+def test_sweep_equals_a_loop_of_simulate(
+    seed: int,
+    items: int,
+    tag_count: int,
+    graded: bool,
+    family: str,
+    knobs: list[float],
+    holes: bool,
+) -> None:
+    """The tag-grouped sweep gives exactly what replaying every router item by item gives."""
+    rng = random.Random(seed)
+    models = ["a", "b", "c"]
+    tags = [f"t{k}" for k in range(tag_count)]
+    columns: dict[str, list[object]] = {
+        "item": [],
+        "model": [],
+        "score": [],
+        "cost": [],
+        "tags": [],
+    }
+    item_tags = [frozenset(rng.sample(tags, rng.randint(0, len(tags)))) for _ in range(items)]
+    for model in models:
+        for i in range(items):
+            if holes and rng.random() < 0.1 and i:  # some items miss a model: not replayed
+                continue
+            columns["item"].append(i)
+            columns["model"].append(model)
+            columns["score"].append(round(rng.random(), 2) if graded else float(rng.random() < 0.6))
+            columns["cost"].append(rng.choice([0.0, 1e-7, 0.001, 0.1 / 3, rng.random() / 100]))
+            columns["tags"].append(item_tags[i])
+    table = Outcomes.from_columns(**columns)  # type: ignore[arg-type]
+    quality = fit_quality(table)
+
+    def make(knob: float) -> object:
+        if family == "floor":
+            return quality_floor(quality, knob)
+        if family == "lower":
+            return quality_floor(quality, knob, use="lower")
+        if family == "within":
+            return best_within(quality, abs(knob) / 10)
+        # reads each item's id: not a tag router, so the sweep replays it item by item
+        return cascade(
+            [("a", knob), ("c", 0.0)], acceptance=lambda query, model: (query * 37 % 100) / 100
+        )
+
+    try:
+        expected_reports = [simulate(make(k), table) for k in knobs]  # type: ignore[arg-type]
+    except ValidationError:
+        with pytest.raises(ValidationError):
+            sweep(make, knobs, table)  # type: ignore[arg-type]
+        return
+    curve = sweep(make, knobs, table)  # type: ignore[arg-type]
+    assert curve.n == expected_reports[-1].n
+    assert curve.baselines == expected_reports[-1].baselines
+    for point, report, knob in zip(curve.points, expected_reports, knobs, strict=True):
+        assert point.knob == knob
+        assert point.quality == report.quality  # exactly: counts and sums
+        assert point.cost == report.cost
+        assert dict(point.shares) == dict(report.shares)

@@ -39,7 +39,7 @@ from modelfolio._common.table import html_table
 from modelfolio._common.validate import check, finite, instances, number, positive_count, text
 from modelfolio._evaluation.outcomes import Matrix, Outcomes
 from modelfolio._evaluation.summary import GroupSummary, add_counts, exact_mean
-from modelfolio._learning.routers import LearnedRouter
+from modelfolio._learning.routers import LearnedRouter, _TagRouter
 
 __all__ = [
     "Curve",
@@ -606,12 +606,77 @@ def sweep(
         [(0.0, 0.5, 0.002), (0.9, 1.0, 0.011)]
     """
     knobs = sweep_knobs(make_router, knobs)
-    reports = [simulate(make_router(knob), outcomes, queries=queries) for knob in knobs]
+    routers = [make_router(knob) for knob in knobs]
+    reports = None
+    if queries is None and isinstance(outcomes, Outcomes) and routers:
+        reports = _tag_sweep(routers, outcomes)
+    if reports is None:
+        reports = [simulate(router, outcomes, queries=queries) for router in routers]
     points = tuple(
         Point(quality=r.quality, cost=r.cost, shares=r.shares, knob=knob)
         for knob, r in zip(knobs, reports, strict=True)
     )
     return Curve(points=points, baselines=reports[-1].baselines, n=reports[-1].n)
+
+
+def _tag_sweep(routers: list[Any], outcomes: Outcomes) -> list[SimulationReport] | None:
+    """:func:`simulate` for every router, when each chooses by the tags alone.
+
+    The items are grouped by their tag set once; each router then chooses once per
+    group, and its replay is the chosen models' per-group tallies added up: the same
+    multiset of picked scores (counted) and of spent costs (summed by ``math.fsum``,
+    which is exact whatever the order), so the reports equal the item-by-item replay's.
+    ``None`` when some router is not such a router (the caller replays item by item).
+    """
+    if not all(isinstance(_router(r), _TagRouter) and not hasattr(r, "reseed") for r in routers):
+        return None
+    wanted = outcomes.models
+    matrix, items, incomplete, baselines = _prepared(outcomes, wanted)
+    if not items:
+        return None  # simulate says why
+    column = matrix.column
+    score, cost = matrix.score, matrix.cost
+    groups: dict[frozenset[str], list[int]] = {}
+    for i in items:
+        groups.setdefault(matrix.item_tags[i], []).append(i)
+    tallies = {
+        tags: (
+            len(members),
+            [Counter(score[k][i] for i in members) for k in range(len(column))],
+            [[cost[k][i] for i in members] for k in range(len(column))],
+        )
+        for tags, members in groups.items()
+    }
+    skipped = {outcomes.items[i]: 0 for i in incomplete}
+    reports = []
+    for router in routers:
+        called = dict.fromkeys(wanted, 0)
+        picked: Counter[float] = Counter()
+        spent: list[list[float]] = []
+        for tags, (size, scores, costs) in tallies.items():
+            choice = router.choose(None, tags)
+            positions = _columns_of(choice, column)
+            for model in choice:
+                if model not in called:
+                    raise ValidationError(
+                        f"the router chose {model!r}, which is not among the models ({', '.join(wanted)})"
+                    )
+                called[model] += size
+            spent.extend(costs[k] for k in positions)
+            picked.update(scores[positions[-1]])
+        reports.append(
+            ReplaySummary(
+                models=wanted,
+                n=len(items),
+                picked=picked,
+                spent=(math.fsum(itertools.chain.from_iterable(spent)),),
+                called=called,
+                choices=MappingProxyType({}),
+                baselines=baselines,
+                incomplete=skipped,
+            ).report()
+        )
+    return reports
 
 
 def _upper_hull(points: list[tuple[float, float]]) -> list[tuple[float, float]]:
