@@ -210,8 +210,8 @@ def fit_style(
     for _ in range(100):
         p = _probabilities(eta)
         gradient, info = _score_and_information(design, p)
-        lower = _cholesky(info)
-        step = _cho_solve(lower, gradient)
+        lower = cholesky(info)
+        step = cho_solve(lower, gradient)
         scale = 1.0
         for _ in range(40):
             new_theta = [t + scale * s for t, s in zip(theta, step[: size - 1], strict=False)]
@@ -229,7 +229,8 @@ def fit_style(
             break
     p = _probabilities(eta)
     _, info = _score_and_information(design, p)
-    lower = _cholesky(info)
+    lower = cholesky(info)
+    upper = transposed(lower)
     residual = list(map(sub, design.y, p))
     theta_draws: list[list[float]] = []
     beta_draws: list[list[float]] = []
@@ -240,7 +241,7 @@ def fit_style(
             weighted = list(map(mul, weights, residual))
             score = [design.as_a[i](weighted) - design.as_b[i](weighted) for i in range(size - 1)]
             score += [sum(map(mul, weighted, xk)) for xk in design.x]
-            step = _cho_solve(lower, score)
+            step = cho_solve(lower, score, upper)
             draw = [t + s for t, s in zip(theta, step[: size - 1], strict=False)] + [theta[-1]]
             theta_draws.append(_centred(draw))
             beta_draws.append([b + s for b, s in zip(beta, step[size - 1 :], strict=True)])
@@ -280,7 +281,7 @@ def _centred(theta: list[float]) -> list[float]:
     return [t - mean for t in theta]
 
 
-def _cholesky(matrix: list[list[float]]) -> list[list[float]]:
+def cholesky(matrix: list[list[float]]) -> list[list[float]]:
     n = len(matrix)
     lower = [[0.0] * n for _ in range(n)]
     for r in range(n):
@@ -295,14 +296,28 @@ def _cholesky(matrix: list[list[float]]) -> list[list[float]]:
     return lower
 
 
-def _cho_solve(lower: list[list[float]], vector: list[float]) -> list[float]:
+def transposed(lower: list[list[float]]) -> list[list[float]]:
+    """The rows of ``lower``'s transpose, for :func:`cho_solve`'s back substitution."""
+    return [list(column) for column in zip(*lower, strict=True)]
+
+
+def cho_solve(
+    lower: list[list[float]], vector: list[float], upper: list[list[float]] | None = None
+) -> list[float]:
+    """Solve ``L Lᵀ x = vector``; pass ``upper = transposed(lower)`` when solving often.
+
+    Each sum is ``math.fsum`` (correctly rounded), so the answer does not depend on
+    the order of the terms.
+    """
     n = len(vector)
+    if upper is None:
+        upper = transposed(lower)
     forward = [0.0] * n
     for r in range(n):
         forward[r] = (vector[r] - math.fsum(map(mul, lower[r][:r], forward[:r]))) / lower[r][r]
     result = [0.0] * n
     for r in reversed(range(n)):
-        total = math.fsum(lower[k][r] * result[k] for k in range(r + 1, n))
+        total = math.fsum(map(mul, upper[r][r + 1 :], result[r + 1 :]))
         result[r] = (forward[r] - total) / lower[r][r]
     return result
 
