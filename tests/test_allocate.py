@@ -23,6 +23,7 @@ from modelfolio import (
     policy_from_allocation,
     route,
 )
+from modelfolio._exposure import simplex
 
 
 def instance(rng: random.Random) -> dict[str, Any]:
@@ -146,6 +147,74 @@ def test_matches_a_linear_programming_solver_on_random_instances() -> None:
             assert expected == pytest.approx(plan.cost, rel=1e-6, abs=1e-9)
     assert feasible > 100
     assert infeasible > 20
+
+
+def larger_instance(rng: random.Random) -> dict[str, Any]:
+    """Tens of classes and deployments, many vendors: thousands of simplex pivots."""
+    vendors = [f"v{k}" for k in range(8)]
+    deployments = []
+    for n in range(60):
+        vendor = vendors[n % len(vendors)]
+        model = Model(
+            id=f"{vendor}-m{n}",
+            vendor=vendor,
+            capabilities=["chat"],
+            context_window=10_000,
+            max_output_tokens=1_000,
+        )
+        price = Price(
+            input_per_mtok=round(rng.uniform(0.05, 5.0), 3),
+            output_per_mtok=round(rng.uniform(0.2, 20.0), 3),
+        )
+        deployments.append(Deployment(id=f"d{n:02d}", model=model, provider="p", price=price))
+    classes = [
+        WorkloadClass(
+            name=f"c{k:02d}",
+            volume=rng.randint(1, 20) * 1_000_000,
+            floor=rng.choice([0.5, 0.6, 0.7]),
+            input_share=rng.choice([0.6, 0.8, 0.9]),
+        )
+        for k in range(25)
+    ]
+    total = sum(c.volume for c in classes)
+    return {
+        "classes": classes,
+        "catalog": Catalog(deployments=deployments),
+        "quality": {(d.id, c.name): rng.uniform(0.4, 0.95) for d in deployments for c in classes},
+        "capacity": {d.id: int(total / 60 * rng.uniform(1.0, 2.5)) for d in deployments},
+        "reserved": {d.id: 1_000_000 for d in deployments[:5]},
+        "max_vendor_share": rng.choice([0.2, 0.25, dict.fromkeys(vendors, 0.3)]),
+    }
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_larger_instances_match_the_linear_programme(seed: int) -> None:
+    problem = larger_instance(random.Random(seed))
+    expected = reference(problem)
+    plan = solve(problem)
+    assert (expected is None) == (plan is None)
+    if plan is not None:
+        check_constraints(problem, plan)
+        assert expected == pytest.approx(plan.cost, rel=1e-7)
+
+
+def test_the_fallback_solver_when_the_simplex_gives_up(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With no pivots allowed, successive shortest paths solve every instance, as exactly."""
+    monkeypatch.setattr(simplex, "PIVOTS_PER_ARC", -(10**9))
+    with pytest.raises(simplex.GaveUp, match="no optimum after"):
+        simplex.network_simplex(2, [0], [1], [5], [1.0], [3, -3])
+    rng = random.Random(20261207)
+    feasible = 0
+    for _ in range(150):
+        problem = instance(rng)
+        expected = reference(problem)
+        plan = solve(problem)
+        assert (expected is None) == (plan is None), problem
+        if plan is not None:
+            feasible += 1
+            check_constraints(problem, plan)
+            assert expected == pytest.approx(plan.cost, rel=1e-6, abs=1e-9)
+    assert feasible > 40
 
 
 def check_constraints(problem: dict[str, Any], plan: Any) -> None:

@@ -24,16 +24,18 @@ tail must send ``l`` more and its head receives ``l`` more, so the deployment no
 surplus and a super-sink drains every node with a debt; the split exists exactly when
 the maximum flow from one to the other saturates them all.
 
-**The solver.** Successive shortest paths: Dijkstra on reduced costs (node potentials
-keep them non-negative) finds the cheapest way to move more flow; every path of zero
-reduced cost is then used before the next Dijkstra (a blocking flow), so the number of
-shortest-path runs is the number of distinct marginal prices, not of paths. Arc
-capacities are whole tokens, so the flow is integral. Optimality follows from the
-potentials: no residual cycle has negative cost. The test suite checks the cost
-against a linear-programming solver on hundreds of random instances.
+**The solver.** The primal network simplex method
+(:func:`modelfolio._exposure.simplex.network_simplex`): a spanning tree of arcs, node
+potentials that price it, and pivots that bring in an arc whose reduced cost says flow
+should move, until none does; arc capacities are whole tokens, so the flow is
+integral, and the potentials prove it optimal. The test suite checks the cost against
+a linear-programming solver on hundreds of random instances.
 
-**When no split exists**, :class:`InfeasibleError` names the constraint in the way —
-the minimum cut of the network — and the shortfall in tokens.
+**When no split exists** (flow is left on the simplex's artificial arcs),
+:class:`InfeasibleError` names the constraint in the way — the minimum cut of the
+network, found by successive shortest paths (Dijkstra on reduced costs, then a
+blocking flow along the arcs of zero reduced cost, until no more flow fits) — and the
+shortfall in tokens.
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ from modelfolio._common.errors import ModelfolioError, ValidationError
 from modelfolio._common.plot import stacked_bars
 from modelfolio._common.table import html_table
 from modelfolio._common.validate import check, text
+from modelfolio._exposure.simplex import GaveUp, network_simplex
 from modelfolio._routing.request import STANDARD, tier_set
 from modelfolio._routing.route import Policy
 
@@ -216,54 +219,76 @@ class _Network:
         head, cap, cost, out = self.head, self.cap, self.cost, self.out
         potential = [0.0] * n
         sent = 0
+        heappush, heappop, inf = heapq.heappush, heapq.heappop, math.inf
         while sent < required:
-            dist = [math.inf] * n
+            # Dijkstra on reduced costs, stopped once the sink is settled.
+            dist = [inf] * n
             dist[source] = 0.0
+            settled = []
             queue = [(0.0, source)]
             while queue:
-                d, u = heapq.heappop(queue)
+                d, u = heappop(queue)
                 if d > dist[u]:
                     continue
-                pu = potential[u]
+                settled.append(u)
+                if u == sink:
+                    break
+                pu = potential[u] + d
                 for e in out[u]:
                     if cap[e] > 0:
                         v = head[e]
-                        reduced = cost[e] + pu - potential[v]
-                        nd = d + (reduced if reduced > 0 else 0.0)
+                        nd = cost[e] + pu - potential[v]
+                        if nd < d:
+                            nd = d  # reduced costs are >= 0 but for rounding
                         if nd < dist[v]:
                             dist[v] = nd
-                            heapq.heappush(queue, (nd, v))
-            if dist[sink] == math.inf:
+                            heappush(queue, (nd, v))
+            reach = dist[sink]
+            if reach == inf:
                 break
+            # Potentials: settled nodes move by their distance, the rest by the sink's;
+            # every residual arc keeps a reduced cost >= 0.
             for v in range(n):
-                if dist[v] < math.inf:
-                    potential[v] += dist[v]
-            sent += self._blocking_flow(source, sink, required - sent, potential)
+                potential[v] += dist[v] if dist[v] < reach else reach
+            sent += self._blocking_flow(source, sink, required - sent, potential, settled)
         return sent
 
-    def _blocking_flow(self, source: int, sink: int, limit: int, potential: list[float]) -> int:
-        """Push flow along arcs of zero reduced cost until none is left (iterative DFS)."""
+    def _blocking_flow(
+        self, source: int, sink: int, limit: int, potential: list[float], settled: list[int]
+    ) -> int:
+        """Push flow along arcs of zero reduced cost until none is left (iterative DFS).
+
+        Only arcs out of nodes settled by the last search can have zero reduced cost
+        on a path to the sink; they are listed once, then searched.
+        """
         head, cap, cost, out = self.head, self.cap, self.cost, self.out
         # Reduced costs are sums of floats: "zero" within a relative tolerance.
         tolerance = 1e-9 * (1.0 + max((abs(p) for p in potential if p < math.inf), default=0.0))
+        tight: dict[int, list[int]] = {}
+        for u in settled:
+            pu = potential[u]
+            tight[u] = [
+                e
+                for e in out[u]
+                if cap[e] > 0 and abs(cost[e] + pu - potential[head[e]]) <= tolerance
+            ]
         pushed = 0
-        pointer = [0] * len(out)
+        pointer = dict.fromkeys(tight, 0)
+        none: list[int] = []
         while pushed < limit:
             path: list[int] = []
             on_path = {source}
             u = source
             while u != sink:
-                edges = out[u]
-                while pointer[u] < len(edges):
-                    e = edges[pointer[u]]
-                    if (
-                        cap[e] > 0
-                        and head[e] not in on_path
-                        and abs(cost[e] + potential[u] - potential[head[e]]) <= tolerance
-                    ):
+                edges = tight.get(u, none)
+                at = pointer.get(u, 0)
+                while at < len(edges):
+                    e = edges[at]
+                    if cap[e] > 0 and head[e] not in on_path:
                         break
-                    pointer[u] += 1
-                if pointer[u] == len(edges):
+                    at += 1
+                pointer[u] = at
+                if at == len(edges):
                     if u == source:
                         return pushed
                     e = path.pop()
@@ -271,7 +296,7 @@ class _Network:
                     u = head[e ^ 1]
                     pointer[u] += 1
                     continue
-                e = edges[pointer[u]]
+                e = edges[at]
                 path.append(e)
                 u = head[e]
                 on_path.add(u)
@@ -281,6 +306,32 @@ class _Network:
                 cap[e ^ 1] += amount
             pushed += amount
         return pushed
+
+
+def _simplex(network: _Network, required: int) -> bool | None:
+    """Solve by the network simplex method and leave the flow in ``network``.
+
+    False if no flow meets every supply; None if the simplex gave up (``network`` is
+    then untouched).
+    """
+    tails = network.head[1::2]
+    heads = network.head[0::2]
+    supply = [0] * len(network.out)
+    supply[0], supply[1] = required, -required
+    try:
+        flows = network_simplex(
+            len(network.out), tails, heads, network.cap[0::2], network.cost[0::2], supply
+        )
+    except GaveUp:
+        return None
+    if flows is None:
+        return False
+    cap = network.cap
+    for k, amount in enumerate(flows):
+        if amount:
+            cap[2 * k] -= amount
+            cap[2 * k + 1] += amount
+    return True
 
 
 def _quality_of(
@@ -445,8 +496,14 @@ def allocate(
         elif amount < 0:
             feed[node] = network.arc(node, 1, -amount, 0.0)
     required = sum(a for a in balance if a > 0)
-    sent = network.min_cost_flow(0, 1, required)
-    if sent < required:
+    solved = _simplex(network, required)
+    if solved is None:
+        # The simplex gave up (a safeguard): successive shortest paths solve it exactly.
+        solved = network.min_cost_flow(0, 1, required) == required
+    elif not solved:
+        # No split exists: the successive shortest paths' maximum flow finds the cut.
+        network.min_cost_flow(0, 1, required)
+    if not solved:
         raise _infeasible(
             network,
             workload,
