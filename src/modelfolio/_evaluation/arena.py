@@ -66,6 +66,7 @@ from modelfolio._evaluation.style import (
     cho_solve,
     cholesky,
     fit_style,
+    inverse_from_cholesky,
     normalised_differences,
     transposed,
 )
@@ -318,8 +319,7 @@ def _tally(battles: Iterable[Any] | BattleSummary) -> Counter[tuple[str, str, st
                     raise ValidationError(
                         f"battles must be Battle values or (a, b, winner) tuples, got {battle!r}"
                     )
-            for a, b, winner in tally:
-                Battle(a=a, b=b, winner=winner)  # type: ignore[arg-type]  # validates it
+            _check_triples(tally)
             return tally
     for battle in battles:
         if isinstance(battle, Battle):
@@ -332,9 +332,24 @@ def _tally(battles: Iterable[Any] | BattleSummary) -> Counter[tuple[str, str, st
                     f"battles must be Battle values or (a, b, winner) tuples, got {battle!r}"
                 ) from None
             tally[(a, b, winner)] += 1
-    for a, b, winner in tally:
-        Battle(a=a, b=b, winner=winner)  # type: ignore[arg-type]  # validates each distinct triple once
+    _check_triples(tally)
     return tally
+
+
+def _check_triples(tally: Counter[tuple[str, str, str]]) -> None:
+    """Each distinct (a, b, winner) is checked as :class:`Battle` checks it, each name once."""
+    names_a: set[Any] = set()
+    names_b: set[Any] = set()
+    for a, b, winner in tally:
+        if a not in names_a:
+            text(a, "a")
+            names_a.add(a)
+        if b not in names_b:
+            text(b, "b")
+            names_b.add(b)
+        _winner(winner)
+        if a == b:
+            raise ValidationError(f"a battle needs two different models, got {a!r} twice")
 
 
 def _aggregate(battles: Iterable[Any] | BattleSummary) -> _Counts:
@@ -898,7 +913,7 @@ class _OneStep:
     fit's information, the last model held fixed as in the fit.
     """
 
-    def __init__(self, counts: _Counts, theta: list[float], ties: str) -> None:
+    def __init__(self, counts: _Counts, theta: list[float], ties: str, rounds: int = 0) -> None:
         size = self.size = len(theta)
         self.theta = theta
         half = ties == "half"
@@ -912,8 +927,9 @@ class _OneStep:
             ):
                 if count > 0:
                     cells.append((count, i, j, kind, weight))
-        # In order of their counts, so that the Poisson tables are read in runs.
-        cells.sort(key=lambda cell: cell[0])
+        # By first model, then count: each model's first-side cells are one run, and
+        # within it the Poisson tables are read in order.
+        cells.sort(key=lambda cell: (cell[1], cell[0]))
         self.cells = [(i, j, kind) for _, i, j, kind, _ in cells]
         """Each cell's pair and kind: 0 the wins of i, 1 the wins of j, 2 their ties."""
         self.means = [count for count, *_ in cells]
@@ -921,7 +937,7 @@ class _OneStep:
         self.draws = PoissonCells(self.means)
         # Each model's cells as the first of a pair, then as the second, are gathered
         # through fixed permutations and summed in runs.
-        self._gathers = []
+        self._gathers: list[Any] = []
         self._runs = []
         for side in (0, 1):
             order = sorted(range(len(cells)), key=lambda c: self.cells[c][side])
@@ -931,12 +947,18 @@ class _OneStep:
             for k in range(size):
                 runs[k + 1] += runs[k]
             self._gathers.append(
-                itemgetter(*order) if len(order) > 1 else (lambda values, c=order[0]: (values[c],))
+                None
+                if order == sorted(order)
+                else itemgetter(*order)
+                if len(order) > 1
+                else (lambda values, c=order[0]: (values[c],))
             )
             self._runs.append(runs)
         rows, _ = counts.credits(ties)
         self._lower = cholesky(_information(size, rows, theta))
         self._upper = transposed(self._lower)
+        # Many rounds: one inverse, then a product per round, beats two substitutions.
+        self._inverse = inverse_from_cholesky(self._lower) if rounds >= size else None
         self._at_fit = self._score(self.means)
         # Draws come less their tables' lows; the score is linear, so the lows' share
         # of it is taken off the full data's once.
@@ -944,8 +966,8 @@ class _OneStep:
 
     def _score(self, cells: Sequence[float]) -> list[float]:
         products = list(map(mul, self._weights, cells))
-        first = self._gathers[0](products)
-        second = self._gathers[1](products)
+        first = products if self._gathers[0] is None else self._gathers[0](products)
+        second = products if self._gathers[1] is None else self._gathers[1](products)
         a, b = self._runs
         return [
             sum(first[a[k] : a[k + 1]]) - sum(second[b[k] : b[k + 1]]) for k in range(self.size - 1)
@@ -960,7 +982,11 @@ class _OneStep:
         return self._step(self._score(self.draws.draw_above_lows(rng)), self._at_fit_above_lows)
 
     def _step(self, score: list[float], at_fit: list[float]) -> list[float]:
-        step = cho_solve(self._lower, list(map(sub, score, at_fit)), self._upper)
+        gradient = list(map(sub, score, at_fit))
+        if self._inverse is None:
+            step = cho_solve(self._lower, gradient, self._upper)
+        else:
+            step = [sum(map(mul, row, gradient)) for row in self._inverse]
         return [*map(add, self.theta, step), self.theta[-1]]
 
 
@@ -968,7 +994,7 @@ def _one_step_bootstrap(
     counts: _Counts, theta: list[float], ties: str, rounds: int, seed: int
 ) -> list[list[float]]:
     """``rounds`` one-step Poisson-bootstrap log-strengths (see :class:`_OneStep`)."""
-    one_step = _OneStep(counts, theta, ties)
+    one_step = _OneStep(counts, theta, ties, rounds)
     rng = random.Random(seed)
     return [one_step.draw(rng) for _ in range(rounds)]
 

@@ -296,6 +296,24 @@ def cholesky(matrix: list[list[float]]) -> list[list[float]]:
     return lower
 
 
+def inverse_from_cholesky(lower: list[list[float]]) -> list[list[float]]:
+    """``(L Lᵀ)⁻¹`` from its Cholesky factor ``L``: ``L⁻¹`` by columns, then ``L⁻ᵀ L⁻¹``."""
+    n = len(lower)
+    columns = []  # column c of L⁻¹, from row c down
+    for c in range(n):
+        column = [1.0 / lower[c][c]]
+        for r in range(c + 1, n):
+            column.append(-math.fsum(map(mul, lower[r][c:r], column)) / lower[r][r])
+        columns.append(column)
+    inverse = [[0.0] * n for _ in range(n)]
+    for a in range(n):
+        for b in range(a, n):
+            # Σ_r L⁻¹[r][a] L⁻¹[r][b] over r >= b (L⁻¹ is lower triangular).
+            value = math.fsum(map(mul, columns[a][b - a :], columns[b]))
+            inverse[a][b] = inverse[b][a] = value
+    return inverse
+
+
 def transposed(lower: list[list[float]]) -> list[list[float]]:
     """The rows of ``lower``'s transpose, for :func:`cho_solve`'s back substitution."""
     return [list(column) for column in zip(*lower, strict=True)]
