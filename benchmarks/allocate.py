@@ -112,7 +112,8 @@ def highs(
             price, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs"
         )
         times.append(time.perf_counter() - start)
-    assert result is not None and result.status == 0, result
+    assert result is not None
+    assert result.status == 0, result
     return statistics.median(times), float(result.fun) / 1e6
 
 

@@ -6,9 +6,10 @@
 ``bradley_terry(..., bootstrap=N)`` takes each Poisson resample's ratings by one Newton
 step from the full fit once every model's Fisher information is at least
 ``ONE_STEP_FROM`` (before, every resample was refitted). For three data sets this
-prints, per interval endpoint, how far the one-step intervals are from the refitted
-ones, beside how far two refitted runs with different seeds are from each other (the
-Monte Carlo error the old intervals already had), all in Elo points:
+prints, over the interval endpoints, how far the one-step intervals are from the
+refitted ones (each with seed 0, then each with seed 1), beside how far two refitted
+runs with seeds 0 and 1 are from each other (the Monte Carlo error the old intervals
+already had), all in Elo points, and the ratio of the interval widths:
 
 - the benchmark's 1,000,000 battles among 100 models (``benchmarks/evaluate.py``);
 - Chatbot Arena's 26,919 human votes of 2023 (``../shared/data/arena_2023_votes``;
@@ -37,7 +38,9 @@ from modelfolio.io import read_battles
 ARENA = pathlib.Path(__file__).resolve().parents[2] / "shared/data/arena_2023_votes/human.jsonl"
 
 
-def intervals(data: Any, rounds: int, seed: int, one_step: bool) -> tuple[float, dict[str, tuple[float, float]]]:
+def intervals(
+    data: Any, rounds: int, seed: int, one_step: bool
+) -> tuple[float, dict[str, tuple[float, float]]]:
     saved = arena.ONE_STEP_FROM
     arena.ONE_STEP_FROM = 0.0 if one_step else math.inf
     try:
@@ -48,7 +51,9 @@ def intervals(data: Any, rounds: int, seed: int, one_step: bool) -> tuple[float,
         arena.ONE_STEP_FROM = saved
 
 
-def gaps(first: dict[str, tuple[float, float]], second: dict[str, tuple[float, float]]) -> list[float]:
+def gaps(
+    first: dict[str, tuple[float, float]], second: dict[str, tuple[float, float]]
+) -> list[float]:
     return [abs(first[m][e] - second[m][e]) for m in first for e in (0, 1)]
 
 
@@ -59,14 +64,15 @@ def compare(name: str, data: Any, rounds: int) -> None:
     step_s, step = intervals(summary, rounds, 0, one_step=True)
     _, step_other = intervals(summary, rounds, 1, one_step=True)
     mc = gaps(refit, other)
-    new = gaps(refit, step) + gaps(other, step_other)
+    new = [gaps(refit, step), gaps(other, step_other)]
     widths = [(step[m][1] - step[m][0]) / (refit[m][1] - refit[m][0]) for m in refit]
     print(f"{name}: {summary.battles:,} battles, {len(refit)} models, {rounds} rounds")
     print(f"  refitted: {refit_s:6.2f} s   one-step: {step_s:6.2f} s")
-    print(
-        f"  endpoint gap, one-step vs refitted (same seed): median {statistics.median(new):.2f}, "
-        f"largest {max(new):.2f} Elo"
-    )
+    for seed, gap in enumerate(new):
+        print(
+            f"  endpoint gap, one-step vs refitted, both seed {seed}: median "
+            f"{statistics.median(gap):.2f}, largest {max(gap):.2f} Elo"
+        )
     print(
         f"  endpoint gap, refitted seed 0 vs seed 1 (Monte Carlo error): median "
         f"{statistics.median(mc):.2f}, largest {max(mc):.2f} Elo"

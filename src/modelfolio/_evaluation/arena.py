@@ -50,6 +50,7 @@ import math
 import random
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
+from itertools import accumulate
 from operator import add, itemgetter, mul, sub
 from types import MappingProxyType
 from typing import Any, Literal
@@ -817,7 +818,7 @@ def bradley_terry(
 
     draws: list[list[float]] = [[] for _ in range(size)]
     if bootstrap and _one_step_applies(size, rows, theta):
-        for sample in _one_step_bootstrap(counts, theta, ties, bootstrap, seed):
+        for sample in _one_step_bootstrap(counts, theta, ties, bootstrap, seed, rows):
             for k, value in enumerate(_to_elo(sample, models, scale, base, init, anchor)):
                 draws[k].append(value)
     elif bootstrap:
@@ -913,7 +914,14 @@ class _OneStep:
     fit's information, the last model held fixed as in the fit.
     """
 
-    def __init__(self, counts: _Counts, theta: list[float], ties: str, rounds: int = 0) -> None:
+    def __init__(
+        self,
+        counts: _Counts,
+        theta: list[float],
+        ties: str,
+        rounds: int = 0,
+        rows: list[tuple[int, int, float, float]] | None = None,
+    ) -> None:
         size = self.size = len(theta)
         self.theta = theta
         half = ties == "half"
@@ -929,32 +937,27 @@ class _OneStep:
                     cells.append((count, i, j, kind, weight))
         # By first model, then count: each model's first-side cells are one run, and
         # within it the Poisson tables are read in order.
-        cells.sort(key=lambda cell: (cell[1], cell[0]))
+        cells.sort(key=itemgetter(1, 0))
         self.cells = [(i, j, kind) for _, i, j, kind, _ in cells]
         """Each cell's pair and kind: 0 the wins of i, 1 the wins of j, 2 their ties."""
         self.means = [count for count, *_ in cells]
         self._weights = [weight for *_, weight in cells]
         self.draws = PoissonCells(self.means)
-        # Each model's cells as the first of a pair, then as the second, are gathered
-        # through fixed permutations and summed in runs.
-        self._gathers: list[Any] = []
+        # Each model's cells as the first of a pair are one run; as the second of a pair
+        # they are gathered through a fixed permutation, then summed in runs.
+        seconds = [j for _, j, _ in self.cells]
+        order = sorted(range(len(seconds)), key=seconds.__getitem__)
+        self._gather: Any = (
+            itemgetter(*order) if len(order) > 1 else (lambda values, c=order[0]: (values[c],))
+        )
         self._runs = []
         for side in (0, 1):
-            order = sorted(range(len(cells)), key=lambda c: self.cells[c][side])
             runs = [0] * (size + 1)
-            for c in order:
-                runs[self.cells[c][side] + 1] += 1
-            for k in range(size):
-                runs[k + 1] += runs[k]
-            self._gathers.append(
-                None
-                if order == sorted(order)
-                else itemgetter(*order)
-                if len(order) > 1
-                else (lambda values, c=order[0]: (values[c],))
-            )
-            self._runs.append(runs)
-        rows, _ = counts.credits(ties)
+            for cell in self.cells:
+                runs[cell[side] + 1] += 1
+            self._runs.append(list(accumulate(runs)))
+        if rows is None:
+            rows, _ = counts.credits(ties)
         self._lower = cholesky(_information(size, rows, theta))
         self._upper = transposed(self._lower)
         # Many rounds: one inverse, then a product per round, beats two substitutions.
@@ -965,9 +968,8 @@ class _OneStep:
         self._at_fit_above_lows = self._score(list(map(sub, self.means, self.draws.lows)))
 
     def _score(self, cells: Sequence[float]) -> list[float]:
-        products = list(map(mul, self._weights, cells))
-        first = products if self._gathers[0] is None else self._gathers[0](products)
-        second = products if self._gathers[1] is None else self._gathers[1](products)
+        first = list(map(mul, self._weights, cells))
+        second = self._gather(first)
         a, b = self._runs
         return [
             sum(first[a[k] : a[k + 1]]) - sum(second[b[k] : b[k + 1]]) for k in range(self.size - 1)
@@ -991,10 +993,15 @@ class _OneStep:
 
 
 def _one_step_bootstrap(
-    counts: _Counts, theta: list[float], ties: str, rounds: int, seed: int
+    counts: _Counts,
+    theta: list[float],
+    ties: str,
+    rounds: int,
+    seed: int,
+    rows: list[tuple[int, int, float, float]] | None = None,
 ) -> list[list[float]]:
     """``rounds`` one-step Poisson-bootstrap log-strengths (see :class:`_OneStep`)."""
-    one_step = _OneStep(counts, theta, ties, rounds)
+    one_step = _OneStep(counts, theta, ties, rounds, rows)
     rng = random.Random(seed)
     return [one_step.draw(rng) for _ in range(rounds)]
 

@@ -23,7 +23,8 @@ import random
 from array import array
 from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
-from operator import add, getitem, itemgetter
+from itertools import accumulate, repeat
+from operator import add, getitem, itemgetter, rshift
 from statistics import NormalDist
 
 __all__ = [
@@ -217,12 +218,8 @@ def _inversion_table(mean: float) -> tuple[int, list[int]]:
         down.append(value)
     masses = down[::-1] + up
     low = mode - len(down)
-    total = math.fsum(masses)
-    cumulative = 0.0
-    table = []
-    for mass in masses:
-        cumulative += mass
-        table.append(round(cumulative / total * _SCALE32))
+    factor = _SCALE32 / math.fsum(masses)
+    table = [round(cumulative * factor) for cumulative in accumulate(masses)]
     table[-1] = _SCALE32
     # Values no 32-bit draw can reach are left out (a shorter table is a faster search).
     first = bisect_right(table, 0)
@@ -231,20 +228,23 @@ def _inversion_table(mean: float) -> tuple[int, list[int]]:
 
 
 _SENTINEL = 255
-_ALL_SEARCHED = bytes([_SENTINEL]) * 65_536
-DIRECT_TABLES = 512
-"""At most this many distinct means get a 64 KiB direct table (32 MiB in all)."""
+_DIRECT_BITS = 12  # 4 KiB tables: a few hundred of them stay in the processor's cache
+_BUCKET = 1 << (32 - _DIRECT_BITS)
+_SHIFTS = repeat(16 - _DIRECT_BITS)  # endless; map stops with the prefixes
+_ALL_SEARCHED = bytes([_SENTINEL]) * (1 << _DIRECT_BITS)
+DIRECT_TABLES = 4_096
+"""At most this many distinct means get a 4 KiB direct table (16 MiB in all)."""
 
 
 def _direct_table(cdf: list[int]) -> bytes:
-    """Per 16-bit prefix of a 32-bit draw, the value it gives (from the table's lowest),
+    """Per 12-bit prefix of a 32-bit draw, the value it gives (from the table's lowest),
     when every draw with that prefix gives the same one, else 255 (search the table)."""
     if len(cdf) >= _SENTINEL:
         return _ALL_SEARCHED
     table = bytearray(_ALL_SEARCHED)
     previous = 0
     for value, bound in enumerate(cdf):
-        first, end = -(-previous // 65_536), bound // 65_536
+        first, end = -(-previous // _BUCKET), bound // _BUCKET
         if end > first:
             table[first:end] = bytes([value]) * (end - first)
         previous = bound
@@ -258,11 +258,11 @@ class PoissonCells:
     cell. Each cell's value inverts a 32-bit uniform draw through its mean's
     distribution function in units of ``2**-32`` (one table per distinct mean, built
     once), so probabilities are exact to ``2**-32``. For speed the draw is made in two
-    halves: the first 16 bits of every cell's draw come from one ``getrandbits`` call
-    and are looked up, at C speed, in a 65,536-entry table of the value they give
-    whenever all draws with those bits give the same one; only the few cells whose
-    first 16 bits fall on a step of the distribution function draw 16 more bits and
-    search the table. The same seed gives the same draws on every machine. Means above
+    halves: the first 16 bits of every cell's draw come from one ``getrandbits`` call,
+    and their first 12 are looked up, at C speed, in a 4,096-entry table of the value
+    they give whenever all draws starting with them give the same one; only the few
+    cells whose prefix falls on a step of the distribution function draw 16 more bits
+    and search the table. The same seed gives the same draws on every machine. Means above
     :data:`TABLE_MEAN_LIMIT` are drawn exactly with :func:`poisson`.
     """
 
@@ -309,7 +309,7 @@ class PoissonCells:
         prefixes = array("H", rng.getrandbits(16 * n).to_bytes(2 * n, "little"))
         if not _LITTLE16:
             prefixes.byteswap()  # the same draws on every machine
-        found = bytes(map(getitem, self._direct, prefixes))
+        found = bytes(map(getitem, self._direct, map(rshift, prefixes, _SHIFTS)))
         k = found.find(_SENTINEL)
         if k < 0 and not self._large:
             return found  # bytes: a sequence of the values, read at C speed
