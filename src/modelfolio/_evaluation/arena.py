@@ -600,10 +600,7 @@ def _newton_cg(
         gradient = _gradient(size, rows, totals, theta)
         if max(abs(g) / max(games[k], 1.0) for k, g in enumerate(gradient)) < 1e-12:
             break
-        weights = []
-        for i, j, ci, cj in rows:
-            p = 1.0 / (1.0 + math.exp(theta[j] - theta[i]))
-            weights.append((i, j, (ci + cj) * p * (1.0 - p)))
+        weights = _curvatures(rows, theta)
 
         def apply(
             vector: list[float], weights: list[tuple[int, int, float]] = weights
@@ -679,16 +676,7 @@ def _newton(
         if max(abs(g) / max(games[k], 1.0) for k, g in enumerate(gradient)) < 1e-12:
             break
         # Negative Hessian: a weighted Laplacian; hold the last coordinate fixed.
-        matrix = [[0.0] * (size - 1) for _ in range(size - 1)]
-        for i, j, ci, cj in rows:
-            p = 1.0 / (1.0 + math.exp(theta[j] - theta[i]))
-            w = (ci + cj) * p * (1.0 - p)
-            for a, b in ((i, j), (j, i)):
-                if a < size - 1:
-                    matrix[a][a] += w
-                    if b < size - 1:
-                        matrix[a][b] -= w
-        step = _solve(matrix, gradient[: size - 1])
+        step = _solve(_information(size, rows, theta), gradient[: size - 1])
         theta = [theta[k] + step[k] for k in range(size - 1)] + [theta[-1]]
     return theta
 
@@ -869,15 +857,24 @@ ONE_STEP_MAX_MODELS = 500
 """Above this many models, bootstrap rounds are refitted (the one-step solves a dense system)."""
 
 
+def _curvatures(
+    rows: list[tuple[int, int, float, float]], theta: list[float]
+) -> list[tuple[int, int, float]]:
+    """Per pair, ``n_ij p_ij (1 - p_ij)``: its weight in the information (a Laplacian)."""
+    weights = []
+    for i, j, ci, cj in rows:
+        p = 1.0 / (1.0 + math.exp(theta[j] - theta[i]))
+        weights.append((i, j, (ci + cj) * p * (1.0 - p)))
+    return weights
+
+
 def _information(
     size: int, rows: list[tuple[int, int, float, float]], theta: list[float]
 ) -> list[list[float]]:
     """The Fisher information of the log-strengths at ``theta``, the last model held fixed."""
     matrix = [[0.0] * (size - 1) for _ in range(size - 1)]
     last = size - 1
-    for i, j, ci, cj in rows:
-        p = 1.0 / (1.0 + math.exp(theta[j] - theta[i]))
-        w = (ci + cj) * p * (1.0 - p)
+    for i, j, w in _curvatures(rows, theta):
         if i < last:
             matrix[i][i] += w
         if j < last:
@@ -895,9 +892,7 @@ def _one_step_applies(
     if size > ONE_STEP_MAX_MODELS:
         return False
     information = [0.0] * size
-    for i, j, ci, cj in rows:
-        p = 1.0 / (1.0 + math.exp(theta[j] - theta[i]))
-        w = (ci + cj) * p * (1.0 - p)
+    for i, j, w in _curvatures(rows, theta):
         information[i] += w
         information[j] += w
     return min(information) >= ONE_STEP_FROM
