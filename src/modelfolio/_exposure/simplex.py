@@ -118,7 +118,7 @@ def network_simplex(
         entering = _price(blocks, position, state, pi, tolerance)
         if entering < 0:
             # Recompute the potentials from the tree, and price once more with them.
-            _potentials(root, children, pred, pred_dir, cost, pi)
+            _potentials(root, children, parent, pred, pred_dir, cost, pi)
             entering = _price(blocks, 0, state, pi, tolerance)
             if entering < 0:
                 break
@@ -225,6 +225,7 @@ def _price(
 def _potentials(
     root: int,
     children: list[list[int]],
+    parent: list[int],
     pred: list[int],
     pred_dir: list[int],
     cost: list[float],
@@ -233,10 +234,7 @@ def _potentials(
     """Every node's potential from the root's (0) down the tree."""
     pi[root] = 0.0
     stack = list(children[root])
-    parent_of = dict.fromkeys(stack, root)
     while stack:
         x = stack.pop()
-        pi[x] = pi[parent_of[x]] - pred_dir[x] * cost[pred[x]]
-        for child in children[x]:
-            parent_of[child] = x
-            stack.append(child)
+        pi[x] = pi[parent[x]] - pred_dir[x] * cost[pred[x]]
+        stack.extend(children[x])
